@@ -1,0 +1,54 @@
+# Collab Portal. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup setup-test check lint format messages compile-messages clean
+
+run: setup ## Set up, migrate, seed the demo company, start the portal and its Celery worker
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Collab Portal: http://127.0.0.1:$${PORT:-8000}/   (Ctrl-C stops the web server and the worker)"
+	@echo ""
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile.dev start
+
+test: setup-test check ## Set up, then run the whole suite
+	$(PY) -m pytest
+
+setup: $(STAMP)
+	@bash scripts/ensure_system_packages.sh
+	@mkdir -p var
+
+setup-test: setup
+	@bash scripts/ensure_system_packages.sh --browser
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+check: setup ## ruff, migrations and translations up to date
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+lint: check
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: setup ## Extract new strings into locale/*/django.po
+	$(PY) manage.py makemessages --locale zh_Hans --locale en --no-obsolete --no-location \
+		--ignore "$(VENV)/*" --ignore "node_modules/*" --ignore "var/*" --ignore "static/vendor/*"
+
+compile-messages: setup
+	$(PY) manage.py compilemessages --ignore "$(VENV)/*" --ignore "node_modules/*"
+
+clean:
+	rm -rf var/broker var/celerybeat-schedule* var/test.sqlite3

@@ -1,0 +1,33 @@
+"""Form helpers shared by every portal form."""
+
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
+
+
+class TablerFormMixin:
+    """Give every widget the Tabler class it needs, so templates stay plain ``{{ field }}``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(
+                widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
+            ):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid"
+
+
+class PortalPasswordChangeForm(TablerFormMixin, PasswordChangeForm):
+    pass

@@ -1,0 +1,112 @@
+"""Who is who and who decides: reads over departments, people and delegations."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from collab_portal.org.models import Delegation, Department, User
+
+MAX_DELEGATION_CHAIN = 5
+
+
+@dataclass(frozen=True)
+class Decider:
+    """The person who acts, and for whom when it is a delegate (“王五 (代 李四)”)."""
+
+    person: User
+    on_behalf_of: User | None = None
+
+    @property
+    def label(self) -> str:
+        if self.on_behalf_of is None:
+            return self.person.name
+        return _("%(delegate)s (for %(principal)s)") % {
+            "delegate": self.person.name,
+            "principal": self.on_behalf_of.name,
+        }
+
+
+def acting_for(principal: User, *, on: datetime.date | None = None) -> Decider:
+    """The person acting for ``principal`` on ``on``: a delegate in force, followed along a
+    chain (the delegate may be away too), or the principal themselves."""
+    on = on or timezone.localdate()
+    current, seen = principal, {principal.pk}
+    for _step in range(MAX_DELEGATION_CHAIN):
+        delegation = (
+            Delegation.objects.in_force(on)
+            .filter(principal=current, delegate__is_active=True)
+            .select_related("delegate")
+            .order_by("-starts_on", "-pk")
+            .first()
+        )
+        if delegation is None or delegation.delegate_id in seen:
+            break
+        current = delegation.delegate
+        seen.add(current.pk)
+    return Decider(person=current, on_behalf_of=None if current == principal else principal)
+
+
+def decider_for_department(
+    department: Department, *, on: datetime.date | None = None
+) -> Decider | None:
+    """Who decides for ``department`` on ``on``: its head, or the delegate in force for them.
+    None when the department has no active head."""
+    head = department.head
+    if head is None or not head.is_active:
+        return None
+    return acting_for(head, on=on)
+
+
+def leader_in_charge_of(department: Department) -> User | None:
+    """The department's leader in charge, inherited from the nearest ancestor that has one."""
+    for node in [department, *department.ancestors()]:
+        if node.leader_in_charge_id and node.leader_in_charge.is_active:
+            return node.leader_in_charge
+    return None
+
+
+def escalation_decider_for(
+    department: Department, *, on: datetime.date | None = None
+) -> Decider | None:
+    """Who answers an escalation from ``department``: its leader in charge or their delegate."""
+    leader = leader_in_charge_of(department)
+    return acting_for(leader, on=on) if leader else None
+
+
+@dataclass(frozen=True)
+class UserRoles:
+    department: Department | None
+    headed: list[Department]
+    led: list[Department]
+    acting_for: list[Delegation]
+    is_admin: bool
+
+    @property
+    def labels(self) -> list[str]:
+        labels = [_("Staff")]
+        if self.headed:
+            labels.append(_("Department head"))
+        if self.led:
+            labels.append(_("Leader in charge"))
+        if self.acting_for:
+            labels.append(_("Delegate"))
+        if self.is_admin:
+            labels.append(_("Administrator"))
+        return labels
+
+
+def roles_of(user: User, *, on: datetime.date | None = None) -> UserRoles:
+    """The roles ``user`` holds today, for the home page and the navigation (4 queries)."""
+    return UserRoles(
+        department=user.department,
+        headed=list(Department.objects.filter(head=user, is_active=True)),
+        led=list(Department.objects.filter(leader_in_charge=user, is_active=True)),
+        acting_for=list(
+            Delegation.objects.in_force(on).filter(delegate=user).select_related("principal")
+        ),
+        is_admin=user.is_portal_admin,
+    )

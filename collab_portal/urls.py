@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from collab_portal.lib.forms import PortalPasswordChangeForm
+from collab_portal.org import views as org_views
+
+urlpatterns = [
+    path("", include("collab_portal.dashboard.urls")),
+    path("notifications/", include("collab_portal.notifications.urls")),
+    path("accounts/login/", org_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="registration/password_change.html", form_class=PortalPasswordChangeForm
+        ),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+    path("i18n/setlang/", org_views.set_language, name="set_language"),
+    path("healthz", org_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

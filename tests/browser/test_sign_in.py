@@ -1,0 +1,43 @@
+"""In Chromium: a demo head signs in, sees the workbench in Chinese, switches to English."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def test_a_head_signs_in_sees_the_workbench_and_switches_language(live_server, page):
+    call_command("seed_demo", quiet_logins=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    page.goto(live_server.url + "/")
+    assert "/accounts/login/" in page.url
+    page.fill("#id_username", "wufang")
+    page.fill("#id_password", "wrong-password")
+    page.click("button[type=submit]")
+    assert page.locator(".alert-danger").inner_text().startswith("请输入一个正确的")
+
+    page.fill("#id_password", "demo12345")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    assert page.locator("h2.page-title").inner_text() == "你好，吴芳"
+    profile = page.locator("[data-testid=my-profile]").inner_text()
+    assert "市场部" in profile and "部门负责人" in profile
+    assert "暂无待办事项" in page.locator("[data-testid=waiting]").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "home-zh.png"), full_page=True)
+
+    page.click("a[aria-label='语言']")
+    page.click("button[value=en]")
+    page.wait_for_load_state()
+    assert page.locator("h2.page-title").inner_text() == "Hello, 吴芳"
+    assert "Nothing is waiting for you" in page.locator("[data-testid=waiting]").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "home-en.png"), full_page=True)
+
+    page.click("a[aria-label='Account']")
+    page.click("text=Sign out")
+    page.wait_for_url("**/accounts/login/")
+    page.goto(live_server.url + "/notifications/")
+    assert "/accounts/login/" in page.url

@@ -1,0 +1,118 @@
+"""Who decides for a department on a given day: the head, or the delegate in force."""
+
+import datetime
+
+import pytest
+
+from collab_portal.org.selectors import (
+    acting_for,
+    decider_for_department,
+    escalation_decider_for,
+    leader_in_charge_of,
+    roles_of,
+)
+from tests.factories import DelegationFactory, UserFactory
+
+DAY = datetime.date(2026, 11, 23)
+
+
+def test_it_names_the_head_when_no_delegate_is_in_force(company):
+    decider = decider_for_department(company.sales, on=DAY)
+    assert decider.person == company.sales_head
+    assert decider.on_behalf_of is None
+    assert decider.label == "李四"
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (DAY - datetime.timedelta(days=1), "head"),
+        (DAY, "delegate"),
+        (DAY + datetime.timedelta(days=3), "delegate"),
+        (DAY + datetime.timedelta(days=4), "head"),
+    ],
+)
+def test_it_routes_to_the_delegate_only_between_the_dates_inclusive(company, on, expected):
+    delegate = UserFactory(display_name="王五代", department=company.sales)
+    DelegationFactory(
+        principal=company.sales_head,
+        delegate=delegate,
+        starts_on=DAY,
+        ends_on=DAY + datetime.timedelta(days=3),
+    )
+    decider = decider_for_department(company.sales, on=on)
+    if expected == "delegate":
+        assert decider.person == delegate
+        assert decider.on_behalf_of == company.sales_head
+        assert decider.label == "王五代 (代 李四)"
+    else:
+        assert decider.person == company.sales_head
+        assert decider.on_behalf_of is None
+
+
+def test_it_ignores_a_withdrawn_delegation(company):
+    DelegationFactory(principal=company.sales_head, starts_on=DAY, ends_on=DAY, is_active=False)
+    assert decider_for_department(company.sales, on=DAY).person == company.sales_head
+
+
+def test_it_ignores_a_delegate_whose_account_is_deactivated(company):
+    delegate = UserFactory(is_active=False)
+    DelegationFactory(principal=company.sales_head, delegate=delegate, starts_on=DAY, ends_on=DAY)
+    assert decider_for_department(company.sales, on=DAY).person == company.sales_head
+
+
+def test_it_follows_a_chain_when_the_delegate_is_away_too(company):
+    first, second = UserFactory(), UserFactory()
+    DelegationFactory(principal=company.sales_head, delegate=first, starts_on=DAY, ends_on=DAY)
+    DelegationFactory(principal=first, delegate=second, starts_on=DAY, ends_on=DAY)
+    decider = decider_for_department(company.sales, on=DAY)
+    assert decider.person == second
+    assert decider.on_behalf_of == company.sales_head
+
+
+def test_it_stops_at_a_delegation_cycle(company):
+    other = UserFactory()
+    DelegationFactory(principal=company.sales_head, delegate=other, starts_on=DAY, ends_on=DAY)
+    DelegationFactory(principal=other, delegate=company.sales_head, starts_on=DAY, ends_on=DAY)
+    decider = decider_for_department(company.sales, on=DAY)
+    assert decider.person == other
+
+
+def test_it_has_no_decider_for_a_department_without_an_active_head(company):
+    company.tech.head = None
+    company.tech.save()
+    assert decider_for_department(company.tech, on=DAY) is None
+    company.sales_head.is_active = False
+    company.sales_head.save()
+    assert decider_for_department(company.sales, on=DAY) is None
+
+
+def test_the_leader_in_charge_is_inherited_from_the_division(company):
+    assert leader_in_charge_of(company.sales) == company.leader
+    assert leader_in_charge_of(company.company) is None
+
+
+def test_escalations_go_to_the_leaders_delegate_in_force(company):
+    stand_in = UserFactory(display_name="孙副总")
+    DelegationFactory(principal=company.leader, delegate=stand_in, starts_on=DAY, ends_on=DAY)
+    decider = escalation_decider_for(company.tech, on=DAY)
+    assert (decider.person, decider.on_behalf_of) == (stand_in, company.leader)
+    assert (
+        escalation_decider_for(company.tech, on=DAY + datetime.timedelta(days=1)).person
+        == company.leader
+    )
+
+
+def test_acting_for_someone_without_delegation_is_themselves(company):
+    assert acting_for(company.tech_staff, on=DAY).person == company.tech_staff
+
+
+def test_roles_list_what_a_person_holds(company):
+    DelegationFactory(principal=company.tech_head, delegate=company.sales_head)
+    roles = roles_of(company.sales_head)
+    assert roles.headed == [company.sales]
+    assert [d.principal for d in roles.acting_for] == [company.tech_head]
+    assert roles.labels == ["员工", "部门负责人", "代理人"]
+    assert roles_of(company.leader).led == [company.division]
+    assert roles_of(company.admin).is_admin
+    assert roles_of(company.sales_staff).labels == ["员工"]
