@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORTAL_PORT ?= 8000
 
 .PHONY: run test setup setup-test check lint format messages compile-messages clean
 
@@ -11,9 +12,9 @@ run: setup ## Set up, migrate, seed the demo company, start the portal and its C
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "  Collab Portal: http://127.0.0.1:$${PORT:-8000}/   (Ctrl-C stops the web server and the worker)"
+	@echo "  Collab Portal: http://127.0.0.1:$(PORTAL_PORT)/   (Ctrl-C stops the web server and the worker)"
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile.dev start
+	PORTAL_PORT=$(PORTAL_PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile.dev start
 
 test: setup-test check ## Set up, then run the whole suite
 	$(PY) -m pytest

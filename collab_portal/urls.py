@@ -8,6 +8,7 @@ from collab_portal.org import views as org_views
 urlpatterns = [
     path("", include("collab_portal.dashboard.urls")),
     path("notifications/", include("collab_portal.notifications.urls")),
+    path("me/", include("collab_portal.org.urls")),
     path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 
 
 class TablerFormMixin:
@@ -31,3 +32,13 @@ class TablerFormMixin:
 
 class PortalPasswordChangeForm(TablerFormMixin, PasswordChangeForm):
     pass
+
+
+def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when it names one the form
+    has, otherwise at the top."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)

@@ -222,6 +222,14 @@ class Delegation(models.Model):
             "end": self.ends_on,
         }
 
+    @property
+    def can_be_ended(self) -> bool:
+        return self.is_active and self.ends_on >= timezone.localdate()
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_on <= timezone.localdate()
+
     def clean(self):
         errors = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

@@ -110,3 +110,14 @@ def roles_of(user: User, *, on: datetime.date | None = None) -> UserRoles:
         ),
         is_admin=user.is_portal_admin,
     )
+
+
+def delegations_of(user: User) -> list[Delegation]:
+    """The delegations ``user`` gave, current and future first, then the last few past ones."""
+    today = timezone.localdate()
+    given = Delegation.objects.filter(principal=user).select_related(
+        "delegate", "delegate__department"
+    )
+    upcoming = list(given.filter(is_active=True, ends_on__gte=today).order_by("starts_on"))
+    past = list(given.exclude(pk__in=[d.pk for d in upcoming]).order_by("-ends_on")[:10])
+    return upcoming + past

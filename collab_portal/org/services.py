@@ -1,9 +1,86 @@
-"""Writes on the organisation that the portal itself makes (admins configure the rest)."""
+"""Writes on the organisation that people make in the portal (admins configure the rest)."""
 
-from collab_portal.org.models import User
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from collab_portal.notifications.services import notify
+from collab_portal.org.models import Delegation, User
 
 
 def user_set_language(*, user: User, language: str) -> None:
     if language in User.Language.values and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+@transaction.atomic
+def delegation_create(
+    *,
+    actor: User,
+    principal: User,
+    delegate: User,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    reason: str = "",
+) -> Delegation:
+    """Name a delegate for a date range; people do it for themselves, admins for anyone.
+
+    Raises ValidationError (overlap, inverted dates, self, past) or PermissionDenied."""
+    if actor != principal and not actor.is_portal_admin:
+        raise PermissionDenied(_("Only the person themselves or an administrator can do this."))
+    if not delegate.is_active:
+        raise ValidationError({"delegate": _("This account is deactivated.")})
+    # Lock the principal's row so two overlapping delegations cannot be created at once.
+    User.objects.select_for_update().filter(pk=principal.pk).first()
+    delegation = Delegation(
+        principal=principal, delegate=delegate, starts_on=starts_on, ends_on=ends_on, reason=reason
+    )
+    delegation.full_clean()
+    if ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": _("The delegation would already be over.")})
+    delegation.save()
+    notify(
+        recipients=[delegate],
+        actor=actor,
+        title=format_lazy(
+            _("{principal} named you as their delegate from {start} to {end}"),
+            principal=principal.name,
+            start=starts_on.isoformat(),
+            end=ends_on.isoformat(),
+        ),
+        body=reason,
+        url="/",
+    )
+    return delegation
+
+
+@transaction.atomic
+def delegation_cancel(*, actor: User, delegation: Delegation) -> None:
+    """End a delegation early (or withdraw one not yet started)."""
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if actor != delegation.principal and not actor.is_portal_admin:
+        raise PermissionDenied(_("Only the person themselves or an administrator can do this."))
+    today = timezone.localdate()
+    if not delegation.is_active or delegation.ends_on < today:
+        raise ValidationError(_("This delegation is no longer in force."))
+    if delegation.starts_on > today:
+        delegation.is_active = False
+    else:
+        # Keep the days it was in force on record (sign-offs name the delegate for them).
+        delegation.ends_on = max(delegation.starts_on, today - datetime.timedelta(days=1))
+        delegation.is_active = delegation.starts_on < today
+    delegation.save(update_fields=["ends_on", "is_active"])
+    notify(
+        recipients=[delegation.delegate],
+        actor=actor,
+        title=format_lazy(
+            _("{principal} no longer needs you as their delegate"),
+            principal=delegation.principal.name,
+        ),
+        url="/",
+    )

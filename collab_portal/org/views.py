@@ -1,13 +1,25 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from collab_portal.org.services import user_set_language
+from collab_portal.lib.forms import apply_validation_error
+from collab_portal.org.forms import DelegationForm
+from collab_portal.org.models import Delegation
+from collab_portal.org.selectors import delegations_of
+from collab_portal.org.services import (
+    delegation_cancel,
+    delegation_create,
+    user_set_language,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -47,3 +59,34 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_http_methods(["GET", "POST"])
+def my_delegations(request):
+    """我的代理设置: who decides for me while I am away."""
+    form = DelegationForm(request.POST or None, principal=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delegation_create(actor=request.user, principal=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Your delegate is set."))
+            return redirect("org:my_delegations")
+    return render(
+        request,
+        "org/my_delegations.html",
+        {"form": form, "delegations": delegations_of(request.user)},
+    )
+
+
+@require_POST
+def delegation_cancel_view(request, pk):
+    delegation = get_object_or_404(Delegation, pk=pk, principal=request.user)
+    try:
+        delegation_cancel(actor=request.user, delegation=delegation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The delegation was ended."))
+    return redirect("org:my_delegations")

@@ -44,3 +44,8 @@ def test_an_unknown_language_changes_nothing(company, login):
     company.sales_head.refresh_from_db()
     assert company.sales_head.language == "zh-hans"
     assert "待我处理" in client.get("/").content.decode()
+
+
+def test_an_english_browser_still_gets_chinese_until_someone_switches(client, db):
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录你的账户" in body
