@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "collab_portal.org",
     "collab_portal.notifications",
     "collab_portal.dashboard",
+    "collab_portal.activity",
+    "collab_portal.signoffs",
+    "collab_portal.documents",
+    "requests_app",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +209,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

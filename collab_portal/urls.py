@@ -4,11 +4,18 @@ from django.urls import include, path
 
 from collab_portal.lib.forms import PortalPasswordChangeForm
 from collab_portal.org import views as org_views
+from requests_app import urls as requests_urls
 
 urlpatterns = [
     path("", include("collab_portal.dashboard.urls")),
     path("notifications/", include("collab_portal.notifications.urls")),
     path("me/", include("collab_portal.org.urls")),
+    path("verify/", include("collab_portal.signoffs.urls")),
+    path("requests/", include("requests_app.urls")),
+    path(
+        "x/",
+        include((requests_urls.external_urlpatterns, "external"), namespace="external"),
+    ),
     path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

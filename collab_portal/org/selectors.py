@@ -121,3 +121,36 @@ def delegations_of(user: User) -> list[Delegation]:
     upcoming = list(given.filter(is_active=True, ends_on__gte=today).order_by("starts_on"))
     past = list(given.exclude(pk__in=[d.pk for d in upcoming]).order_by("-ends_on")[:10])
     return upcoming + past
+
+
+def departments_overseen_by(user: User, *, on: datetime.date | None = None) -> list[int]:
+    """Ids of the departments whose cases ``user`` oversees: those they head or lead in charge
+    of, those of everyone they are acting for today, and everything below them (3 queries)."""
+    acting_for_ids = Delegation.objects.in_force(on).filter(delegate=user)
+    principals = [user.pk, *acting_for_ids.values_list("principal_id", flat=True)]
+    tree = list(Department.objects.values_list("pk", "parent_id", "head_id", "leader_in_charge_id"))
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id, _head, _leader in tree:
+        children.setdefault(parent_id, []).append(pk)
+    roots = [pk for pk, _parent, head, leader in tree if head in principals or leader in principals]
+    overseen, stack = set(), list(roots)
+    while stack:
+        pk = stack.pop()
+        if pk not in overseen:
+            overseen.add(pk)
+            stack.extend(children.get(pk, []))
+    return sorted(overseen)
+
+
+def company_name() -> str:
+    """The name printed on every form: PORTAL_COMPANY_NAME, else the root of the tree."""
+    from django.conf import settings
+
+    if settings.PORTAL_COMPANY_NAME:
+        return settings.PORTAL_COMPANY_NAME
+    root = (
+        Department.objects.filter(parent__isnull=True, is_active=True)
+        .order_by("sort_order")
+        .first()
+    )
+    return root.name if root else ""

@@ -1,0 +1,151 @@
+"""Reads of the signing platform: the signatures on a record, and what a printed hash proves."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+
+from collab_portal.signoffs.canonical import (
+    canonical_json,
+    signing_title,
+    snapshot_hash,
+    take_snapshot,
+)
+from collab_portal.signoffs.models import SignOff
+
+logger = logging.getLogger(__name__)
+
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+def signoffs_for(target) -> list[SignOff]:
+    """The signatures on ``target``, oldest first, in one query."""
+    return list(
+        SignOff.objects.filter(
+            target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+        ).select_related("signer", "on_behalf_of", "external_contact__party")
+    )
+
+
+def normalise_sha256(value: str | None) -> str | None:
+    """The 64 lower-case hex digits in ``value`` (spaces, dashes and colons ignored), or None
+    when it is not a SHA-256."""
+    cleaned = re.sub(r"[\s:-]", "", value or "").lower()
+    return cleaned if SHA256_PATTERN.match(cleaned) else None
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the portal knows about a hash printed on a signed form."""
+
+    sha256: str
+    signoffs: list[SignOff]
+    target: Any | None
+    title: str
+    target_url: str
+    still_matches: bool
+    record_intact: bool = True
+    snapshot: dict = field(default_factory=dict)
+
+    @property
+    def target_missing(self) -> bool:
+        return self.target is None
+
+
+def verification_for(sha256: str) -> Verification | None:
+    """The sign-offs with this hash and whether their record still holds what was signed;
+    None for a malformed hash or one nobody signed.
+
+    Co-signers of one record share its hash; should two records ever have had identical
+    content, the record of the earliest sign-off is the one checked."""
+    sha256 = normalise_sha256(sha256)
+    if sha256 is None:
+        return None
+    signoffs = list(
+        SignOff.objects.filter(sha256=sha256).select_related(
+            "target_type", "signer", "on_behalf_of", "external_contact__party"
+        )
+    )
+    if not signoffs:
+        return None
+    first = signoffs[0]
+    target = _load_target(first)
+    still_matches, title = False, first.title
+    if target is not None:
+        try:
+            still_matches = snapshot_hash(take_snapshot(target)) == sha256
+            title = signing_title(target)
+        except Exception:  # the public page answers whatever the record's code does
+            logger.exception("cannot re-take the signing snapshot of %r", target)
+    return Verification(
+        sha256=sha256,
+        signoffs=signoffs,
+        target=target,
+        title=title,
+        target_url=_url_of(target),
+        still_matches=still_matches,
+        record_intact=all(snapshot_hash(s.snapshot) == s.sha256 for s in signoffs),
+        snapshot=first.snapshot,
+    )
+
+
+def _load_target(signoff: SignOff):
+    model = signoff.target_type.model_class()
+    if model is None:
+        return None
+    try:
+        return model._default_manager.get(pk=signoff.target_id)
+    except (ObjectDoesNotExist, ValueError, ValidationError):
+        return None
+
+
+def _url_of(target) -> str:
+    method = getattr(target, "get_absolute_url", None)
+    return method() if callable(method) else ""
+
+
+def snapshot_visible_to(user, verification: Verification) -> bool:
+    """Whether ``user`` may read the signed content: the record's own ``is_visible_to(user)``
+    decides when it has one; otherwise (and when the record is gone) only administrators."""
+    if user is None or not user.is_authenticated:
+        return False
+    check = getattr(verification.target, "is_visible_to", None)
+    if verification.target is not None and callable(check):
+        return bool(check(user))
+    return user.is_portal_admin
+
+
+def snapshot_rows(snapshot: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """The snapshot as (key, value) rows for a table: nested dicts as ``a.b``, lists of
+    objects as ``a[1].b``, scalars as text."""
+    rows: list[tuple[str, str]] = []
+    for key in sorted(snapshot):
+        name = f"{prefix}{key}"
+        rows.extend(_rows_for(name, snapshot[key]))
+    return rows
+
+
+def _rows_for(name: str, value) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return snapshot_rows(value, prefix=f"{name}.") if value else [(name, "{}")]
+    if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        rows = []
+        for index, item in enumerate(value, start=1):
+            rows.extend(_rows_for(f"{name}[{index}]", item))
+        return rows or [(name, "[]")]
+    if isinstance(value, list):
+        return [(name, "、".join(_scalar_text(item) for item in value) or "—")]
+    return [(name, _scalar_text(value))]
+
+
+def _scalar_text(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return canonical_json(value)

@@ -1,0 +1,27 @@
+from django.utils.translation import gettext_lazy as _
+
+VERBS = {
+    "create": _("created the request"),
+    "edit": _("edited the request"),
+    "submit": _("submitted it for review"),
+    "resubmit": _("resubmitted it for review"),
+    "withdraw": _("withdrew it"),
+    "approve": _("approved and signed the registration form"),
+    "return": _("returned it for changes"),
+    "hand_over": _("handed the review over"),
+    "urge": _("urged"),
+    "cc": _("copied people in"),
+    "cancel": _("cancelled the request"),
+    "sync_record": _("recorded an information sync"),
+    "sync_ack": _("acknowledged receipt"),
+    "kickoff": _("recorded the kickoff meeting"),
+    "sync_done": _("finished the information sync"),
+    "plan_draft": _("drafted the plan"),
+    "plan_propose": _("proposed the plan for confirmation"),
+    "plan_sign": _("confirmed and signed the plan"),
+    "plan_revision": _("asked for a revision of the plan"),
+    "plan_new_version": _("started a new version of the plan"),
+    "plan_link": _("created a confirmation link for an external party"),
+    "plan_confirmed": _("plan confirmed by every side"),
+    "comment": _("commented"),
+}

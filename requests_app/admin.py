@@ -1,0 +1,126 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from requests_app.models import (
+    CollabPlan,
+    CollabRequest,
+    KickoffMeeting,
+    Milestone,
+    Receiver,
+    Review,
+    SyncRecord,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReceiverInline(ReadOnlyInline):
+    model = Receiver
+    fields = ["kind", "department", "party", "contact"]
+
+
+class ReviewInline(ReadOnlyInline):
+    model = Review
+    fields = [
+        "round",
+        "reviewer",
+        "on_behalf_of",
+        "decision",
+        "reason_code",
+        "comment",
+        "decided_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(CollabRequest)
+class CollabRequestAdmin(SimpleHistoryAdmin):
+    """Cases change only through the portal's services (transitions, sign-offs, timeline);
+    the admin looks and searches."""
+
+    list_display = ["code", "subject", "stage", "initiator", "initiator_department", "created_at"]
+    list_filter = ["stage", "initiator_department", "created_at"]
+    search_fields = ["code", "subject", "initiator__display_name"]
+    list_select_related = ["initiator", "initiator_department"]
+    date_hierarchy = "created_at"
+    inlines = [ReceiverInline, ReviewInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MilestoneInline(ReadOnlyInline):
+    model = Milestone
+    fields = ["name", "due_on"]
+
+
+@admin.register(CollabPlan)
+class CollabPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["request", "version", "state", "author", "coordinator", "proposed_at"]
+    list_filter = ["state"]
+    search_fields = ["request__code", "request__subject", "content"]
+    list_select_related = ["request", "author", "coordinator"]
+    inlines = [MilestoneInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "request",
+        "receiver",
+        "channel",
+        "sent_at",
+        "acknowledged_by",
+        "acknowledged_at",
+    ]
+    list_filter = ["channel"]
+    search_fields = ["request__code", "recipients"]
+    list_select_related = ["request", "receiver", "acknowledged_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KickoffMeeting)
+class KickoffMeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["request", "mode", "held_at", "location"]
+    search_fields = ["request__code", "minutes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,477 @@
+"""Reads over cases: access, lists, the case page and what waits for whom."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from collab_portal.activity.selectors import TimelineEntry, timeline_for
+from collab_portal.dashboard.inbox import WaitingItem
+from collab_portal.org.models import Delegation, Department, User
+from collab_portal.signoffs.models import SignOff
+from requests_app.models import (
+    CollabPlan,
+    CollabRequest,
+    KickoffMeeting,
+    Milestone,
+    Receiver,
+    SyncRecord,
+)
+from requests_app.services import (
+    Side,
+    current_plan,
+    may_acknowledge,
+    may_act_for,
+    may_edit_plan,
+    plan_sides,
+    sides_to_sign_for,
+    sync_missing,
+)
+
+Stage = CollabRequest.Stage
+
+# The six stages of the process manual, for the stepper on the case page.
+STEPPER = [
+    (
+        "1",
+        gettext_lazy("Request and pre-assessment"),
+        (Stage.DRAFT, Stage.PENDING_REVIEW, Stage.RETURNED),
+    ),
+    ("2", gettext_lazy("Information sync and plan"), (Stage.SYNCING, Stage.PLANNING)),
+    ("3", gettext_lazy("Task breakdown"), (Stage.BREAKDOWN,)),
+    ("4", gettext_lazy("Tracking and risk control"), (Stage.EXECUTING,)),
+    ("5", gettext_lazy("Delivery and acceptance"), (Stage.ACCEPTING,)),
+    ("6", gettext_lazy("Retrospective and archive"), (Stage.RETROSPECTIVE, Stage.ARCHIVED)),
+]
+
+
+def request_for(*, user: User, code: str) -> CollabRequest:
+    """The case with ``code`` if ``user`` may see it, else 404 (no hint that it exists)."""
+    return get_object_or_404(
+        CollabRequest.objects.visible_to(user)
+        .select_related("initiator", "initiator_department", "reviewer", "coordinator")
+        .prefetch_related(
+            Prefetch(
+                "receivers",
+                queryset=Receiver.objects.select_related(
+                    "department", "department__head", "party", "party__internal_owner", "contact"
+                ),
+            )
+        ),
+        code=code,
+    )
+
+
+def _principals_of(user: User) -> list[int]:
+    """``user`` and everyone they are acting for today."""
+    return [
+        user.pk,
+        *Delegation.objects.in_force().filter(delegate=user).values_list("principal_id", flat=True),
+    ]
+
+
+def _base_list() -> QuerySet[CollabRequest]:
+    return CollabRequest.objects.select_related(
+        "initiator", "initiator_department", "reviewer"
+    ).prefetch_related(
+        Prefetch(
+            "receivers",
+            queryset=Receiver.objects.select_related("department", "party", "contact"),
+        )
+    )
+
+
+@dataclass
+class ListFilters:
+    stage: str = ""
+    department: int | None = None
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    query: str = ""
+
+    def apply(self, requests: QuerySet[CollabRequest]) -> QuerySet[CollabRequest]:
+        if self.stage:
+            requests = requests.filter(stage=self.stage)
+        if self.department:
+            requests = requests.filter(
+                Q(initiator_department_id=self.department)
+                | Q(receivers__department_id=self.department)
+            ).distinct()
+        if self.created_from:
+            requests = requests.filter(created_at__date__gte=self.created_from)
+        if self.created_to:
+            requests = requests.filter(created_at__date__lte=self.created_to)
+        if self.query:
+            requests = requests.filter(
+                Q(code__icontains=self.query) | Q(subject__icontains=self.query)
+            )
+        return requests
+
+
+def my_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequest]:
+    """我发起的."""
+    return filters.apply(_base_list().filter(initiator=user))
+
+
+def visible_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequest]:
+    """Every case the user may see (heads, leaders and admins use it to look around)."""
+    return filters.apply(
+        _base_list().filter(pk__in=CollabRequest.objects.visible_to(user).values("pk"))
+    )
+
+
+def _plans_awaiting(user: User) -> list[CollabPlan]:
+    """Proposed plans with a side that ``user`` decides for and that has not signed yet."""
+    principals = _principals_of(user)
+    departments = Department.objects.filter(head_id__in=principals).values_list("pk", flat=True)
+    department_ids = set(departments)
+    if not department_ids:
+        return []
+    plans = (
+        CollabPlan.objects.filter(state=CollabPlan.State.PROPOSED, request__stage=Stage.PLANNING)
+        .filter(
+            Q(request__initiator_department_id__in=department_ids)
+            | Q(request__receivers__department_id__in=department_ids)
+        )
+        .distinct()
+        .select_related("request", "request__initiator_department", "request__initiator")
+    )
+    plans = list(plans)
+    if not plans:
+        return []
+    signed = set(
+        SignOff.objects.filter(
+            target_type=ContentType.objects.get_for_model(CollabPlan),
+            target_id__in=[str(p.pk) for p in plans],
+            meaning=SignOff.Meaning.CONFIRMED,
+        ).values_list("target_id", "side_key")
+    )
+    receivers = Receiver.objects.filter(request_id__in=[p.request_id for p in plans])
+    sides_by_request: dict[int, set[int]] = {}
+    for receiver in receivers:
+        if receiver.department_id:
+            sides_by_request.setdefault(receiver.request_id, set()).add(receiver.department_id)
+    awaiting = []
+    for plan in plans:
+        mine = (
+            {plan.request.initiator_department_id} | sides_by_request.get(plan.request_id, set())
+        ) & department_ids
+        if any((str(plan.pk), f"dept:{pk}") not in signed for pk in mine):
+            awaiting.append(plan)
+    return awaiting
+
+
+def _reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
+    return (
+        _base_list()
+        .filter(stage=Stage.PENDING_REVIEW, reviewer_id__in=_principals_of(user))
+        .exclude(initiator=user)
+    )
+
+
+def _acknowledgements_awaiting(user: User) -> QuerySet[SyncRecord]:
+    principals = _principals_of(user)
+    return (
+        SyncRecord.objects.filter(
+            acknowledged_at__isnull=True,
+            receiver__kind=Receiver.Kind.INTERNAL,
+            request__stage__in=[Stage.SYNCING, Stage.PLANNING],
+        )
+        .filter(
+            Q(receiver__department_id=user.department_id)
+            | Q(receiver__department__head_id__in=principals)
+        )
+        .select_related("request", "receiver__department")
+    )
+
+
+@dataclass
+class WaitingRow:
+    kind: str
+    request: CollabRequest
+    url: str
+    since: datetime.datetime
+    detail: str = ""
+
+    @property
+    def waited(self) -> datetime.timedelta:
+        return timezone.now() - self.since
+
+
+def waiting_rows(*, user: User) -> list[WaitingRow]:
+    """待我处理: reviews, plan confirmations and receipts waiting on ``user`` (constant queries)."""
+    rows = [
+        WaitingRow(
+            _("Review"),
+            request,
+            request.get_absolute_url(),
+            request.submitted_at or request.created_at,
+        )
+        for request in _reviews_awaiting(user)
+    ]
+    rows += [
+        WaitingRow(
+            _("Plan confirmation"),
+            plan.request,
+            plan.get_absolute_url(),
+            plan.proposed_at or plan.created_at,
+            detail=f"v{plan.version}",
+        )
+        for plan in _plans_awaiting(user)
+    ]
+    rows += [
+        WaitingRow(
+            _("Acknowledge receipt"),
+            record.request,
+            record.request.get_absolute_url(),
+            record.recorded_at,
+            detail=record.receiver.label,
+        )
+        for record in _acknowledgements_awaiting(user)
+    ]
+    return sorted(rows, key=lambda row: row.since)
+
+
+def waiting_items_for(*, user: User) -> list[WaitingItem]:
+    """For the workbench: the same rows, in the platform's shape."""
+    return [
+        WaitingItem(
+            kind=row.kind,
+            title=f"{row.request.code} {row.request.subject}",
+            url=row.url,
+            since=row.since,
+        )
+        for row in waiting_rows(user=user)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The case page
+
+
+@dataclass
+class StepperStep:
+    number: str
+    label: str
+    status: str  # done / current / todo
+
+
+@dataclass
+class SideStatus:
+    side: Side
+    signoff: SignOff | None
+    revision: bool = False
+
+
+@dataclass
+class PlanView:
+    plan: CollabPlan
+    sides: list[SideStatus]
+    signoffs: list[SignOff]
+
+
+@dataclass
+class CaseActions:
+    edit: bool = False
+    submit: bool = False
+    withdraw: bool = False
+    review: bool = False
+    urge: bool = False
+    copy_in: bool = False
+    cancel: bool = False
+    record_sync: bool = False
+    record_kickoff: bool = False
+    finish_sync: bool = False
+    edit_plan: bool = False
+    propose_plan: bool = False
+    new_plan_version: bool = False
+    sign_plan: bool = False
+    create_links: bool = False
+    acknowledge: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CasePage:
+    request: CollabRequest
+    stepper: list[StepperStep]
+    receivers: list[Receiver]
+    attachments: list
+    reviews: list
+    registration_signoffs: list[SignOff]
+    sync_records: list[SyncRecord]
+    kickoff: KickoffMeeting | None
+    sync_missing: list[str]
+    plans: list[PlanView]
+    carbon_copies: list
+    timeline: list[TimelineEntry]
+    actions: CaseActions
+    reviewer_label: str
+    show_sync: bool
+    show_plan: bool
+
+
+def _stepper(stage: str) -> list[StepperStep]:
+    if stage == Stage.CANCELLED:
+        return [StepperStep(number, str(label), "todo") for number, label, _stages in STEPPER]
+    current = next(index for index, (_n, _l, stages) in enumerate(STEPPER) if stage in stages)
+    steps = []
+    for index, (number, label, _stages) in enumerate(STEPPER):
+        status = (
+            "done"
+            if index < current or stage == Stage.ARCHIVED
+            else "current"
+            if index == current
+            else "todo"
+        )
+        steps.append(StepperStep(number, str(label), status))
+    return steps
+
+
+def case_page(*, user: User, request: CollabRequest) -> CasePage:
+    receivers = list(request.receivers.all())  # prefetched by request_for
+    attachments = list(request.attachments.select_related("uploaded_by"))
+    sync_records = list(
+        request.sync_records.select_related("receiver", "recorded_by", "acknowledged_by")
+    )
+    for record in sync_records:
+        record.receiver = next(r for r in receivers if r.pk == record.receiver_id)
+        record.files = [a for a in attachments if a.sync_record_id == record.pk]
+    kickoff = (
+        KickoffMeeting.objects.filter(request=request)
+        .prefetch_related("invited", "attended")
+        .first()
+    )
+    plans = list(
+        request.plans.select_related("author", "coordinator").prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("position"))
+        )
+    )
+    signoffs = list(
+        SignOff.objects.filter(
+            Q(
+                target_type=ContentType.objects.get_for_model(CollabRequest),
+                target_id=str(request.pk),
+            )
+            | Q(
+                target_type=ContentType.objects.get_for_model(CollabPlan),
+                target_id__in=[str(p.pk) for p in plans],
+            )
+        ).select_related("signer", "on_behalf_of", "external_contact__party", "target_type")
+    )
+    sides = plan_sides(request)
+    plan_views = []
+    for plan in plans:
+        plan_signoffs = [
+            s
+            for s in signoffs
+            if s.target_type.model == "collabplan" and s.target_id == str(plan.pk)
+        ]
+        statuses = [
+            SideStatus(
+                side=side,
+                signoff=next((s for s in plan_signoffs if s.side_key == side.key), None),
+            )
+            for side in sides
+        ]
+        plan_views.append(PlanView(plan=plan, sides=statuses, signoffs=plan_signoffs))
+    state_labels = dict(Stage.choices)
+    actions = _actions(
+        user=user, request=request, sync_records=sync_records, plans=plans, kickoff=kickoff
+    )
+    return CasePage(
+        request=request,
+        stepper=_stepper(request.stage),
+        receivers=receivers,
+        attachments=[a for a in attachments if a.sync_record_id is None],
+        reviews=list(request.reviews.select_related("reviewer", "on_behalf_of")),
+        registration_signoffs=[s for s in signoffs if s.target_type.model == "collabrequest"],
+        sync_records=sync_records,
+        kickoff=kickoff,
+        sync_missing=sync_missing(request) if request.stage == Stage.SYNCING else [],
+        plans=plan_views,
+        carbon_copies=list(request.carbon_copies.select_related("user")),
+        timeline=timeline_for(request, state_labels=state_labels),
+        actions=actions,
+        reviewer_label=_reviewer_label(request),
+        show_sync=bool(sync_records) or request.stage == Stage.SYNCING,
+        show_plan=bool(plans) or request.stage == Stage.PLANNING,
+    )
+
+
+def _reviewer_label(request: CollabRequest) -> str:
+    if request.reviewer is None:
+        return ""
+    from collab_portal.org.selectors import acting_for
+
+    return acting_for(request.reviewer).label
+
+
+def _actions(*, user, request, sync_records, plans, kickoff) -> CaseActions:
+    is_initiator = user == request.initiator
+    stage = request.stage
+    actions = CaseActions()
+    actions.edit = actions.submit = is_initiator and request.is_editable
+    actions.withdraw = actions.urge = is_initiator and stage == Stage.PENDING_REVIEW
+    actions.review = (
+        stage == Stage.PENDING_REVIEW and not is_initiator and may_act_for(user, request.reviewer)
+    )
+    actions.copy_in = stage not in (Stage.ARCHIVED, Stage.CANCELLED) and (
+        is_initiator or may_act_for(user, request.reviewer)
+    )
+    actions.cancel = stage not in (Stage.ARCHIVED, Stage.CANCELLED) and (
+        is_initiator or user.is_portal_admin
+    )
+    actions.record_sync = actions.finish_sync = is_initiator and stage == Stage.SYNCING
+    actions.record_kickoff = is_initiator and stage == Stage.SYNCING
+    actions.acknowledge = [
+        record.pk
+        for record in sync_records
+        if not record.is_acknowledged
+        and stage in (Stage.SYNCING, Stage.PLANNING)
+        and may_acknowledge(user, record)
+    ]
+    if stage == Stage.PLANNING:
+        latest = plans[0] if plans else None
+        editor = may_edit_plan(user, request)
+        actions.edit_plan = editor and (latest is None or latest.state == CollabPlan.State.DRAFT)
+        actions.propose_plan = (
+            editor and latest is not None and latest.state == CollabPlan.State.DRAFT
+        )
+        actions.new_plan_version = (
+            editor and latest is not None and latest.state == CollabPlan.State.REVISION_REQUESTED
+        )
+        proposed = latest is not None and latest.state == CollabPlan.State.PROPOSED
+        actions.sign_plan = proposed and bool(sides_to_sign_for(user, latest))
+        actions.create_links = proposed and any(
+            not r.is_internal
+            and (user in (request.initiator, r.party.internal_owner) or user.is_portal_admin)
+            for r in request.receivers.all()
+        )
+    return actions
+
+
+def plan_for(*, user: User, code: str, version: int) -> CollabPlan:
+    request = request_for(user=user, code=code)
+    return get_object_or_404(request.plans.select_related("request"), version=version)
+
+
+def latest_plan(request: CollabRequest) -> CollabPlan | None:
+    return current_plan(request)
+
+
+def qualified_hand_over_targets(*, request: CollabRequest) -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(headed_departments__isnull=False) | Q(led_departments__isnull=False))
+        .exclude(pk__in=[request.initiator_id, request.reviewer_id])
+        .distinct()
+        .select_related("department")
+        .order_by("employee_no")
+    )

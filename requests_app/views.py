@@ -1,0 +1,570 @@
+"""Thin views over the stage 1–2 services; every state change is a POST."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from collab_portal.lib.forms import apply_validation_error
+from collab_portal.lib.refusals import ActionRefused
+from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
+from requests_app import forms, selectors, services
+from requests_app.models import CollabPlan, KickoffMeeting, SyncRecord
+
+PAGE_SIZE = 25
+
+
+def _perform(request, case, action, success_message, *, to=None):
+    """Run a service; show its refusal or its success as a message, then go back to the case."""
+    try:
+        action()
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success_message)
+    return redirect(to or case)
+
+
+def _filters(request):
+    form = forms.ListFilterForm(request.GET or None)
+    filters = selectors.ListFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.ListFilters(
+            stage=data["stage"],
+            department=data["department"].pk if data["department"] else None,
+            created_from=data["created_from"],
+            created_to=data["created_to"],
+            query=data["q"].strip(),
+        )
+    return form, filters
+
+
+@require_GET
+def request_list(request, tab="mine"):
+    """我发起的 / 全部可见的 with filters; 待我处理 has its own view."""
+    form, filters = _filters(request)
+    requests = (
+        selectors.my_requests(user=request.user, filters=filters)
+        if tab == "mine"
+        else selectors.visible_requests(user=request.user, filters=filters)
+    )
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "requests_app/list.html",
+        {
+            "tab": tab,
+            "page": page,
+            "filter_form": form,
+            "query_string": _query_without_page(request),
+        },
+    )
+
+
+@require_GET
+def waiting_list(request):
+    rows = selectors.waiting_rows(user=request.user)
+    return render(request, "requests_app/waiting.html", {"tab": "waiting", "rows": rows})
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_http_methods(["GET", "POST"])
+def request_create(request):
+    form = forms.RegistrationForm(
+        request.POST or None, request.FILES or None, initiator=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.request_create(initiator=request.user, data=form.data_for_service())
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Saved as a draft. Submit it for review when it is ready."))
+            return redirect(case)
+    return render(request, "requests_app/form.html", {"form": form, "case": None})
+
+
+@require_http_methods(["GET", "POST"])
+def request_edit(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    if request.user != case.initiator or not case.is_editable:
+        messages.error(request, _("This request can no longer be edited."))
+        return redirect(case)
+    form = forms.RegistrationForm(
+        request.POST or None,
+        request.FILES or None,
+        initiator=request.user,
+        initial=forms.RegistrationForm.initial_from(case),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_update(actor=request.user, request=case, data=form.data_for_service())
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(case)
+    attachments = case.attachments.filter(sync_record__isnull=True)
+    return render(
+        request, "requests_app/form.html", {"form": form, "case": case, "attachments": attachments}
+    )
+
+
+@require_GET
+def request_detail(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    page = selectors.case_page(user=request.user, request=case)
+    context = {"page": page, "case": case}
+    if page.actions.review:
+        context["review_form"] = forms.ReviewForm()
+        context["hand_over_form"] = forms.HandOverForm(
+            targets=selectors.qualified_hand_over_targets(request=case)
+        )
+    if page.actions.copy_in:
+        context["copy_in_form"] = forms.CopyInForm()
+    if page.actions.cancel:
+        context["cancel_form"] = forms.CancelForm()
+    if page.actions.sign_plan:
+        context["sign_form"] = forms.PlanSignForm()
+    return render(request, "requests_app/detail.html", context)
+
+
+@require_POST
+def request_submit(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    return _perform(
+        request,
+        case,
+        lambda: services.request_submit(actor=request.user, request=case),
+        _("Submitted for review."),
+    )
+
+
+@require_POST
+def request_withdraw(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    return _perform(
+        request,
+        case,
+        lambda: services.request_withdraw(actor=request.user, request=case),
+        _("Withdrawn: the request is a draft again."),
+    )
+
+
+@require_POST
+def request_urge(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    return _perform(
+        request,
+        case,
+        lambda: services.request_urge(actor=request.user, request=case),
+        _("The reviewer has been reminded."),
+    )
+
+
+@require_POST
+def request_review(request, code):
+    """One form, two buttons: approve (all three checks) or return (reason and comment)."""
+    case = selectors.request_for(user=request.user, code=code)
+    form = forms.ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(case)
+    data = form.cleaned_data
+    checks = {
+        "goal_quantifiable": data["goal_quantifiable"],
+        "receiver_clear": data["receiver_clear"],
+        "deadline_reasonable": data["deadline_reasonable"],
+    }
+    if request.POST.get("decision") == "approve":
+        return _perform(
+            request,
+            case,
+            lambda: services.request_approve(
+                actor=request.user,
+                request=case,
+                comment=data["comment"].strip(),
+                password=data.get("password", ""),
+                **checks,
+            ),
+            _("Approved and signed."),
+        )
+    return _perform(
+        request,
+        case,
+        lambda: services.request_return(
+            actor=request.user,
+            request=case,
+            reason_code=data["reason_code"],
+            comment=data["comment"],
+            **checks,
+        ),
+        _("Returned to the initiator with your comment."),
+    )
+
+
+@require_POST
+def request_hand_over(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    form = forms.HandOverForm(
+        request.POST, targets=selectors.qualified_hand_over_targets(request=case)
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose a department head or leader in charge to hand over to."))
+        return redirect(case)
+    return _perform(
+        request,
+        case,
+        lambda: services.request_hand_over(
+            actor=request.user,
+            request=case,
+            to=form.cleaned_data["to"],
+            comment=form.cleaned_data["comment"],
+        ),
+        _("The review was handed over."),
+    )
+
+
+@require_POST
+def request_copy_in(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    form = forms.CopyInForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the people to copy in."))
+        return redirect(case)
+    return _perform(
+        request,
+        case,
+        lambda: services.request_copy_in(
+            actor=request.user, request=case, people=list(form.cleaned_data["people"])
+        ),
+        _("They are copied in."),
+    )
+
+
+@require_POST
+def request_cancel(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    form = forms.CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the request is cancelled."))
+        return redirect(case)
+    return _perform(
+        request,
+        case,
+        lambda: services.request_cancel(
+            actor=request.user, request=case, reason=form.cleaned_data["reason"]
+        ),
+        _("The request was cancelled."),
+    )
+
+
+@require_GET
+def attachment_download(request, code, pk):
+    case = selectors.request_for(user=request.user, code=code)
+    attachment = get_object_or_404(case.attachments, pk=pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def attachment_delete(request, code, pk):
+    case = selectors.request_for(user=request.user, code=code)
+    attachment = get_object_or_404(case.attachments, pk=pk)
+    return _perform(
+        request,
+        case,
+        lambda: services.attachment_delete(actor=request.user, attachment=attachment),
+        _("The attachment was removed."),
+        to=reverse("requests_app:edit", args=[case.code]),
+    )
+
+
+# --- Information sync ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def sync_record_add(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    form = forms.SyncRecordForm(request.POST or None, request.FILES or None, request=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.sync_record_add(
+                actor=request.user,
+                request=case,
+                receiver=data["receiver"],
+                channel=data["channel"],
+                sent_at=data["sent_at"],
+                recipients=data["recipients"].strip(),
+                materials=data["materials"].strip(),
+                files=data["files"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except ActionRefused as refused:
+            messages.error(request, refused.message)
+            return redirect(case)
+        else:
+            messages.success(request, _("The information sync is recorded."))
+            return redirect(case)
+    return render(request, "requests_app/sync_form.html", {"form": form, "case": case})
+
+
+@require_POST
+def sync_acknowledge(request, code, pk):
+    case = selectors.request_for(user=request.user, code=code)
+    record = get_object_or_404(SyncRecord, pk=pk, request=case)
+    return _perform(
+        request,
+        case,
+        lambda: services.sync_acknowledge(actor=request.user, record=record),
+        _("Receipt acknowledged."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def kickoff_record(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    initial = {}
+    existing = KickoffMeeting.objects.filter(request=case).first()
+    if existing is not None:
+        initial = {
+            "mode": existing.mode,
+            "held_at": existing.held_at,
+            "location": existing.location,
+            "invited": list(existing.invited.all()),
+            "attended": list(existing.attended.all()),
+            "external_attendees": existing.external_attendees,
+            "minutes": existing.minutes,
+            "decisions": existing.decisions,
+        }
+    form = forms.KickoffForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.kickoff_record(
+                actor=request.user,
+                request=case,
+                mode=data["mode"],
+                held_at=data["held_at"],
+                location=data["location"].strip(),
+                invited=list(data["invited"]),
+                attended=list(data["attended"]),
+                minutes=data["minutes"].strip(),
+                decisions=data["decisions"].strip(),
+                external_attendees=data["external_attendees"].strip(),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except ActionRefused as refused:
+            messages.error(request, refused.message)
+            return redirect(case)
+        else:
+            messages.success(request, _("The kickoff meeting is recorded."))
+            return redirect(case)
+    return render(request, "requests_app/kickoff_form.html", {"form": form, "case": case})
+
+
+@require_POST
+def sync_finish(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    return _perform(
+        request,
+        case,
+        lambda: services.request_finish_sync(actor=request.user, request=case),
+        _("The information sync is complete; the receivers draft the plan next."),
+    )
+
+
+# --- Plan --------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    plan = selectors.latest_plan(case)
+    if plan is not None and plan.state == CollabPlan.State.DRAFT:
+        initial = {
+            "content": plan.content,
+            "resource_needs": plan.resource_needs,
+            "risk_points": plan.risk_points,
+            "coordinator": plan.coordinator_id,
+        }
+        milestone_initial = [{"name": m.name, "due_on": m.due_on} for m in plan.milestones.all()]
+    else:
+        initial, milestone_initial = {}, []
+    form = forms.PlanForm(request.POST or None, request=case, initial=initial)
+    milestones = forms.MilestoneFormSet(
+        request.POST or None, prefix="milestones", initial=milestone_initial
+    )
+    if request.method == "POST" and form.is_valid() and milestones.is_valid():
+        try:
+            services.plan_save(
+                actor=request.user, request=case, data=forms.plan_data(form, milestones)
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except ActionRefused as refused:
+            messages.error(request, refused.message)
+            return redirect(case)
+        else:
+            messages.success(request, _("The plan draft is saved."))
+            return redirect(case)
+    return render(
+        request,
+        "requests_app/plan_form.html",
+        {"form": form, "milestones": milestones, "case": case, "plan": plan},
+    )
+
+
+@require_GET
+def plan_detail(request, code, version):
+    plan = selectors.plan_for(user=request.user, code=code, version=version)
+    return redirect(f"{plan.request.get_absolute_url()}#plan-v{plan.version}")
+
+
+@require_POST
+def plan_propose(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    plan = selectors.latest_plan(case)
+    if plan is None:
+        messages.error(request, _("Draft the plan first."))
+        return redirect(case)
+    return _perform(
+        request,
+        case,
+        lambda: services.plan_propose(actor=request.user, plan=plan),
+        _("The plan was sent to every side for confirmation."),
+    )
+
+
+@require_POST
+def plan_sign(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    plan = selectors.latest_plan(case)
+    if plan is None:
+        messages.error(request, _("Draft the plan first."))
+        return redirect(case)
+    form = forms.PlanSignForm(request.POST)
+    form.is_valid()
+    comment = form.cleaned_data.get("comment", "").strip()
+    if request.POST.get("decision") == "revise":
+        return _perform(
+            request,
+            case,
+            lambda: services.plan_request_revision(actor=request.user, plan=plan, comment=comment),
+            _("Your request for a revision was sent."),
+        )
+    return _perform(
+        request,
+        case,
+        lambda: services.plan_sign(
+            actor=request.user,
+            plan=plan,
+            comment=comment,
+            password=form.cleaned_data.get("password", ""),
+        ),
+        _("You confirmed and signed the plan."),
+    )
+
+
+@require_POST
+def plan_new_version(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    plan = selectors.latest_plan(case)
+    if plan is None:
+        messages.error(request, _("Draft the plan first."))
+        return redirect(case)
+    try:
+        services.plan_new_version(actor=request.user, plan=plan)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(case)
+    messages.success(request, _("A new version was started from the previous one."))
+    return redirect("requests_app:plan_edit", code=case.code)
+
+
+@require_POST
+def plan_link_create(request, code, receiver_pk):
+    case = selectors.request_for(user=request.user, code=code)
+    plan = selectors.latest_plan(case)
+    receiver = get_object_or_404(case.receivers, pk=receiver_pk)
+    if plan is None:
+        messages.error(request, _("Draft the plan first."))
+        return redirect(case)
+    try:
+        path = services.plan_external_link_create(actor=request.user, plan=plan, receiver=receiver)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(case)
+    return render(
+        request,
+        "requests_app/link_created.html",
+        {"case": case, "receiver": receiver, "url": request.build_absolute_uri(path)},
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def external_plan(request, token):
+    """The external contact's page: read the plan, type their name, confirm or ask for changes."""
+    try:
+        link = external_link_resolve(token=token, purpose=services.PLAN_LINK_PURPOSE)
+    except ExternalLinkInvalid as invalid:
+        return render(
+            request, "requests_app/external_invalid.html", {"message": invalid.message}, status=410
+        )
+    plan = CollabPlan.objects.select_related(
+        "request", "request__initiator_department", "coordinator"
+    ).get(pk=link.target_id)
+    form = forms.ExternalDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_external_decide(
+                token=token,
+                typed_name=form.cleaned_data["typed_name"],
+                comment=form.cleaned_data["comment"],
+                agree=request.POST.get("decision") == "confirm",
+                ip=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except (ActionRefused, ExternalLinkInvalid) as refused:
+            return render(
+                request,
+                "requests_app/external_invalid.html",
+                {"message": refused.message},
+                status=410,
+            )
+        else:
+            return render(request, "requests_app/external_done.html", {"plan": plan})
+    return render(
+        request,
+        "requests_app/external_plan.html",
+        {"plan": plan, "link": link, "form": form, "milestones": plan.milestones.all()},
+    )

@@ -1,0 +1,258 @@
+"""The pages: who sees a case (everyone else gets 404), the journey through forms, and a
+constant number of queries per page."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from collab_portal.org.models import Department
+from requests_app import services
+from requests_app.models import Attachment, CollabRequest
+from tests.factories import DepartmentFactory, UserFactory
+from tests.requests_app.conftest import registration
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def outsiders(company):
+    other_division = DepartmentFactory(
+        code="OPS", name="运营中心", kind=Department.Kind.DIVISION, parent=company.company
+    )
+    finance = DepartmentFactory(code="FIN", name="财务部", parent=other_division)
+    finance.head = UserFactory(username="fin_head", display_name="严红", department=finance)
+    finance.save()
+    other_division.leader_in_charge = UserFactory(
+        username="ops_leader", display_name="李艳", department=company.company
+    )
+    other_division.save()
+    return {
+        "other_staff": UserFactory(username="fin_staff", display_name="华健", department=finance),
+        "other_head": finance.head,
+        "other_leader": other_division.leader_in_charge,
+    }
+
+
+@pytest.fixture
+def case_with_file(company, syncing):
+    Attachment.objects.create(
+        request=syncing,
+        file=SimpleUploadedFile("x.pdf", PDF_BYTES),
+        name="需求说明.pdf",
+        size=len(PDF_BYTES),
+        content_type="application/pdf",
+        sha256="0" * 64,
+        uploaded_by=company.sales_staff,
+    )
+    return syncing
+
+
+def _case_urls(case):
+    attachment = case.attachments.first()
+    return [
+        reverse("requests_app:detail", args=[case.code]),
+        reverse("requests_app:pdf_registration", args=[case.code]),
+        reverse("requests_app:pdf_sync", args=[case.code]),
+        reverse("requests_app:attachment", args=[case.code, attachment.pk]),
+        reverse("requests_app:sync_add", args=[case.code]),
+        reverse("requests_app:kickoff", args=[case.code]),
+    ]
+
+
+ALLOWED = ["sales_staff", "sales_head", "tech_staff", "tech_head", "leader", "admin"]
+REFUSED = ["other_staff", "other_head", "other_leader"]
+
+
+@pytest.mark.parametrize("role", ALLOWED + REFUSED)
+def test_the_visibility_matrix(company, outsiders, case_with_file, login, role):
+    user = getattr(company, role, None) or outsiders[role]
+    client = login(user)
+    for url in _case_urls(case_with_file):
+        response = client.get(url)
+        if role in ALLOWED:
+            assert response.status_code == 200, (role, url)
+        else:
+            assert response.status_code == 404, (role, url)
+    listed = client.get(reverse("requests_app:all")).content.decode()
+    assert (case_with_file.code in listed) == (role in ALLOWED)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, case_with_file):
+    for url in _case_urls(case_with_file):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_refused_outsider_cannot_act_on_the_case_either(company, outsiders, pending, login):
+    client = login(outsiders["other_head"])
+    response = client.post(
+        reverse("requests_app:review", args=[pending.code]),
+        {
+            "decision": "approve",
+            "goal_quantifiable": "on",
+            "receiver_clear": "on",
+            "deadline_reasonable": "on",
+        },
+    )
+    assert response.status_code == 404
+    pending.refresh_from_db()
+    assert pending.stage == CollabRequest.Stage.PENDING_REVIEW
+
+
+def test_registering_through_the_form_with_an_attachment(company, login):
+    client = login(company.sales_staff)
+    response = client.post(
+        reverse("requests_app:create"),
+        {
+            "subject": "供应商交期协调",
+            "goal": "把关键物料交期缩短到 15 天",
+            "metric": "交期",
+            "target_value": "15",
+            "unit": "天",
+            "internal_departments": [company.tech.pk],
+            "expected_deadline": (timezone.localdate() + datetime.timedelta(days=20)).isoformat(),
+            "initiator_role": "project_liaison",
+            "files": [SimpleUploadedFile("交期表.pdf", PDF_BYTES, content_type="application/pdf")],
+        },
+    )
+    case = CollabRequest.objects.get()
+    assert response["Location"] == case.get_absolute_url()
+    attachment = case.attachments.get()
+    assert attachment.name == "交期表.pdf" and "交期表" not in attachment.file.name
+    download = client.get(reverse("requests_app:attachment", args=[case.code, attachment.pk]))
+    assert b"".join(download.streaming_content) == PDF_BYTES
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_saved(company, login):
+    client = login(company.sales_staff)
+    response = client.post(
+        reverse("requests_app:create"),
+        {
+            "subject": "伪装文件",
+            "goal": "测试",
+            "internal_departments": [company.tech.pk],
+            "expected_deadline": (timezone.localdate() + datetime.timedelta(days=20)).isoformat(),
+            "initiator_role": "project_liaison",
+            "files": [SimpleUploadedFile("报告.pdf", b"MZ\x90\x00" + b"\x00" * 100)],
+        },
+    )
+    assert response.status_code == 200
+    assert "不接受可执行文件和脚本" in response.content.decode()
+    assert not CollabRequest.objects.exists()
+
+
+def test_bad_form_input_gets_chinese_messages(company, login):
+    client = login(company.sales_staff)
+    response = client.post(
+        reverse("requests_app:create"),
+        {
+            "subject": "",
+            "goal": "x",
+            "internal_departments": [company.tech.pk],
+            "expected_deadline": "2026-02-30",
+            "initiator_role": "project_liaison",
+        },
+    )
+    body = response.content.decode()
+    assert "这个字段是必填项" in body and "输入一个有效的日期" in body
+    past = client.post(
+        reverse("requests_app:create"),
+        {
+            "subject": "过期的需求",
+            "goal": "x",
+            "internal_departments": [company.tech.pk],
+            "expected_deadline": "2020-01-01",
+            "initiator_role": "project_liaison",
+        },
+    )
+    assert "期望完成时间不能早于今天" in past.content.decode()
+    assert not CollabRequest.objects.exists()
+
+
+def test_the_review_form_approves_and_returns(company, pending, login):
+    client = login(company.sales_head)
+    response = client.post(
+        reverse("requests_app:review", args=[pending.code]),
+        {"decision": "return", "reason_code": "goal_not_measurable", "comment": "请量化"},
+        follow=True,
+    )
+    assert "已退回" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.stage == CollabRequest.Stage.RETURNED
+
+
+def test_a_wrong_state_post_shows_a_message_and_changes_nothing(company, syncing, login):
+    response = login(company.sales_head).post(
+        reverse("requests_app:review", args=[syncing.code]),
+        {
+            "decision": "approve",
+            "goal_quantifiable": "on",
+            "receiver_clear": "on",
+            "deadline_reasonable": "on",
+        },
+        follow=True,
+    )
+    assert "不能再执行此操作" in response.content.decode()
+    assert syncing.reviews.count() == 1
+
+
+def test_the_external_page_needs_no_account_and_refuses_a_reused_link(
+    company, external_planning, client
+):
+    plan = external_planning.plans.get()
+    receiver = external_planning.receivers.get(kind="external")
+    path = services.plan_external_link_create(
+        actor=company.sales_staff, plan=plan, receiver=receiver
+    )
+    page = client.get(path)
+    assert page.status_code == 200 and plan.content in page.content.decode()
+    done = client.post(path, {"typed_name": "高建华", "decision": "confirm"})
+    assert "记录" in done.content.decode()
+    again = client.post(path, {"typed_name": "高建华", "decision": "confirm"})
+    assert again.status_code == 410 and "已使用过" in again.content.decode()
+    assert client.get("/x/plan/not-a-real-token/").status_code == 410
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _make_cases(company, count):
+    for index in range(count):
+        case = services.request_create(
+            initiator=company.sales_staff,
+            data=registration(subject=f"需求{index}", internal_departments=[company.tech]),
+        )
+        services.request_submit(actor=company.sales_staff, request=case)
+
+
+def test_lists_and_the_case_page_use_a_constant_number_of_queries(company, login, proposed):
+    staff, head = login(company.sales_staff), None
+    _make_cases(company, 5)
+    urls = [
+        reverse("requests_app:list"),
+        reverse("requests_app:all"),
+        reverse("requests_app:waiting"),
+    ]
+    case_url = proposed.request.get_absolute_url()
+    few = [_count_queries(staff, url) for url in urls]
+    head_client = login(company.sales_head)
+    few_head = _count_queries(head_client, reverse("requests_app:waiting"))
+    few_case = _count_queries(head_client, case_url)
+    _make_cases(company, 45)
+    staff = login(company.sales_staff)
+    many = [_count_queries(staff, url) for url in urls]
+    head_client = login(company.sales_head)
+    assert few == many
+    assert _count_queries(head_client, reverse("requests_app:waiting")) == few_head
+    assert _count_queries(head_client, case_url) == few_case
+    del head
