@@ -211,6 +211,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # kombu's filesystem transport warns on every publish that it has no hostname.
+        "kombu.connection": {"level": "ERROR"},
     },
 }
 

@@ -45,7 +45,7 @@ STEPPER = [
         (Stage.DRAFT, Stage.PENDING_REVIEW, Stage.RETURNED),
     ),
     ("2", gettext_lazy("Information sync and plan"), (Stage.SYNCING, Stage.PLANNING)),
-    ("3", gettext_lazy("Task breakdown"), (Stage.BREAKDOWN,)),
+    ("3", gettext_lazy("Task breakdown and responsibilities"), (Stage.BREAKDOWN,)),
     ("4", gettext_lazy("Tracking and risk control"), (Stage.EXECUTING,)),
     ("5", gettext_lazy("Delivery and acceptance"), (Stage.ACCEPTING,)),
     ("6", gettext_lazy("Retrospective and archive"), (Stage.RETROSPECTIVE, Stage.ARCHIVED)),

@@ -1180,6 +1180,7 @@ def plan_external_link_create(*, actor: User, plan: CollabPlan, receiver: Receiv
     from django.urls import reverse
 
     request = _lock(plan.request)
+    plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     _require(
         plan.state == CollabPlan.State.PROPOSED,

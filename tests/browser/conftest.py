@@ -32,5 +32,6 @@ def browser():
 def page(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     page = context.new_page()
+    page.set_default_timeout(10_000)
     yield page
     context.close()
