@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORTAL_PORT ?= 8000
 
-.PHONY: run test setup setup-test check lint format messages compile-messages clean
+.PHONY: run test setup setup-test check lint format messages compile-messages clean benchmark
 
 run: setup ## Set up, migrate, seed the demo company, start the portal and its Celery worker
 	$(PY) manage.py migrate --noinput
@@ -53,3 +53,11 @@ compile-messages: setup
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/test.sqlite3
+
+benchmark: setup ## Page and PDF timings on a seeded scratch database (PostgreSQL if DATABASE_URL is unset and one answers)
+	@if [ -z "$$BENCHMARK_DATABASE_URL" ] && pg_isready -h 127.0.0.1 -q 2>/dev/null; then \
+		psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='collab_benchmark'" | grep -q 1 || \
+		psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE collab_benchmark" >/dev/null; \
+		export BENCHMARK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/collab_benchmark; \
+	fi; \
+	DATABASE_URL=$${BENCHMARK_DATABASE_URL:-sqlite:///$(CURDIR)/var/benchmark.sqlite3} $(PY) benchmarks/pages.py $(ARGS)

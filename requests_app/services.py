@@ -251,6 +251,13 @@ def may_act_for(user: User, principal: User | None) -> bool:
     return user == principal or acting_for(principal).person == user
 
 
+def review_handler(request: CollabRequest) -> User:
+    """Who should act on the pending review now: the reviewer's delegate in force, unless that
+    delegate is the initiator (nobody reviews their own request), then the reviewer."""
+    handler = acting_for(request.reviewer).person
+    return request.reviewer if handler == request.initiator else handler
+
+
 def _acting_label(actor: User, principal: User) -> User | None:
     return principal if actor != principal else None
 
@@ -280,9 +287,8 @@ def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
         from_state=from_state,
         to_state=request.stage,
     )
-    handler = acting_for(request.reviewer).person
     notify(
-        recipients=[handler],
+        recipients=[review_handler(request)],
         actor=actor,
         title=format_lazy(
             gettext_lazy("Please review {code} “{subject}” from {initiator}"),
@@ -517,7 +523,7 @@ def request_urge(*, actor: User, request: CollabRequest) -> None:
                 "next": next_time.strftime("%m-%d %H:%M"),
             }
         )
-    handler = acting_for(request.reviewer).person
+    handler = review_handler(request)
     activity_record(subject=request, verb="urge", actor=actor, comment=handler.name)
     notify(
         recipients=[handler],

@@ -14,7 +14,7 @@ from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app import forms, selectors, services
-from requests_app.models import CollabPlan, KickoffMeeting, SyncRecord
+from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting, SyncRecord
 
 PAGE_SIZE = 25
 
@@ -309,6 +309,9 @@ def attachment_delete(request, code, pk):
 @require_http_methods(["GET", "POST"])
 def sync_record_add(request, code):
     case = selectors.request_for(user=request.user, code=code)
+    if not (request.user == case.initiator and case.stage == CollabRequest.Stage.SYNCING):
+        messages.error(request, _("Only the initiator records the information sync."))
+        return redirect(case)
     form = forms.SyncRecordForm(request.POST or None, request.FILES or None, request=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -349,6 +352,9 @@ def sync_acknowledge(request, code, pk):
 @require_http_methods(["GET", "POST"])
 def kickoff_record(request, code):
     case = selectors.request_for(user=request.user, code=code)
+    if not (request.user == case.initiator and case.stage == CollabRequest.Stage.SYNCING):
+        messages.error(request, _("Only the initiator records the kickoff meeting."))
+        return redirect(case)
     initial = {}
     existing = KickoffMeeting.objects.filter(request=case).first()
     if existing is not None:
@@ -407,6 +413,14 @@ def sync_finish(request, code):
 def plan_edit(request, code):
     case = selectors.request_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)
+    editable = plan is None or plan.state == CollabPlan.State.DRAFT
+    if not (
+        case.stage == CollabRequest.Stage.PLANNING
+        and editable
+        and services.may_edit_plan(request.user, case)
+    ):
+        messages.error(request, _("Only the receiving side drafts the plan."))
+        return redirect(case)
     if plan is not None and plan.state == CollabPlan.State.DRAFT:
         initial = {
             "content": plan.content,

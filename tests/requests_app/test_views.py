@@ -59,8 +59,13 @@ def _case_urls(case):
         reverse("requests_app:pdf_registration", args=[case.code]),
         reverse("requests_app:pdf_sync", args=[case.code]),
         reverse("requests_app:attachment", args=[case.code, attachment.pk]),
-        reverse("requests_app:sync_add", args=[case.code]),
-        reverse("requests_app:kickoff", args=[case.code]),
+    ]
+
+
+def _form_urls(case):
+    return [
+        reverse(name, args=[case.code])
+        for name in ("requests_app:sync_add", "requests_app:kickoff", "requests_app:plan_edit")
     ]
 
 
@@ -73,9 +78,12 @@ def test_the_visibility_matrix(company, outsiders, case_with_file, login, role):
     user = getattr(company, role, None) or outsiders[role]
     client = login(user)
     for url in _case_urls(case_with_file):
+        expected = 200 if role in ALLOWED else 404
+        assert client.get(url).status_code == expected, (role, url)
+    for url in _form_urls(case_with_file):
         response = client.get(url)
         if role in ALLOWED:
-            assert response.status_code == 200, (role, url)
+            assert response.status_code in (200, 302), (role, url)
         else:
             assert response.status_code == 404, (role, url)
     listed = client.get(reverse("requests_app:all")).content.decode()
@@ -83,9 +91,22 @@ def test_the_visibility_matrix(company, outsiders, case_with_file, login, role):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, case_with_file):
-    for url in _case_urls(case_with_file):
+    for url in _case_urls(case_with_file) + _form_urls(case_with_file):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_forms_are_only_offered_to_whoever_may_use_them(company, syncing, login):
+    initiator, head = login(company.sales_staff), None
+    assert (
+        b'name="recipients"'
+        in initiator.get(reverse("requests_app:sync_add", args=[syncing.code])).content
+    )
+    head = login(company.tech_head)
+    for name in ("requests_app:sync_add", "requests_app:kickoff", "requests_app:plan_edit"):
+        response = head.get(reverse(name, args=[syncing.code]), follow=True)
+        assert response.redirect_chain[-1][0] == syncing.get_absolute_url()
+        assert "只有" in response.content.decode()
 
 
 def test_a_refused_outsider_cannot_act_on_the_case_either(company, outsiders, pending, login):
