@@ -23,6 +23,20 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Case records change only through the portal's services (transitions, sign-offs,
+    timeline); the admin looks and searches."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReceiverInline(ReadOnlyInline):
     model = Receiver
     fields = ["kind", "department", "party", "contact"]
@@ -43,25 +57,13 @@ class ReviewInline(ReadOnlyInline):
 
 
 @admin.register(CollabRequest)
-class CollabRequestAdmin(SimpleHistoryAdmin):
-    """Cases change only through the portal's services (transitions, sign-offs, timeline);
-    the admin looks and searches."""
-
+class CollabRequestAdmin(ReadOnlyHistoryAdmin):
     list_display = ["code", "subject", "stage", "initiator", "initiator_department", "created_at"]
     list_filter = ["stage", "initiator_department", "created_at"]
     search_fields = ["code", "subject", "initiator__display_name"]
     list_select_related = ["initiator", "initiator_department"]
     date_hierarchy = "created_at"
     inlines = [ReceiverInline, ReviewInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MilestoneInline(ReadOnlyInline):
@@ -70,25 +72,16 @@ class MilestoneInline(ReadOnlyInline):
 
 
 @admin.register(CollabPlan)
-class CollabPlanAdmin(SimpleHistoryAdmin):
+class CollabPlanAdmin(ReadOnlyHistoryAdmin):
     list_display = ["request", "version", "state", "author", "coordinator", "proposed_at"]
     list_filter = ["state"]
     search_fields = ["request__code", "request__subject", "content"]
     list_select_related = ["request", "author", "coordinator"]
     inlines = [MilestoneInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SyncRecord)
-class SyncRecordAdmin(SimpleHistoryAdmin):
+class SyncRecordAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "request",
         "receiver",
@@ -101,26 +94,8 @@ class SyncRecordAdmin(SimpleHistoryAdmin):
     search_fields = ["request__code", "recipients"]
     list_select_related = ["request", "receiver", "acknowledged_by"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(KickoffMeeting)
-class KickoffMeetingAdmin(SimpleHistoryAdmin):
+class KickoffMeetingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["request", "mode", "held_at", "location"]
     search_fields = ["request__code", "minutes"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

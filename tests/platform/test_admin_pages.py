@@ -98,3 +98,13 @@ def test_history_cannot_be_reverted_from_the_admin(company, login):
     company.sales.refresh_from_db()
     assert company.sales.name == "销售一部"
     assert company.sales.history.count() == versions
+
+
+@pytest.mark.parametrize(
+    "model", list(admin.site._registry), ids=lambda m: f"{m._meta.app_label}.{m._meta.model_name}"
+)
+def test_every_admin_list_loads_for_an_admin(company, login, model):
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    response = login(company.admin).get(url)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == model._default_manager.count()
