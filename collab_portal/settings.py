@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "collab_portal.signoffs",
     "collab_portal.documents",
     "requests_app",
+    "tasks_app",
 ]
 
 MIDDLEWARE = [

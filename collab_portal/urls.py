@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", include("collab_portal.org.urls")),
     path("verify/", include("collab_portal.signoffs.urls")),
     path("requests/", include("requests_app.urls")),
+    path("", include("tasks_app.urls")),
     path(
         "x/",
         include((requests_urls.external_urlpatterns, "external"), namespace="external"),

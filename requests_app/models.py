@@ -186,6 +186,10 @@ class CollabRequest(ConcurrentTransitionMixin, models.Model):
     def confirm_plan(self):
         pass
 
+    @transition(field=stage, source=Stage.BREAKDOWN, target=Stage.EXECUTING)
+    def start_execution(self):
+        pass
+
     @transition(field=stage, source=OPEN_STAGES, target=Stage.CANCELLED)
     def cancel(self):
         pass

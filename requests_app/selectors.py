@@ -16,6 +16,7 @@ from collab_portal.activity.selectors import TimelineEntry, timeline_for
 from collab_portal.dashboard.inbox import WaitingItem
 from collab_portal.org.models import Delegation, Department, User
 from collab_portal.signoffs.models import SignOff
+from requests_app.case_links import links_for
 from requests_app.models import (
     CollabPlan,
     CollabRequest,
@@ -315,6 +316,7 @@ class CasePage:
     reviewer_label: str
     show_sync: bool
     show_plan: bool
+    links: list
 
 
 def _stepper(stage: str) -> list[StepperStep]:
@@ -402,6 +404,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
         reviewer_label=_reviewer_label(request),
         show_sync=bool(sync_records) or request.stage == Stage.SYNCING,
         show_plan=bool(plans) or request.stage == Stage.PLANNING,
+        links=links_for(request),
     )
 
 

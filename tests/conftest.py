@@ -11,6 +11,9 @@ from django.conf import settings
 from collab_portal.org.models import Department, User
 from tests.factories import DepartmentFactory, UserFactory
 
+# Cases at each stage of stages 1–2, shared by the later stages' tests.
+pytest_plugins = ["tests.requests_app.fixtures"]
+
 
 def pytest_collection_modifyitems(config, items):
     engine = settings.DATABASES["default"]["ENGINE"]
@@ -89,3 +92,13 @@ def login(client):
 def fast_password_hashing(settings):
     """Hashing is not what these tests check; the demo's 33 passwords cost seconds otherwise."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the portal's default language, whatever an earlier test activated."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

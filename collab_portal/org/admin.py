@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from collab_portal.org.importing import ImportRefused, org_import, read_tables
-from collab_portal.org.models import Delegation, Department, ExternalContact, ExternalParty, User
+from collab_portal.org.models import (
+    Delegation,
+    Department,
+    ExternalContact,
+    ExternalParty,
+    User,
+    WorkdayOverride,
+)
 
 admin.site.site_header = _("Collab Portal administration")
 admin.site.site_title = _("Collab Portal")
@@ -168,3 +175,11 @@ class ExternalContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "party__name", "email", "phone"]
     list_select_related = ["party"]
     autocomplete_fields = ["party"]
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "is_workday", "note"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+    search_fields = ["note"]

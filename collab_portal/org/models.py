@@ -309,3 +309,21 @@ class ExternalContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.party})"
+
+
+class WorkdayOverride(models.Model):
+    """An administrator's say on one date, above the PRC calendar: a closure on a weekday, an extra
+    working day, or the holidays of a year the ``chinese-calendar`` package does not know yet."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.note}".strip()

@@ -23,7 +23,11 @@ def _admin_urls(model, obj):
 def one_of_each(company):
     contact = ExternalContactFactory()
     delegation = DelegationFactory(principal=company.sales_head, delegate=company.sales_staff)
+    from collab_portal.org.models import WorkdayOverride
+
+    override = WorkdayOverride.objects.create(date="2027-02-06", is_workday=True, note="春节调休")
     return {
+        "workdayoverride": override,
         "department": company.sales,
         "user": company.sales_staff,
         "delegation": delegation,
@@ -39,6 +43,7 @@ def test_every_org_model_is_registered():
         "delegation",
         "externalparty",
         "externalcontact",
+        "workdayoverride",
     }
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from requests_app import services
-from tests.requests_app.conftest import registration
+from tests.requests_app.fixtures import registration
 
 
 def _pdf_text(response) -> str:

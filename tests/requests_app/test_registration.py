@@ -12,7 +12,7 @@ from collab_portal.notifications.models import Notification
 from requests_app import services
 from requests_app.models import CollabRequest
 from tests.factories import DelegationFactory
-from tests.requests_app.conftest import registration
+from tests.requests_app.fixtures import registration
 
 YEAR = timezone.localdate().year
 

@@ -1,0 +1,39 @@
+"""Links that later stages add to the case page (task breakdown, tracking table, …). Later
+stage apps register them at start-up, so this app never imports them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    label: object  # a lazy translation
+    url_name: str
+    icon: str
+    stages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedLink:
+    label: str
+    url: str
+    icon: str
+
+
+_links: list[CaseLink] = []
+
+
+def register_case_link(link: CaseLink) -> None:
+    if link not in _links:
+        _links.append(link)
+
+
+def links_for(request) -> list[ResolvedLink]:
+    return [
+        ResolvedLink(str(link.label), reverse(link.url_name, args=[request.code]), link.icon)
+        for link in _links
+        if request.stage in link.stages
+    ]

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TasksAppConfig(AppConfig):
+    name = "tasks_app"
+    label = "tasks_app"
+    verbose_name = _("Tasks")
+
+    def ready(self):
+        from collab_portal.activity.verbs import register_verbs
+        from collab_portal.dashboard.inbox import register_waiting_source
+        from requests_app.case_links import register_case_link
+        from tasks_app.activity_verbs import VERBS
+        from tasks_app.case_links import CASE_LINKS
+        from tasks_app.selectors import waiting_items_for
+
+        register_verbs(VERBS)
+        register_waiting_source(waiting_items_for)
+        for link in CASE_LINKS:
+            register_case_link(link)

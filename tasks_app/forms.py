@@ -1,0 +1,139 @@
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from collab_portal.lib.forms import TablerFormMixin
+from collab_portal.org.models import Department, User
+from requests_app.forms import DATE, PeopleField, PersonField, people_choices
+from requests_app.models import CollabRequest, Milestone
+from tasks_app.services import TaskData
+
+
+class MilestoneField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.due_on:%Y-%m-%d} · {obj.name}"
+
+
+class TaskForm(TablerFormMixin, forms.Form):
+    name = forms.CharField(label=_("Task name"), max_length=120)
+    owner = PersonField(
+        label=_("Owner"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Exactly one person answers for the task."),
+    )
+    lead_department = forms.ModelChoiceField(
+        label=_("Lead department"), queryset=Department.objects.none(), required=False
+    )
+    start_on = forms.DateField(label=_("Start"), required=False, widget=DATE)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DATE)
+    deliverable_standard = forms.CharField(
+        label=_("Deliverable standard"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "e.g. the interview notes hold the customer's core needs, priorities and advice"
+        ),
+    )
+    collaborators = PeopleField(
+        label=_("Collaborators"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    supporting_departments = forms.ModelMultipleChoiceField(
+        label=_("Supporting departments"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+    )
+    milestone = MilestoneField(
+        label=_("Plan milestone"), queryset=Milestone.objects.none(), required=False
+    )
+    is_key = forms.BooleanField(label=_("Key task"), required=False)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, request: CollabRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = people_choices()
+        self.fields["owner"].queryset = people
+        self.fields["collaborators"].queryset = people
+        departments = Department.objects.filter(is_active=True).order_by("sort_order")
+        self.fields["lead_department"].queryset = departments
+        self.fields["supporting_departments"].queryset = departments
+        self.fields["milestone"].queryset = Milestone.objects.filter(
+            Q(plan__request=request, plan__state="confirmed")
+        )
+
+    @classmethod
+    def initial_from(cls, task) -> dict:
+        return {
+            "name": task.name,
+            "owner": task.owner_id,
+            "lead_department": task.lead_department_id,
+            "start_on": task.start_on,
+            "due_on": task.due_on,
+            "deliverable_standard": task.deliverable_standard,
+            "collaborators": [u.pk for u in task.collaborators.all()],
+            "supporting_departments": [d.pk for d in task.supporting_departments.all()],
+            "milestone": task.milestone_id,
+            "is_key": task.is_key,
+            "description": task.description,
+        }
+
+    def task_data(self) -> TaskData:
+        data = self.cleaned_data
+        return TaskData(
+            name=data["name"],
+            description=data["description"].strip(),
+            owner=data["owner"],
+            collaborators=list(data["collaborators"]),
+            lead_department=data["lead_department"],
+            supporting_departments=list(data["supporting_departments"]),
+            start_on=data["start_on"],
+            due_on=data["due_on"],
+            deliverable_standard=data["deliverable_standard"].strip(),
+            is_key=data["is_key"],
+            milestone=data["milestone"],
+        )
+
+
+class ProgressForm(TablerFormMixin, forms.Form):
+    percent = forms.IntegerField(label=_("Progress %"), min_value=0, max_value=100)
+    note = forms.CharField(
+        label=_("Today's progress"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DelayForm(TablerFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the delay"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "e.g. the customer added 3 fields to the questionnaire: design takes 2 more days"
+        ),
+    )
+    new_date = forms.DateField(label=_("New expected date"), widget=DATE)
+
+
+class BlockForm(TablerFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("What blocks the task"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DueChangeForm(TablerFormMixin, forms.Form):
+    new_due = forms.DateField(label=_("New due date"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

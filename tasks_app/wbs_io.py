@@ -1,0 +1,763 @@
+"""WBS templates and Excel: save a case's task breakdown as a template, start a new one from a
+template (dates shifted to the new start), and export / re-import the breakdown as a workbook.
+
+Writes go through the keyword-only services below (permission, row lock, activity row); an
+import is checked completely before anything is written, and every error names its row."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, ProtectedError, Q, RestrictedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from collab_portal.activity.services import activity_record
+from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.uploads import Kind, check_upload
+from collab_portal.org.models import Department, User
+from requests_app.models import CollabRequest
+from tasks_app.models import MAX_DEPTH, Task, WbsTemplate, WbsTemplateItem
+from tasks_app.services import (
+    _check_wbs_editor,
+    _lock_request,
+    may_edit_wbs,
+    plan_window_end,
+    renumber,
+)
+
+Stage = CollabRequest.Stage
+
+# A case's breakdown can be kept as a template once the plan is signed.
+TEMPLATE_SOURCE_STAGES = frozenset(
+    {Stage.BREAKDOWN, Stage.EXECUTING, Stage.ACCEPTING, Stage.RETROSPECTIVE, Stage.ARCHIVED}
+)
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+MAX_ERRORS_SHOWN = 30
+SHEET_TITLE = "WBS"
+YES, NO = "是", "否"
+
+# (key, header written on export, other headers accepted on import, column width)
+COLUMNS: list[tuple[str, str, tuple[str, ...], int]] = [
+    ("code", "任务ID", ("task id", "id"), 10),
+    ("name", "任务名称", ("task name", "name"), 32),
+    ("parent", "上级任务ID", ("parent task id", "parent id", "parent"), 12),
+    ("description", "说明", ("description",), 36),
+    ("owner", "负责人工号", ("owner employee no", "owner"), 14),
+    ("collaborators", "协作人工号", ("collaborator employee nos", "collaborators"), 22),
+    ("lead_department", "主责部门编码", ("lead department code", "lead department"), 14),
+    (
+        "supporting_departments",
+        "配合部门编码",
+        ("supporting department codes", "supporting departments"),
+        22,
+    ),
+    ("start_on", "开始日期", ("start date", "start"), 12),
+    ("due_on", "截止日期", ("due date", "due"), 12),
+    ("deliverable_standard", "交付物标准", ("deliverable standard", "deliverable"), 40),
+    ("is_key", "关键任务", ("key task", "key"), 10),
+]
+HEADERS = {key: header for key, header, _aliases, _width in COLUMNS}
+REQUIRED_COLUMNS = ("code", "name", "parent")
+_LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
+_YES_WORDS = {"是", "y", "yes", "true", "1", "√", "✓"}
+_NO_WORDS = {"", "否", "n", "no", "false", "0"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+
+def wbs_template_list() -> list[WbsTemplate]:
+    """Every template with ``item_count`` and its items in tree order (2 queries)."""
+    templates = list(
+        WbsTemplate.objects.select_related("created_by").annotate(item_count=Count("items"))
+    )
+    items = WbsTemplateItem.objects.filter(template__in=templates).order_by("position", "pk")
+    by_template: dict[int, list[WbsTemplateItem]] = {}
+    for item in items:
+        by_template.setdefault(item.template_id, []).append(item)
+    for template in templates:
+        template.tree = _item_tree(by_template.get(template.pk, []))
+    return templates
+
+
+@dataclass
+class TemplateRow:
+    item: WbsTemplateItem
+    code: str
+    depth: int
+
+
+def _item_tree(items: list[WbsTemplateItem]) -> list[TemplateRow]:
+    """Template items in WBS order with their codes (1, 1.2, …) and depths."""
+    children: dict[int | None, list[WbsTemplateItem]] = {}
+    for item in items:
+        children.setdefault(item.parent_id, []).append(item)
+    rows: list[TemplateRow] = []
+
+    def walk(parent_id, prefix, depth):
+        siblings = sorted(children.get(parent_id, []), key=lambda i: (i.position, i.pk))
+        for index, item in enumerate(siblings, 1):
+            rows.append(TemplateRow(item=item, code=f"{prefix}{index}", depth=depth))
+            walk(item.pk, f"{prefix}{index}.", depth + 1)
+
+    walk(None, "", 1)
+    return rows
+
+
+def _task_tree(tasks: list[Task]) -> list[Task]:
+    """The case's tasks in WBS order (parents before their children)."""
+    children: dict[int | None, list[Task]] = {}
+    for task in tasks:
+        children.setdefault(task.parent_id, []).append(task)
+    ordered: list[Task] = []
+
+    def walk(parent_id):
+        for task in sorted(children.get(parent_id, []), key=lambda t: (t.position, t.pk)):
+            ordered.append(task)
+            walk(task.pk)
+
+    walk(None)
+    return ordered
+
+
+@dataclass
+class WbsIoPanel:
+    """What the WBS editor's template and Excel toolbar shows (flags computed here)."""
+
+    templates: list[WbsTemplate]
+    can_save_template: bool
+    can_apply_template: bool
+    can_import: bool
+    import_replaces: bool
+    default_start: datetime.date
+    latest_end: datetime.date | None = None
+    apply_blocked_reason: str = ""
+
+
+def wbs_io_panel(*, user: User, request: CollabRequest) -> WbsIoPanel:
+    """The toolbar's data for ``user`` on ``request`` (3 queries)."""
+    has_tasks = Task.objects.filter(request=request).exists()
+    editor = may_edit_wbs(user, request)
+    in_breakdown = request.stage == Stage.BREAKDOWN
+    templates = list(WbsTemplate.objects.annotate(item_count=Count("items")).order_by("name"))
+    reason = ""
+    if editor and in_breakdown and has_tasks:
+        reason = _("A template starts an empty task breakdown; delete the tasks first.")
+    elif editor and in_breakdown and not templates:
+        reason = _("No templates yet.")
+    return WbsIoPanel(
+        templates=templates,
+        can_save_template=editor and has_tasks and request.stage in TEMPLATE_SOURCE_STAGES,
+        can_apply_template=editor and in_breakdown and not has_tasks and bool(templates),
+        can_import=editor and in_breakdown,
+        import_replaces=has_tasks,
+        default_start=timezone.localdate(),
+        latest_end=plan_window_end(request) if in_breakdown else None,
+        apply_blocked_reason=reason,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates
+
+
+def _effective_dates(tasks: list[Task]) -> dict[int, tuple[datetime.date, datetime.date]]:
+    """Start and due per task; a task without dates takes its parent's (or the tree's first
+    day), so a template always has whole dates and children stay inside their parents."""
+    known = [d for t in tasks for d in (t.start_on, t.due_on) if d]
+    base = min(known, default=timezone.localdate())
+    dates: dict[int, tuple[datetime.date, datetime.date]] = {}
+    for task in tasks:  # parents come first
+        parent_start, parent_due = dates.get(task.parent_id, (base, None))
+        start = task.start_on or parent_start
+        due = task.due_on or parent_due or start
+        dates[task.pk] = (start, max(start, due))
+    return dates
+
+
+@transaction.atomic
+def wbs_template_save(
+    *, actor: User, request: CollabRequest, name: str, description: str = ""
+) -> WbsTemplate:
+    """Keep the case's task tree as a named template: offsets in days from the earliest start,
+    durations from start and due, deliverable standards and key flags."""
+    request = _lock_request(request)
+    if not may_edit_wbs(actor, request):
+        raise ActionRefused(
+            _(
+                "Only the coordinator (%(name)s) or an administrator may save this task "
+                "breakdown as a template."
+            )
+            % {"name": request.coordinator.name if request.coordinator else "—"}
+        )
+    if request.stage not in TEMPLATE_SOURCE_STAGES:
+        raise ActionRefused(
+            _("A task breakdown can be saved as a template once the plan is confirmed.")
+        )
+    tasks = _task_tree(list(Task.objects.filter(request=request)))
+    if not tasks:
+        raise ActionRefused(_("The task breakdown is empty: there is nothing to save."))
+    name = " ".join(name.split())
+    max_length = WbsTemplate._meta.get_field("name").max_length
+    if not name:
+        raise ValidationError({"name": _("Name the template.")})
+    if len(name) > max_length:
+        raise ValidationError(
+            {"name": _("The name is longer than %(max)d characters.") % {"max": max_length}}
+        )
+    taken = _("A template named “%(name)s” already exists; choose another name.") % {"name": name}
+    if WbsTemplate.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": taken})
+    try:
+        with transaction.atomic():
+            template = WbsTemplate.objects.create(
+                name=name, description=description.strip(), created_by=actor
+            )
+    except IntegrityError as error:  # someone saved the same name a moment ago
+        raise ValidationError({"name": taken}) from error
+
+    dates = _effective_dates(tasks)
+    base = min(start for start, _due in dates.values())
+    items: dict[int, WbsTemplateItem] = {}
+    for task in tasks:
+        start, due = dates[task.pk]
+        items[task.pk] = WbsTemplateItem.objects.create(
+            template=template,
+            parent=items.get(task.parent_id),
+            position=task.position,
+            name=task.name,
+            description=task.description,
+            start_offset_days=(start - base).days,
+            duration_days=(due - start).days + 1,
+            deliverable_standard=task.deliverable_standard,
+            is_key=task.is_key,
+        )
+    return template
+
+
+@transaction.atomic
+def wbs_template_apply(
+    *, actor: User, request: CollabRequest, template: WbsTemplate, start_on: datetime.date
+) -> list[Task]:
+    """Start the case's empty task breakdown from ``template``, its first day on ``start_on``.
+    Refused (nothing clamped) when the last task would end after the plan."""
+    request = _lock_request(request)
+    _check_wbs_editor(actor, request)
+    if Task.objects.filter(request=request).exists():
+        raise ActionRefused(
+            _(
+                "The task breakdown is not empty: a template can only start an empty one. "
+                "Delete the tasks first, or import an Excel file to replace them."
+            )
+        )
+    rows = _item_tree(list(template.items.all()))
+    if not rows:
+        raise ActionRefused(_("The template “%(name)s” has no tasks.") % {"name": template.name})
+    if max(row.depth for row in rows) > MAX_DEPTH:
+        raise ActionRefused(
+            _("The task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH}
+        )
+
+    def start_of(item):
+        return start_on + datetime.timedelta(days=item.start_offset_days)
+
+    def due_of(item):
+        return start_of(item) + datetime.timedelta(days=max(item.duration_days, 1) - 1)
+
+    end = plan_window_end(request)
+    last_due = max(due_of(row.item) for row in rows)
+    if last_due > end:
+        latest = start_on - (last_due - end)
+        raise ValidationError(
+            {
+                "start_on": _(
+                    "Starting on %(start)s, the last task would end on %(last)s, after the "
+                    "plan's end (%(end)s). Start on %(latest)s at the latest."
+                )
+                % {
+                    "start": start_on.isoformat(),
+                    "last": last_due.isoformat(),
+                    "end": end.isoformat(),
+                    "latest": latest.isoformat(),
+                }
+            }
+        )
+    created: dict[int, Task] = {}
+    for row in rows:  # parents come first
+        item = row.item
+        created[item.pk] = Task.objects.create(
+            request=request,
+            parent=created.get(item.parent_id),
+            position=item.position,
+            name=item.name,
+            description=item.description,
+            start_on=start_of(item),
+            due_on=due_of(item),
+            deliverable_standard=item.deliverable_standard,
+            is_key=item.is_key,
+        )
+    renumber(request)
+    activity_record(subject=request, verb="wbs_template", actor=actor, comment=template.name)
+    return _task_tree(list(Task.objects.filter(request=request)))
+
+
+@transaction.atomic
+def wbs_template_delete(*, actor: User, template: WbsTemplate) -> None:
+    """Administrators tidy the template list; tasks started from a template keep their data."""
+    if not actor.is_portal_admin:
+        raise ActionRefused(_("Only an administrator deletes templates."))
+    WbsTemplate.objects.filter(pk=template.pk).delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel export
+
+
+def _person_key(user: User) -> str:
+    """A person in the file: the employee number, or the login of someone without one."""
+    return user.employee_no or user.username
+
+
+def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
+    """The case's task breakdown as a workbook that ``wbs_import_xlsx`` reads back unchanged.
+    An empty breakdown gives the header row alone: a blank form to fill in."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    tasks = _task_tree(
+        list(
+            Task.objects.filter(request=request)
+            .select_related("owner", "lead_department")
+            .prefetch_related("collaborators", "supporting_departments")
+        )
+    )
+    codes = {task.pk: task.wbs_code for task in tasks}
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE
+    sheet.append([header for _key, header, _aliases, _width in COLUMNS])
+    for task in tasks:
+        sheet.append(
+            [
+                task.wbs_code,
+                task.name,
+                codes.get(task.parent_id),
+                task.description.strip() or None,
+                _person_key(task.owner) if task.owner else None,
+                ",".join(sorted(_person_key(u) for u in task.collaborators.all())) or None,
+                task.lead_department.code if task.lead_department else None,
+                ",".join(sorted(d.code for d in task.supporting_departments.all())) or None,
+                task.start_on,
+                task.due_on,
+                task.deliverable_standard.strip() or None,
+                YES if task.is_key else NO,
+            ]
+        )
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="E8EEF7")
+    for cell in sheet[1]:
+        cell.font, cell.fill = header_font, header_fill
+        cell.alignment = Alignment(vertical="center")
+    date_columns = {index for index, (key, *_rest) in enumerate(COLUMNS, 1) if key.endswith("_on")}
+    text_columns = {
+        index
+        for index, (key, *_rest) in enumerate(COLUMNS, 1)
+        if key in ("code", "parent", "owner", "collaborators")
+    }
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column in date_columns:
+                cell.number_format = "yyyy-mm-dd"
+            elif cell.column in text_columns:
+                cell.number_format = "@"  # "1.10" stays text, not the number 1.1
+    for index, (_key, _header, _aliases, width) in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def wbs_export_filename(request: CollabRequest) -> str:
+    return f"任务分解-{request.code}.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel import
+
+
+@dataclass
+class _Row:
+    number: int
+    code: str
+    name: str
+    parent: _Row | None
+    depth: int
+    description: str = ""
+    owner: User | None = None
+    collaborators: list[User] = field(default_factory=list)
+    lead_department: Department | None = None
+    supporting_departments: list[Department] = field(default_factory=list)
+    start_on: datetime.date | None = None
+    due_on: datetime.date | None = None
+    deliverable_standard: str = ""
+    is_key: bool = False
+    position: int = 0
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def _parse_date(value) -> datetime.date | None:
+    """An Excel date, an Excel serial number or a YYYY-MM-DD (also YYYY/MM/DD) string."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and 1 <= value < 2958466:
+        from openpyxl.utils.datetime import from_excel
+
+        converted = from_excel(value)
+        return converted.date() if isinstance(converted, datetime.datetime) else converted
+    text = re.sub(r"[/.年月]", "-", str(value).strip()).rstrip("日")
+    try:
+        year, month, day = (int(part) for part in text.split("-"))
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ValueError(value) from None
+
+
+def _read_sheet(content: bytes) -> list[tuple[int, tuple]]:
+    """(row number as Excel shows it, cells) of the WBS sheet (or the first one), header first."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged or foreign file
+        raise ValidationError(_("The file cannot be read as an Excel workbook (.xlsx).")) from error
+    try:
+        sheet = (
+            workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
+        )
+        rows = []
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
+            if number > MAX_IMPORT_ROWS + 1:
+                raise ValidationError(
+                    _("The file has more than %(max)d tasks.") % {"max": MAX_IMPORT_ROWS}
+                )
+            rows.append((number, tuple(cells)))
+    except ValidationError:
+        raise
+    except Exception as error:
+        raise ValidationError(_("The file cannot be read as an Excel workbook (.xlsx).")) from error
+    finally:
+        workbook.close()
+    return rows
+
+
+def _column_indexes(header: tuple) -> dict[str, int]:
+    names = [_cell_text(cell).lower() for cell in header]
+    found = {}
+    for key, title, aliases, _width in COLUMNS:
+        for alias in (title.lower(), *aliases):
+            if alias in names:
+                found[key] = names.index(alias)
+                break
+    missing = [HEADERS[key] for key in REQUIRED_COLUMNS if key not in found]
+    if missing:
+        raise ValidationError(
+            _(
+                "The first row must hold the column names of the exported file; missing: "
+                "%(columns)s."
+            )
+            % {"columns": "、".join(missing)}
+        )
+    return found
+
+
+class _Lookups:
+    """People and departments named in the file, fetched in one query each."""
+
+    def __init__(self, raw_rows: list[dict[str, object]]):
+        people_keys, department_codes = set(), set()
+        for values in raw_rows:
+            people_keys.update(_split(values.get("owner")))
+            people_keys.update(_split(values.get("collaborators")))
+            department_codes.update(_split(values.get("lead_department")))
+            department_codes.update(_split(values.get("supporting_departments")))
+        people = User.objects.filter(
+            Q(employee_no__in=people_keys)
+            | (Q(username__in=people_keys) & (Q(employee_no__isnull=True) | Q(employee_no="")))
+        )
+        self.people: dict[str, User] = {}
+        for user in people:  # an employee number wins over a login of the same spelling
+            key = user.employee_no or user.username
+            if user.employee_no or key not in self.people:
+                self.people[key] = user
+        self.departments = {d.code: d for d in Department.objects.filter(code__in=department_codes)}
+
+
+def _split(value) -> list[str]:
+    return [part for part in _LIST_SEPARATORS.split(_cell_text(value)) if part]
+
+
+def _parse_rows(rows: list[tuple[int, tuple]], window_end: datetime.date) -> list[_Row]:
+    """Check every row of the sheet; raise one ValidationError listing each bad row."""
+    if not rows:
+        raise ValidationError(_("The file holds no tasks."))
+    columns = _column_indexes(rows[0][1])
+    raw = []
+    for number, cells in rows[1:]:
+        values = {key: (cells[i] if i < len(cells) else None) for key, i in columns.items()}
+        if any(_cell_text(value) for value in values.values()):
+            raw.append((number, values))
+    if not raw:
+        raise ValidationError(_("The file holds no tasks."))
+    parser = _RowParser(raw, window_end)
+    parsed = [parser.parse(number, values) for number, values in raw]
+    errors = parser.errors
+    if errors:
+        if len(errors) > MAX_ERRORS_SHOWN:
+            more = len(errors) - MAX_ERRORS_SHOWN
+            errors = [
+                *errors[:MAX_ERRORS_SHOWN],
+                _("… and %(count)d more errors.") % {"count": more},
+            ]
+        raise ValidationError(errors)
+    return parsed
+
+
+class _RowParser:
+    """Reads the rows in file order: a parent must come before its subtasks, so its dates and
+    depth are known when a subtask is checked."""
+
+    def __init__(self, raw: list[tuple[int, dict]], window_end: datetime.date):
+        self.window_end = window_end
+        self.lookups = _Lookups([values for _number, values in raw])
+        self.all_codes = {_cell_text(values.get("code")) for _number, values in raw}
+        self.by_code: dict[str, _Row] = {}
+        self.next_position: dict[str, int] = {}
+        self.errors: list[str] = []
+        self._row_errors: list[str] = []
+
+    def refuse(self, message: str) -> None:
+        self._row_errors.append(message)
+
+    def parse(self, number: int, values: dict) -> _Row:
+        self._row_errors = []
+        code = _cell_text(values.get("code"))
+        name = " ".join(_cell_text(values.get("name")).split())
+        if not code:
+            self.refuse(_("the task ID is missing."))
+        elif code in self.by_code:
+            self.refuse(_("task ID %(code)s appears twice.") % {"code": code})
+        if not name:
+            self.refuse(_("the task name is missing."))
+        parent = self._parent(_cell_text(values.get("parent")))
+        depth = parent.depth + 1 if parent else 1
+        if depth > MAX_DEPTH:
+            self.refuse(
+                _("the task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH}
+            )
+        description = _cell_text(values.get("description"))
+        deliverable = _cell_text(values.get("deliverable_standard"))
+        for field_name, value in (
+            ("name", name),
+            ("description", description),
+            ("deliverable_standard", deliverable),
+        ):
+            self._check_length(field_name, value)
+        owner_keys = _split(values.get("owner"))
+        if len(owner_keys) > 1:
+            self.refuse(_("a task has exactly one owner."))
+        lead_codes = _split(values.get("lead_department"))
+        if len(lead_codes) > 1:
+            self.refuse(_("a task has one lead department."))
+        start, due = self._dates(values, parent)
+        key_text = _cell_text(values.get("is_key")).lower()
+        if key_text not in _YES_WORDS | _NO_WORDS:
+            self.refuse(_("%(column)s must be 是 or 否.") % {"column": HEADERS["is_key"]})
+
+        parent_key = parent.code if parent else ""
+        row = _Row(
+            number=number,
+            code=code,
+            name=name,
+            parent=parent,
+            depth=depth,
+            description=description,
+            owner=self._person(owner_keys[0]) if owner_keys else None,
+            collaborators=self._people(_split(values.get("collaborators"))),
+            lead_department=self._department(lead_codes[0]) if lead_codes else None,
+            supporting_departments=self._departments(_split(values.get("supporting_departments"))),
+            start_on=start,
+            due_on=due,
+            deliverable_standard=deliverable,
+            is_key=key_text in _YES_WORDS,
+            position=self.next_position.get(parent_key, 0),
+        )
+        self.next_position[parent_key] = row.position + 1
+        if code and code not in self.by_code:
+            self.by_code[code] = row
+        self.errors.extend(
+            _("Row %(row)d: %(message)s") % {"row": number, "message": message}
+            for message in self._row_errors
+        )
+        return row
+
+    def _parent(self, parent_code: str) -> _Row | None:
+        if not parent_code:
+            return None
+        parent = self.by_code.get(parent_code)
+        if parent is None and parent_code in self.all_codes:
+            self.refuse(
+                _(
+                    "the parent task ID %(code)s refers to a later row; a parent comes before "
+                    "its subtasks."
+                )
+                % {"code": parent_code}
+            )
+        elif parent is None:
+            self.refuse(
+                _("the parent task ID %(code)s is not in the file.") % {"code": parent_code}
+            )
+        return parent
+
+    def _check_length(self, field_name: str, value: str) -> None:
+        limit = Task._meta.get_field(field_name).max_length
+        if limit and len(value) > limit:
+            self.refuse(
+                _("%(column)s is longer than %(max)d characters.")
+                % {"column": HEADERS[field_name], "max": limit}
+            )
+
+    def _person(self, key: str) -> User | None:
+        user = self.lookups.people.get(key)
+        if user is None or not user.is_active:
+            self.refuse(_("no active person has employee number %(no)s.") % {"no": key})
+            return None
+        return user
+
+    def _people(self, keys: list[str]) -> list[User]:
+        found = [self._person(key) for key in dict.fromkeys(keys)]
+        return [user for user in found if user is not None]
+
+    def _department(self, code: str) -> Department | None:
+        department = self.lookups.departments.get(code)
+        if department is None or not department.is_active:
+            self.refuse(_("no active department has code %(code)s.") % {"code": code})
+            return None
+        return department
+
+    def _departments(self, codes: list[str]) -> list[Department]:
+        found = [self._department(code) for code in dict.fromkeys(codes)]
+        return [department for department in found if department is not None]
+
+    def _dates(self, values: dict, parent: _Row | None):
+        dates = {}
+        for key in ("start_on", "due_on"):
+            try:
+                dates[key] = _parse_date(values.get(key))
+            except ValueError:
+                dates[key] = None
+                self.refuse(
+                    _("%(column)s “%(value)s” is not a date (write YYYY-MM-DD).")
+                    % {"column": HEADERS[key], "value": _cell_text(values.get(key))}
+                )
+        start, due = dates["start_on"], dates["due_on"]
+        if start and due and due < start:
+            self.refuse(_("the due date is before the start date."))
+        if parent is not None and start and parent.start_on and start < parent.start_on:
+            self.refuse(
+                _("the task starts before its parent task (%(date)s).")
+                % {"date": parent.start_on.isoformat()}
+            )
+        if parent is not None and due and parent.due_on and due > parent.due_on:
+            self.refuse(
+                _("the task ends after its parent task (%(date)s).")
+                % {"date": parent.due_on.isoformat()}
+            )
+        if due and due > self.window_end:
+            self.refuse(
+                _("the task must end inside the plan, by %(date)s.")
+                % {"date": self.window_end.isoformat()}
+            )
+        return start, due
+
+
+@transaction.atomic
+def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> int:
+    """Replace the case's task breakdown with the tasks of an exported (or filled-in) workbook;
+    all or nothing. Task IDs in the file only link rows to their parents; the codes are
+    recomputed. Returns how many tasks the breakdown now has."""
+    request = _lock_request(request)
+    _check_wbs_editor(actor, request)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationError(_("The file is larger than 5 MB."))
+    rows = _parse_rows(_read_sheet(content), plan_window_end(request))
+
+    try:
+        with transaction.atomic():
+            Task.objects.filter(request=request).delete()
+    except (ProtectedError, RestrictedError) as error:
+        raise ActionRefused(
+            _(
+                "The current tasks are referred to elsewhere (risks, deliveries) and cannot be "
+                "replaced."
+            )
+        ) from error
+    created: dict[int, Task] = {}
+    for row in rows:  # parents come first: a parent must be an earlier row
+        task = Task.objects.create(
+            request=request,
+            parent=created[id(row.parent)] if row.parent else None,
+            position=row.position,
+            name=row.name,
+            description=row.description,
+            owner=row.owner,
+            lead_department=row.lead_department,
+            start_on=row.start_on,
+            due_on=row.due_on,
+            deliverable_standard=row.deliverable_standard,
+            is_key=row.is_key,
+        )
+        if row.collaborators:
+            task.collaborators.set(row.collaborators)
+        if row.supporting_departments:
+            task.supporting_departments.set(row.supporting_departments)
+        created[id(row)] = task
+    renumber(request)
+    activity_record(
+        subject=request,
+        verb="wbs_import",
+        actor=actor,
+        comment=_("%(count)d tasks") % {"count": len(rows)},
+    )
+    return len(rows)
+
+
+def wbs_import_upload(*, actor: User, request: CollabRequest, uploaded_file: UploadedFile) -> int:
+    """An uploaded workbook: checked by its content (an .xlsx and nothing else), then imported."""
+    _check_wbs_editor(actor, request)  # before reading the file; checked again under the lock
+    check_upload(uploaded_file, max_bytes=MAX_IMPORT_BYTES, allowed_kinds=frozenset({Kind.XLSX}))
+    uploaded_file.seek(0)
+    return wbs_import_xlsx(actor=actor, request=request, content=uploaded_file.read())

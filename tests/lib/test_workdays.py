@@ -1,0 +1,193 @@
+"""Working days follow the PRC calendar with its make-up working days (调休); an administrator's
+override beats it; a year the calendar package does not know yet counts Monday to Friday."""
+
+import logging
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from collab_portal.lib import workdays
+from collab_portal.lib.workdays import (
+    WorkdayCalendar,
+    add_workdays,
+    is_workday,
+    next_workday,
+    workdays_between,
+)
+from collab_portal.org.models import WorkdayOverride
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch, caplog):
+    """Forget which unknown years were already warned about, and capture the warnings."""
+    monkeypatch.setattr(workdays, "_warned_years", set())
+    caplog.set_level(logging.WARNING, logger="collab_portal.lib.workdays")
+    return caplog
+
+
+# --- the PRC calendar (facts from chinesecalendar 1.11.0) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 1, 4),  # Sunday, made up for New Year's Day
+        date(2026, 2, 14),  # Saturday, made up for the Spring Festival
+        date(2026, 2, 28),  # Saturday, made up for the Spring Festival
+        date(2026, 9, 20),  # Sunday, made up for National Day
+        date(2026, 10, 10),  # Saturday, made up for National Day
+    ],
+)
+def test_it_counts_a_make_up_weekend_day_as_a_working_day(day):
+    assert day.weekday() >= 5
+    assert is_workday(day) is True
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 1, 2),  # Friday, New Year's Day
+        date(2026, 2, 16),  # Monday, Spring Festival
+        date(2026, 2, 23),  # Monday, the last day of the Spring Festival
+        date(2026, 9, 25),  # Friday, Mid-autumn Festival
+        date(2026, 10, 1),  # Thursday, National Day
+        date(2026, 10, 7),  # Wednesday, the last day of National Day
+    ],
+)
+def test_it_counts_a_holiday_weekday_as_a_day_off(day):
+    assert day.weekday() < 5
+    assert is_workday(day) is False
+
+
+def test_an_ordinary_weekend_is_still_off_and_an_ordinary_weekday_is_still_on():
+    assert is_workday(date(2026, 3, 7)) is False  # Saturday
+    assert is_workday(date(2026, 3, 9)) is True  # Monday
+
+
+def test_it_counts_the_working_days_across_the_spring_festival():
+    # Mon 9 Feb – Sun 1 Mar 2026: 5 (9–13 Feb) + Sat 14 Feb + none from 15 to 23 Feb
+    # + 4 (24–27 Feb) + Sat 28 Feb = 11, where Monday to Friday alone would give 15.
+    assert workdays_between(date(2026, 2, 9), date(2026, 3, 1)) == 11
+
+
+def test_counting_includes_both_ends_and_an_empty_range_counts_nothing():
+    assert workdays_between(date(2026, 3, 9), date(2026, 3, 9)) == 1
+    assert workdays_between(date(2026, 3, 9), date(2026, 3, 13)) == 5
+    assert workdays_between(date(2026, 3, 13), date(2026, 3, 9)) == 0
+
+
+def test_adding_working_days_skips_the_national_day_week():
+    last_before = date(2026, 9, 30)  # Wednesday
+    assert add_workdays(last_before, 1) == date(2026, 10, 8)  # Thursday after the holiday
+    assert add_workdays(last_before, 3) == date(2026, 10, 10)  # the make-up Saturday
+    assert add_workdays(last_before, 4) == date(2026, 10, 12)  # Sunday 11th is off
+
+
+def test_subtracting_working_days_goes_back_over_the_holiday():
+    assert add_workdays(date(2026, 10, 8), -1) == date(2026, 9, 30)
+    assert add_workdays(date(2026, 10, 8), -2) == date(2026, 9, 29)
+    assert add_workdays(date(2026, 10, 12), -1) == date(2026, 10, 10)
+
+
+def test_adding_zero_keeps_a_working_day_and_moves_a_day_off_to_the_next_working_day():
+    assert add_workdays(date(2026, 9, 30), 0) == date(2026, 9, 30)
+    assert add_workdays(date(2026, 10, 3), 0) == date(2026, 10, 8)
+
+
+def test_the_next_working_day_is_always_after_the_day_and_skips_days_off():
+    assert next_workday(date(2026, 3, 9)) == date(2026, 3, 10)
+    # Friday 25 Sep is Mid-autumn Festival, then a weekend.
+    assert next_workday(date(2026, 9, 24)) == date(2026, 9, 28)
+    # Friday 13 Feb is followed by the make-up Saturday.
+    assert next_workday(date(2026, 2, 13)) == date(2026, 2, 14)
+
+
+def test_a_datetime_is_refused_rather_than_silently_missing_the_overrides():
+    with pytest.raises(TypeError):
+        is_workday(datetime(2026, 3, 9, 10, 0))
+
+
+# --- administrators' overrides ------------------------------------------------------------------
+
+
+def test_an_override_makes_a_holiday_a_working_day_and_a_weekday_a_day_off():
+    WorkdayOverride.objects.create(date=date(2026, 10, 5), is_workday=True, note="Stock-take")
+    WorkdayOverride.objects.create(date=date(2026, 3, 4), is_workday=False, note="Power cut")
+
+    assert is_workday(date(2026, 10, 5)) is True
+    assert is_workday(date(2026, 3, 4)) is False
+    assert workdays_between(date(2026, 10, 1), date(2026, 10, 7)) == 1
+    assert workdays_between(date(2026, 3, 2), date(2026, 3, 6)) == 4
+    assert add_workdays(date(2026, 9, 30), 1) == date(2026, 10, 5)
+    assert next_workday(date(2026, 3, 3)) == date(2026, 3, 5)
+
+
+def test_a_calendar_asked_outside_its_range_still_honours_the_overrides(
+    django_assert_max_num_queries,
+):
+    WorkdayOverride.objects.create(date=date(2026, 12, 31), is_workday=False, note="Year end")
+    calendar = WorkdayCalendar(date(2026, 1, 1), date(2026, 1, 31))
+
+    with django_assert_max_num_queries(1):
+        assert calendar.is_workday(date(2026, 12, 31)) is False
+
+
+# --- a year the package does not know -----------------------------------------------------------
+
+
+def test_a_year_the_package_does_not_know_counts_monday_to_friday(fresh_warnings):
+    assert is_workday(date(2099, 1, 1)) is True  # Thursday: New Year only by override
+    assert is_workday(date(2099, 1, 3)) is False  # Saturday
+    assert workdays_between(date(2099, 1, 1), date(2099, 1, 11)) == 7
+    assert next_workday(date(2099, 1, 2)) == date(2099, 1, 5)
+
+
+def test_a_year_the_package_does_not_know_takes_the_overrides(fresh_warnings):
+    WorkdayOverride.objects.create(date=date(2099, 1, 1), is_workday=False, note="New Year")
+    WorkdayOverride.objects.create(date=date(2099, 1, 3), is_workday=True, note="Make-up day")
+
+    assert is_workday(date(2099, 1, 1)) is False
+    assert is_workday(date(2099, 1, 3)) is True
+    assert add_workdays(date(2098, 12, 31), 1) == date(2099, 1, 2)
+    assert add_workdays(date(2099, 1, 2), 1) == date(2099, 1, 3)
+
+
+def test_it_warns_once_per_unknown_year(fresh_warnings):
+    calendar = WorkdayCalendar(date(2099, 1, 1), date(2100, 12, 31))
+    calendar.workdays_between(date(2099, 1, 1), date(2100, 12, 31))
+    calendar.is_workday(date(2099, 6, 1))
+
+    messages = [r.getMessage() for r in fresh_warnings.records if r.levelno == logging.WARNING]
+    assert len(messages) == 2
+    assert "2099" in messages[0]
+    assert "2100" in messages[1]
+
+
+def test_a_year_the_package_knows_does_not_warn(fresh_warnings):
+    workdays_between(date(2026, 1, 1), date(2026, 12, 31))
+
+    assert fresh_warnings.records == []
+
+
+# --- performance ------------------------------------------------------------------------------
+
+
+def test_a_calendar_for_a_whole_year_reads_the_overrides_in_one_query(django_assert_num_queries):
+    WorkdayOverride.objects.create(date=date(2026, 10, 5), is_workday=True)
+    WorkdayOverride.objects.create(date=date(2026, 3, 4), is_workday=False)
+    year = [date(2026, 1, 1) + timedelta(days=i) for i in range(365)]
+
+    with django_assert_num_queries(1):
+        calendar = WorkdayCalendar(date(2026, 1, 1), date(2026, 12, 31))
+        answers = [calendar.is_workday(day) for day in year]
+        for day in year[:300]:
+            calendar.add_workdays(day, 5)
+            calendar.next_workday(day)
+            calendar.workdays_between(day, day + timedelta(days=30))
+        total = calendar.workdays_between(date(2026, 1, 1), date(2026, 12, 31))
+
+    assert sum(answers) == total
+    assert answers[year.index(date(2026, 10, 5))] is True
+    assert answers[year.index(date(2026, 3, 4))] is False

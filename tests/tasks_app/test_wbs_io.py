@@ -1,0 +1,618 @@
+"""WBS templates and Excel (issue 4, point 3): save a breakdown as a template, start a new one
+from it with shifted dates, ship the manual's example, export and re-import as Excel."""
+
+import datetime
+import io
+import itertools
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook, load_workbook
+
+from collab_portal.activity.models import Activity
+from collab_portal.lib.refusals import ActionRefused
+from requests_app import services as request_services
+from tasks_app import services, wbs_io
+from tasks_app.models import Task, WbsTemplate
+from tests.factories import DepartmentFactory, UserFactory
+from tests.tasks_app import fixtures_io
+from tests.tasks_app.fixtures_io import build_wbs, day
+
+# The cases in task breakdown (see fixtures_io): plan ends in 30 and in 60 days.
+breakdown = fixtures_io.breakdown
+second_breakdown = fixtures_io.second_breakdown
+
+MANUAL = "客户需求对接（手册示例）"
+HEADER = [
+    "任务ID",
+    "任务名称",
+    "上级任务ID",
+    "说明",
+    "负责人工号",
+    "协作人工号",
+    "主责部门编码",
+    "配合部门编码",
+    "开始日期",
+    "截止日期",
+    "交付物标准",
+    "关键任务",
+]
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """Messages are asserted in English (the msgids), whatever the Chinese catalogue says."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
+def shape(tasks):
+    return [(t.wbs_code, t.name, t.depth, t.deliverable_standard, t.is_key) for t in tasks]
+
+
+def tree_of(case):
+    return list(Task.objects.filter(request=case).order_by("wbs_code"))
+
+
+def snapshot(case):
+    """Everything the import may change, to prove a refused import changed nothing."""
+    return [
+        (
+            t.pk,
+            t.wbs_code,
+            t.name,
+            t.parent_id,
+            t.owner_id,
+            t.start_on,
+            t.due_on,
+            sorted(t.collaborators.values_list("pk", flat=True)),
+        )
+        for t in tree_of(case)
+    ]
+
+
+def cell_values(content: bytes) -> list[tuple]:
+    sheet = load_workbook(io.BytesIO(content))["WBS"]
+    return list(sheet.iter_rows(values_only=True))
+
+
+def workbook(rows, header=HEADER) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "WBS"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def row(code, name, parent=None, owner=None, start=None, due=None, **extra):
+    """A file row: 任务ID, 任务名称, 上级任务ID, …, with the other columns as keywords."""
+    return [
+        code,
+        name,
+        parent,
+        extra.get("description"),
+        owner,
+        extra.get("collaborators"),
+        extra.get("lead"),
+        extra.get("supporting"),
+        start,
+        due,
+        extra.get("deliverable", "交付物"),
+        extra.get("key", "否"),
+    ]
+
+
+def last_message(response) -> str:
+    """The message this response added (earlier unread ones stay in the cookie until a page
+    shows them)."""
+    return [str(message) for message in get_messages(response.wsgi_request)][-1]
+
+
+# --- Templates ----------------------------------------------------------------------------------
+
+
+def test_it_saves_a_breakdown_and_starts_another_case_from_it_with_shifted_dates(
+    company, breakdown, second_breakdown
+):
+    build_wbs(company, breakdown)
+    template = wbs_io.wbs_template_save(
+        actor=company.tech_staff, request=breakdown, name=" 调研 模板 ", description="两级调研"
+    )
+    assert template.name == "调研 模板" and template.created_by == company.tech_staff
+    items = {item.name: item for item in template.items.all()}
+    assert len(items) == 6
+    assert (items["需求调研"].start_offset_days, items["需求调研"].duration_days) == (0, 20)
+    assert (items["访谈执行"].start_offset_days, items["访谈执行"].duration_days) == (4, 11)
+    assert items["访谈执行"].parent == items["客户访谈"]
+    assert items["需求调研"].is_key and items["问卷设计"].deliverable_standard == "问卷设计的交付物"
+
+    tasks = wbs_io.wbs_template_apply(
+        actor=company.tech_staff, request=second_breakdown, template=template, start_on=day(10)
+    )
+
+    source, copy = tree_of(breakdown), tree_of(second_breakdown)
+    assert [t.pk for t in tasks] == [t.pk for t in copy]
+    assert shape(copy) == shape(source)
+    assert [c.wbs_code for c in copy] == ["1", "1.1", "1.2", "1.2.1", "1.2.2", "2"]
+    for original, new in zip(source, copy, strict=True):
+        assert new.start_on == original.start_on + datetime.timedelta(days=9)
+        assert new.due_on == original.due_on + datetime.timedelta(days=9)
+        assert new.owner is None and new.lead_department is None
+    assert [c.parent.name if c.parent else None for c in copy] == [
+        s.parent.name if s.parent else None for s in source
+    ]
+    activity = Activity.objects.get(verb="wbs_template")
+    assert activity.subject_id == str(second_breakdown.pk) and activity.comment == "调研 模板"
+    assert activity.actor == company.tech_staff
+
+
+def test_a_template_name_is_unique_whatever_its_case(company, breakdown):
+    build_wbs(company, breakdown)
+    wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="Survey")
+    with pytest.raises(ValidationError) as refused:
+        wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="survey")
+    assert "already exists" in refused.value.message_dict["name"][0]
+    with pytest.raises(ValidationError, match="Name the template"):
+        wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="  ")
+    assert WbsTemplate.objects.filter(name__iexact="survey").count() == 1
+
+
+def test_only_the_coordinator_or_an_admin_saves_a_template_and_only_from_a_real_breakdown(
+    company, breakdown
+):
+    with pytest.raises(ActionRefused, match="nothing to save"):
+        wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="空")
+    build_wbs(company, breakdown)
+    for outsider in (company.sales_staff, company.tech_head):
+        with pytest.raises(ActionRefused, match="Only the coordinator"):
+            wbs_io.wbs_template_save(actor=outsider, request=breakdown, name="别人的")
+    assert not WbsTemplate.objects.filter(name="别人的").exists()
+    assert wbs_io.wbs_template_save(actor=company.admin, request=breakdown, name="管理员的").pk
+
+    services.wbs_publish(actor=company.tech_staff, request=breakdown)
+    breakdown.refresh_from_db()
+    assert breakdown.stage == "executing"
+    saved = wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="执行中")
+    assert saved.items.count() == 6
+
+
+def test_applying_is_refused_to_anyone_but_the_coordinator(company, breakdown):
+    manual = WbsTemplate.objects.get(name=MANUAL)
+    for outsider in (company.sales_staff, company.tech_head, company.sales_head):
+        with pytest.raises(ActionRefused, match="Only the coordinator"):
+            wbs_io.wbs_template_apply(
+                actor=outsider, request=breakdown, template=manual, start_on=day(1)
+            )
+    assert not Task.objects.filter(request=breakdown).exists()
+    assert not Activity.objects.filter(verb="wbs_template").exists()
+    tasks = wbs_io.wbs_template_apply(
+        actor=company.admin, request=breakdown, template=manual, start_on=day(1)
+    )
+    assert len(tasks) == 10
+
+
+def test_applying_is_refused_when_the_breakdown_is_not_empty(company, breakdown):
+    build_wbs(company, breakdown)
+    before = snapshot(breakdown)
+    with pytest.raises(ActionRefused, match="not empty"):
+        wbs_io.wbs_template_apply(
+            actor=company.tech_staff,
+            request=breakdown,
+            template=WbsTemplate.objects.get(name=MANUAL),
+            start_on=day(1),
+        )
+    assert snapshot(breakdown) == before
+
+
+def test_applying_is_refused_outside_the_breakdown_stage(company, breakdown):
+    request_services.request_cancel(actor=company.sales_staff, request=breakdown, reason="取消")
+    breakdown.refresh_from_db()
+    with pytest.raises(ActionRefused, match="before it is published"):
+        wbs_io.wbs_template_apply(
+            actor=company.tech_staff,
+            request=breakdown,
+            template=WbsTemplate.objects.get(name=MANUAL),
+            start_on=day(1),
+        )
+    assert not Task.objects.filter(request=breakdown).exists()
+
+
+def test_a_start_too_late_for_the_plan_is_refused_naming_the_latest_start(company, breakdown):
+    manual = WbsTemplate.objects.get(name=MANUAL)  # 19 days; the plan ends on day 30
+    with pytest.raises(ValidationError) as refused:
+        wbs_io.wbs_template_apply(
+            actor=company.tech_staff, request=breakdown, template=manual, start_on=day(20)
+        )
+    message = refused.value.message_dict["start_on"][0]
+    assert day(12).isoformat() in message and day(30).isoformat() in message
+    assert not Task.objects.filter(request=breakdown).exists()
+
+    tasks = wbs_io.wbs_template_apply(
+        actor=company.tech_staff, request=breakdown, template=manual, start_on=day(12)
+    )
+    assert max(t.due_on for t in tasks) == day(30)
+
+
+def test_the_manual_example_ships_as_a_template(company, breakdown):
+    template = WbsTemplate.objects.get(name=MANUAL)
+    assert template.created_by is None
+    rows = wbs_io._item_tree(list(template.items.all()))
+    top = [r.item for r in rows if r.depth == 1]
+    assert [item.name for item in top] == ["客户需求对接"]
+    children = [r for r in rows if r.depth == 2]
+    assert [r.item.name for r in children] == [
+        "需求调研问卷设计",
+        "客户访谈",
+        "需求整理",
+        "需求评审",
+        "方案反馈",
+    ]
+    interview = next(r.item for r in children if r.item.name == "客户访谈")
+    assert [r.item.name for r in rows if r.item.parent_id == interview.pk] == [
+        "访谈提纲制定",
+        "访谈对象预约",
+        "访谈执行",
+        "访谈纪要整理",
+    ]
+    by_name = {r.item.name: r.item for r in rows}
+    assert (
+        by_name["访谈纪要整理"].deliverable_standard == "访谈纪要需包含客户核心诉求、优先级及建议"
+    )
+    parents = {r.item.parent_id for r in rows}
+    assert all(r.item.deliverable_standard for r in rows if r.item.pk not in parents)
+
+    tasks = wbs_io.wbs_template_apply(
+        actor=company.tech_staff, request=breakdown, template=template, start_on=day(1)
+    )
+    by_pk = {t.pk: t for t in tasks}
+    for task in tasks:  # every task sits inside its parent's dates, one after the other
+        parent = by_pk.get(task.parent_id)
+        assert task.start_on <= task.due_on
+        if parent:
+            assert parent.start_on <= task.start_on and task.due_on <= parent.due_on
+    second_level = [t for t in tasks if t.depth == 2]
+    for before, after in itertools.pairwise(second_level):
+        assert before.due_on < after.start_on
+    assert [t.wbs_code for t in tasks][:4] == ["1", "1.1", "1.2", "1.2.1"]
+    assert services.publish_missing(breakdown)  # people and departments still to assign
+
+
+def test_the_manual_template_migration_is_reversible(db):
+    import importlib
+
+    migration = importlib.import_module("tasks_app.migrations.0002_manual_wbs_template")
+    migration.remove_template(django_apps, None)
+    assert not WbsTemplate.objects.filter(name=MANUAL).exists()
+    migration.add_template(django_apps, None)
+    assert WbsTemplate.objects.get(name=MANUAL).items.count() == 10
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+
+def test_the_export_re_imports_unchanged(company, breakdown):
+    build_wbs(company, breakdown)
+    first = wbs_io.wbs_export_xlsx(request=breakdown)
+    old_pks = {t.pk for t in tree_of(breakdown)}
+
+    count = wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=first)
+
+    assert count == 6
+    second = wbs_io.wbs_export_xlsx(request=breakdown)
+    assert cell_values(second) == cell_values(first)
+    tasks = tree_of(breakdown)
+    assert not old_pks & {t.pk for t in tasks}  # replaced, not merged
+    design = next(t for t in tasks if t.name == "问卷设计")
+    assert design.owner == company.tech_head and design.parent.name == "需求调研"
+    assert set(design.collaborators.all()) == {company.sales_staff, company.tech_staff}
+    assert list(design.supporting_departments.all()) == [company.sales]
+    assert Activity.objects.filter(verb="wbs_import", subject_id=str(breakdown.pk)).count() == 1
+
+    values = cell_values(first)
+    assert list(values[0]) == HEADER
+    design_row = next(r for r in values if r[1] == "问卷设计")
+    assert design_row[0] == "1.1" and design_row[2] == "1"
+    assert design_row[4] == company.tech_head.employee_no
+    assert design_row[5] == ",".join(
+        sorted([company.sales_staff.employee_no, company.tech_staff.employee_no])
+    )
+    assert design_row[6:8] == ("TECH", "SALES")
+    assert design_row[8].date() == day(1) and design_row[9].date() == day(4)
+    assert values[1][11] == "是" and design_row[11] == "否"
+    sheet = load_workbook(io.BytesIO(first))["WBS"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
+
+
+def test_an_export_fills_another_case_and_codes_are_recomputed(
+    company, breakdown, second_breakdown
+):
+    build_wbs(company, breakdown)
+    content = workbook(
+        [
+            row("A", "准备", start=day(1).isoformat(), due=day(9).strftime("%Y/%m/%d")),
+            row("B", "子任务", parent="A", owner=company.tech_staff.employee_no, key="是"),
+            row("C", "第二个", start=day(2), due=day(3), lead="TECH"),
+        ]
+    )
+    assert (
+        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=second_breakdown, content=content)
+        == 3
+    )
+    tasks = tree_of(second_breakdown)
+    assert [(t.wbs_code, t.name) for t in tasks] == [
+        ("1", "准备"),
+        ("1.1", "子任务"),
+        ("2", "第二个"),
+    ]
+    assert tasks[0].start_on == day(1) and tasks[0].due_on == day(9)
+    assert tasks[1].is_key and tasks[1].owner == company.tech_staff
+    assert tasks[2].lead_department == company.tech
+    assert len(tree_of(breakdown)) == 6
+
+
+def _refused_import(company, case, content, *expected):
+    build_wbs(company, case)
+    before = snapshot(case)
+    with pytest.raises(ValidationError) as refused:
+        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=case, content=content)
+    for text in expected:
+        assert any(text in message for message in refused.value.messages), refused.value.messages
+    assert snapshot(case) == before
+    assert not Activity.objects.filter(verb="wbs_import").exists()
+    return refused.value.messages
+
+
+def test_an_unknown_or_inactive_employee_number_is_refused_naming_the_row(company, breakdown):
+    gone = UserFactory(employee_no="GONE01", is_active=False)
+    content = workbook(
+        [
+            row("1", "调研", start=day(1), due=day(5)),
+            row("2", "访谈", owner="NOPE999", start=day(2), due=day(3)),
+            row("3", "整理", collaborators=f"{company.tech_staff.employee_no}，{gone.employee_no}"),
+            row("4", "评审", lead="NODEPT"),
+        ]
+    )
+    _refused_import(
+        company,
+        breakdown,
+        content,
+        "Row 3: no active person has employee number NOPE999.",
+        "Row 4: no active person has employee number GONE01.",
+        "Row 5: no active department has code NODEPT.",
+    )
+
+
+def test_a_parent_on_a_later_row_is_refused(company, breakdown):
+    content = workbook([row("1", "子任务", parent="2"), row("2", "父任务")])
+    _refused_import(
+        company, breakdown, content, "Row 2: the parent task ID 2 refers to a later row"
+    )
+
+
+def test_inverted_dates_and_dates_outside_the_parent_or_plan_are_refused(company, breakdown):
+    content = workbook(
+        [
+            row("1", "倒置", start=day(5), due=day(3)),
+            row("2", "父", start=day(5), due=day(10)),
+            row("2.1", "早于父任务", parent="2", start=day(4), due=day(6)),
+            row("2.2", "晚于父任务", parent="2", start=day(6), due=day(11)),
+            row("3", "超出方案", start=day(5), due=day(31)),
+            row("4", "日期写错", start="下周一"),
+            row("5", "关键写错", key="也许"),
+        ]
+    )
+    _refused_import(
+        company,
+        breakdown,
+        content,
+        "Row 2: the due date is before the start date.",
+        f"Row 4: the task starts before its parent task ({day(5).isoformat()}).",
+        f"Row 5: the task ends after its parent task ({day(10).isoformat()}).",
+        f"Row 6: the task must end inside the plan, by {day(30).isoformat()}.",
+        "Row 7: 开始日期 “下周一” is not a date",
+        "Row 8: 关键任务 must be 是 or 否.",
+    )
+
+
+def test_a_fifth_level_is_refused(company, breakdown):
+    content = workbook(
+        [
+            row("1", "一级"),
+            row("1.1", "二级", parent="1"),
+            row("1.1.1", "三级", parent="1.1"),
+            row("1.1.1.1", "四级", parent="1.1.1"),
+            row("1.1.1.1.1", "五级", parent="1.1.1.1"),
+        ]
+    )
+    messages = _refused_import(
+        company, breakdown, content, "Row 6: the task breakdown is at most 4 levels deep."
+    )
+    assert len(messages) == 1
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(company, breakdown):
+    _refused_import(company, breakdown, b"%PDF-1.4 not a workbook", "cannot be read as an Excel")
+    content = workbook([row("1", "任务")], header=["编号", "名称"])
+    with pytest.raises(ValidationError, match="column names"):
+        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
+    with pytest.raises(ValidationError, match="no tasks"):
+        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=workbook([]))
+
+
+def test_only_the_coordinator_imports_and_only_in_breakdown(company, breakdown):
+    build_wbs(company, breakdown)
+    content = wbs_io.wbs_export_xlsx(request=breakdown)
+    before = snapshot(breakdown)
+    with pytest.raises(ActionRefused, match="Only the coordinator"):
+        wbs_io.wbs_import_xlsx(actor=company.sales_staff, request=breakdown, content=content)
+    services.wbs_publish(actor=company.tech_staff, request=breakdown)
+    breakdown.refresh_from_db()
+    with pytest.raises(ActionRefused, match="before it is published"):
+        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
+    assert snapshot(breakdown) == before
+
+
+# --- Views --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outsider(company):
+    """Staff of a department the case does not involve."""
+    hr = DepartmentFactory(code="HR", name="人事部", parent=company.division)
+    return UserFactory(username="hr_staff", display_name="孙七", department=hr)
+
+
+def test_another_departments_staff_get_404_everywhere(company, breakdown, outsider, login):
+    client = login(outsider)
+    code = breakdown.code
+    manual = WbsTemplate.objects.get(name=MANUAL)
+    assert client.get(reverse("tasks_app:wbs_export", args=[code])).status_code == 404
+    for name, data in (
+        ("tasks_app:wbs_template_save", {"name": "偷看"}),
+        ("tasks_app:wbs_template_apply", {"template": manual.pk, "start_on": day(1)}),
+        ("tasks_app:wbs_import", {}),
+    ):
+        assert client.post(reverse(name, args=[code]), data).status_code == 404
+    assert not Task.objects.filter(request=breakdown).exists()
+    assert not WbsTemplate.objects.filter(name="偷看").exists()
+
+
+def test_the_export_downloads_with_a_chinese_file_name(company, breakdown, login):
+    build_wbs(company, breakdown)
+    response = login(company.sales_staff).get(
+        reverse("tasks_app:wbs_export", args=[breakdown.code])
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == content_disposition_header(
+        True, f"任务分解-{breakdown.code}.xlsx"
+    )
+    assert (
+        "filename*=utf-8''%E4%BB%BB%E5%8A%A1%E5%88%86%E8%A7%A3-" in response["Content-Disposition"]
+    )
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert len(cell_values(response.content)) == 7
+
+
+def test_importing_through_the_page_replaces_the_breakdown(company, breakdown, login):
+    build_wbs(company, breakdown)
+    client = login(company.tech_staff)
+    content = workbook([row("1", "新的任务", start=day(1), due=day(2))])
+    upload = SimpleUploadedFile("任务分解.xlsx", content)
+    response = client.post(reverse("tasks_app:wbs_import", args=[breakdown.code]), {"file": upload})
+    assert (
+        response.status_code == 302 and response["Location"] == f"/requests/{breakdown.code}/wbs/"
+    )
+    assert (
+        last_message(response) == "The task breakdown was replaced with the tasks of the file: 1."
+    )
+    assert [t.name for t in tree_of(breakdown)] == ["新的任务"]
+
+
+def test_a_bad_file_through_the_page_changes_nothing(company, breakdown, login):
+    build_wbs(company, breakdown)
+    before = snapshot(breakdown)
+    client = login(company.tech_staff)
+    url = reverse("tasks_app:wbs_import", args=[breakdown.code])
+    pdf = SimpleUploadedFile("wbs.xlsx", b"%PDF-1.4\n% a pdf renamed\n")
+    response = client.post(url, {"file": pdf})
+    assert response.status_code == 302
+    assert last_message(response) == "The file's content does not match its name."
+    bad_row = SimpleUploadedFile("wbs.xlsx", workbook([row("1", "任务", owner="NOPE")]))
+    response = client.post(url, {"file": bad_row})
+    assert last_message(response) == "Row 2: no active person has employee number NOPE."
+    response = client.post(url, {})
+    assert response.status_code == 302 and last_message(response) == "This field is required."
+    assert snapshot(breakdown) == before
+    assert client.get(url).status_code == 405
+
+
+def test_applying_and_saving_through_the_page(company, breakdown, second_breakdown, login):
+    client = login(company.tech_staff)
+    manual = WbsTemplate.objects.get(name=MANUAL)
+    apply_url = reverse("tasks_app:wbs_template_apply", args=[breakdown.code])
+    response = client.post(apply_url, {"template": manual.pk, "start_on": day(25).isoformat()})
+    assert response.status_code == 302
+    assert "Start on" in last_message(response) and day(12).isoformat() in last_message(response)
+    assert not Task.objects.filter(request=breakdown).exists()
+
+    response = client.post(apply_url, {"template": manual.pk, "start_on": day(1).isoformat()})
+    assert response["Location"] == f"/requests/{breakdown.code}/wbs/"
+    assert last_message(response) == "Tasks created from the template: 10."
+    assert Task.objects.filter(request=breakdown).count() == 10
+
+    save_url = reverse("tasks_app:wbs_template_save", args=[breakdown.code])
+    response = client.post(save_url, {"name": "我的模板", "description": "复制手册示例"})
+    assert last_message(response) == "The task breakdown is saved as the template “我的模板”."
+    assert WbsTemplate.objects.get(name="我的模板").items.count() == 10
+    response = client.post(save_url, {"name": "我的模板"})
+    assert "already exists" in last_message(response)
+    response = client.post(save_url, {"name": ""})
+    assert last_message(response) == "This field is required."
+    assert WbsTemplate.objects.count() == 2
+
+
+def test_the_template_list_and_admin_delete(company, breakdown, login):
+    build_wbs(company, breakdown)
+    mine = wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="调研模板")
+    client = login(company.sales_staff)
+    response = client.get(reverse("tasks_app:wbs_templates"))
+    assert response.status_code == 200
+    counts = {t.name: t.item_count for t in response.context["templates"]}
+    assert counts == {MANUAL: 10, "调研模板": 6}
+    assert not response.context["can_delete"] and "访谈纪要整理" in response.content.decode()
+
+    delete_url = reverse("tasks_app:wbs_template_delete", args=[mine.pk])
+    response = client.post(delete_url)
+    assert last_message(response) == "Only an administrator deletes templates."
+    assert WbsTemplate.objects.filter(pk=mine.pk).exists()
+
+    client = login(company.admin)
+    assert client.get(reverse("tasks_app:wbs_templates")).context["can_delete"]
+    response = client.post(delete_url)
+    assert response["Location"] == reverse("tasks_app:wbs_templates")
+    assert not WbsTemplate.objects.filter(pk=mine.pk).exists()
+    assert client.post(delete_url).status_code == 404
+
+
+def test_the_toolbar_flags_follow_the_person_and_the_state(company, breakdown):
+    empty = wbs_io.wbs_io_panel(user=company.tech_staff, request=breakdown)
+    assert empty.can_apply_template and empty.can_import and not empty.can_save_template
+    assert empty.latest_end == day(30) and MANUAL in [t.name for t in empty.templates]
+    build_wbs(company, breakdown)
+    full = wbs_io.wbs_io_panel(user=company.tech_staff, request=breakdown)
+    assert full.can_save_template and not full.can_apply_template and full.import_replaces
+    viewer = wbs_io.wbs_io_panel(user=company.sales_staff, request=breakdown)
+    assert not (viewer.can_save_template or viewer.can_apply_template or viewer.can_import)
+
+
+def test_the_toolbar_renders_only_what_the_person_may_do(company, breakdown, rf):
+    def render_for(user):
+        request = rf.get("/")
+        request.user = user
+        panel = wbs_io.wbs_io_panel(user=user, request=breakdown)
+        return render_to_string(
+            "tasks_app/_wbs_io.html", {"case": breakdown, "wbs_io": panel}, request=request
+        )
+
+    coordinator = render_for(company.tech_staff)
+    assert reverse("tasks_app:wbs_template_apply", args=[breakdown.code]) in coordinator
+    assert reverse("tasks_app:wbs_import", args=[breakdown.code]) in coordinator
+    assert MANUAL in coordinator and day(30).isoformat() in coordinator
+    viewer = render_for(company.sales_staff)
+    assert reverse("tasks_app:wbs_export", args=[breakdown.code]) in viewer
+    assert "apply-template" not in viewer and "import-xlsx" not in viewer
+    assert "save-template" not in viewer
+    assert render_to_string("tasks_app/_wbs_io.html", {"case": breakdown}).strip() == ""
