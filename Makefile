@@ -60,4 +60,5 @@ benchmark: setup ## Page and PDF timings on a seeded scratch database (PostgreSQ
 		psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE collab_benchmark" >/dev/null; \
 		export BENCHMARK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/collab_benchmark; \
 	fi; \
-	DATABASE_URL=$${BENCHMARK_DATABASE_URL:-sqlite:///$(CURDIR)/var/benchmark.sqlite3} $(PY) benchmarks/pages.py $(ARGS)
+	DATABASE_URL=$${BENCHMARK_DATABASE_URL:-sqlite:///$(CURDIR)/var/benchmark.sqlite3} $(PY) benchmarks/pages.py $(ARGS) && \
+	DATABASE_URL=$${BENCHMARK_DATABASE_URL:-sqlite:///$(CURDIR)/var/benchmark.sqlite3} $(PY) benchmarks/tracking.py

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "collab_portal.documents",
     "requests_app",
     "tasks_app",
+    "risks_app",
 ]
 
 MIDDLEWARE = [

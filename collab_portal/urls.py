@@ -13,6 +13,7 @@ urlpatterns = [
     path("verify/", include("collab_portal.signoffs.urls")),
     path("requests/", include("requests_app.urls")),
     path("", include("tasks_app.urls")),
+    path("", include("risks_app.urls")),
     path(
         "x/",
         include((requests_urls.external_urlpatterns, "external"), namespace="external"),

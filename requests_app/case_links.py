@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,13 @@ def register_case_link(link: CaseLink) -> None:
 
 
 def links_for(request) -> list[ResolvedLink]:
-    return [
-        ResolvedLink(str(link.label), reverse(link.url_name, args=[request.code]), link.icon)
-        for link in _links
-        if request.stage in link.stages
-    ]
+    links = []
+    for link in _links:
+        if request.stage not in link.stages:
+            continue
+        try:
+            url = reverse(link.url_name, args=[request.code])
+        except NoReverseMatch:  # a page still being built: no dead link
+            continue
+        links.append(ResolvedLink(str(link.label), url, link.icon))
+    return links

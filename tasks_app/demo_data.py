@@ -378,7 +378,7 @@ def seed_tasks(*, people, stdout) -> None:
             _move(people, name, case, "task_complete")
         for name in ("积分账户服务", "积分规则引擎", "后台管理页面", "测试用例编写"):
             task = _move(people, name, case, "task_start")
-            _history(task, days=9, final=60, note="开发联调中")
+            _history(task, days=14, final=60, note="开发联调中")
         _move(
             people,
             "积分规则引擎",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collab_portal.lib.refusals import ActionRefused
-from tasks_app import services
+from tasks_app import services, task_links
 from tasks_app.forms import BlockForm, DelayForm, DueChangeForm, ProgressForm
 from tasks_app.selectors import my_tasks, task_for
 
@@ -60,6 +60,7 @@ def task_detail(request, code, pk):
             "delay_form": DelayForm(),
             "block_form": BlockForm(),
             "due_form": DueChangeForm(initial={"new_due": task.due_on}),
+            "links": task_links.links_for(task, request.user),
         },
     )
 

@@ -12,7 +12,7 @@ from collab_portal.org.models import Department, User
 from tests.factories import DepartmentFactory, UserFactory
 
 # Cases at each stage of stages 1–2, shared by the later stages' tests.
-pytest_plugins = ["tests.requests_app.fixtures"]
+pytest_plugins = ["tests.requests_app.fixtures", "tests.tasks_app.fixtures"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -33,7 +33,8 @@ def test_the_navigation_hides_pages_that_do_not_exist_and_admin_for_staff(compan
     assert 'href="/admin/"' not in body
     assert 'nav-link-title">沟通需求</span>' in body
     assert 'nav-link-title">任务</span>' in body
-    assert 'nav-link-title">风险</span>' not in body  # the risk pages come with a later issue
+    assert 'nav-link-title">风险</span>' in body
+    assert 'nav-link-title">验收</span>' not in body  # the acceptance pages come with a later issue
     admin_body = login(company.admin).get("/").content.decode()
     assert 'href="/admin/"' in admin_body
 

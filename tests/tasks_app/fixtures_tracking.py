@@ -1,8 +1,8 @@
 """A case in execution whose small WBS holds every status, an overdue task and a moved due date;
 and ``grow_tree`` to bring a case to thousands of tasks quickly (bulk_create + renumber).
 
-Import the fixtures into a test module to use them (they build on the stage 1–2 fixtures of
-tests/requests_app/conftest.py, imported here)."""
+Import the fixtures into a test module to use them; they build on the stage 1–2 fixtures
+(tests/requests_app/fixtures.py, a plugin of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -17,19 +17,8 @@ from tasks_app import services
 from tasks_app.models import Task
 from tasks_app.services import TaskData
 from tests.factories import DepartmentFactory, UserFactory
-from tests.requests_app.fixtures import draft, pending, planning, proposed, syncing
 
-__all__ = [
-    "day",
-    "draft",
-    "grow_tree",
-    "outsider",
-    "pending",
-    "planning",
-    "proposed",
-    "syncing",
-    "tracking_case",
-]
+__all__ = ["day", "grow_tree", "outsider", "tracking_case"]
 
 
 def day(offset: int) -> datetime.date:

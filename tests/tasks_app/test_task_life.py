@@ -11,7 +11,7 @@ from collab_portal.notifications.models import Notification
 from tasks_app import services
 from tasks_app.models import ProgressUpdate, Task, TaskDateChange
 from tasks_app.selectors import my_tasks, overall_progress, tracking_rows
-from tests.tasks_app.conftest import day
+from tests.tasks_app.fixtures import day
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.urls import reverse
 from tasks_app import services
 from tasks_app.models import ProgressUpdate, Task
 from tests.factories import DepartmentFactory, UserFactory
-from tests.tasks_app.conftest import day
+from tests.tasks_app.fixtures import day
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -144,30 +144,45 @@ def test_the_owner_works_from_the_task_page_and_my_tasks(company, executing, log
     assert 'data-testid="task-actions' not in other
 
 
-def test_my_tasks_runs_a_constant_number_of_queries(company, executing, add_task, login):
+def _bulk_tasks(case, parent, count, owners):
+    """``count`` leaf tasks under ``parent``, owners taken in turn (bulk, then renumbered)."""
+    offset = Task.objects.filter(parent=parent).count()
+    Task.objects.bulk_create(
+        [
+            Task(
+                request=case,
+                parent=parent,
+                name=f"细分任务{offset + i}",
+                owner=owners[i % len(owners)],
+                position=offset + i,
+                start_on=day(21),
+                due_on=day(25),
+                lead_department=parent.lead_department,
+                deliverable_standard="x",
+            )
+            for i in range(count)
+        ]
+    )
+    services.renumber(case)
+
+
+def test_my_tasks_runs_a_constant_number_of_queries(company, executing, login):
+    """50 tasks in the case, then 2,000 (one in forty mine): the same number of queries."""
+    parent = Task.objects.get(name="方案反馈")
+    others = [company.tech_head] * 39
+    _bulk_tasks(executing, parent, 46, [company.tech_staff, *others])
     client = login(company.tech_staff)
     client.get(reverse("tasks_app:my_tasks"))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("tasks_app:my_tasks"))
-    parent = Task.objects.get(name="方案反馈")
-    Task.objects.bulk_create(
-        [
-            Task(
-                request=executing,
-                parent=parent,
-                name=f"细分任务{i}",
-                owner=company.tech_staff,
-                position=i,
-                start_on=day(21),
-                due_on=day(25),
-                lead_department=company.tech,
-                deliverable_standard="x",
-            )
-            for i in range(60)
-        ]
-    )
-    services.renumber(executing)
+    _bulk_tasks(executing, parent, 1950, [company.tech_staff, *others])
+    assert Task.objects.filter(request=executing).count() == 2000
     with CaptureQueriesContext(connection) as many:
         body = client.get(reverse("tasks_app:my_tasks")).content.decode()
-    assert "细分任务59" in body
+    assert (
+        body.count('data-testid="task-actions-')
+        == Task.objects.filter(owner=company.tech_staff, children__isnull=True)
+        .exclude(status="done")
+        .count()
+    )
     assert len(few) == len(many)

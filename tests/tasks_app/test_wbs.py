@@ -12,7 +12,7 @@ from tasks_app import services
 from tasks_app.models import Task
 from tasks_app.services import TaskData
 from tests.requests_app.fixtures import registration
-from tests.tasks_app.conftest import day
+from tests.tasks_app.fixtures import day
 
 
 def codes(case):

@@ -1,0 +1,40 @@
+from django.apps import AppConfig
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class RisksAppConfig(AppConfig):
+    name = "risks_app"
+    label = "risks_app"
+    verbose_name = _("Risks")
+
+    def ready(self):
+        from collab_portal.activity.verbs import register_verbs
+        from collab_portal.dashboard.inbox import register_waiting_source
+        from requests_app.case_links import CaseLink, register_case_link
+        from risks_app.activity_verbs import VERBS
+        from risks_app.selectors import waiting_items_for
+        from tasks_app.task_links import TaskLink, register_task_link
+
+        register_task_link(
+            TaskLink(
+                _("Raise a risk from this blocker"),
+                "ti-alert-triangle",
+                url_for=lambda task: (
+                    reverse("risks_app:risk_create", args=[task.request.code]) + f"?task={task.pk}"
+                ),
+                shown_when=lambda task, user: (
+                    task.status == "blocked" and task.request.stage == "executing"
+                ),
+            )
+        )
+        register_verbs(VERBS)
+        register_waiting_source(waiting_items_for)
+        register_case_link(
+            CaseLink(
+                _("Risk register"),
+                "risks_app:case_register",
+                "ti-alert-triangle",
+                ("executing", "accepting", "retrospective", "archived"),
+            )
+        )

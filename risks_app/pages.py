@@ -1,0 +1,408 @@
+"""What the risk pages show: the register's rows, filters and matrix; a risk's page with its
+escalation, instructions, timeline and the actions the user may take. Reads only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from collab_portal.activity.models import Activity
+from collab_portal.activity.selectors import TimelineEntry
+from collab_portal.activity.verbs import verb_label
+from collab_portal.org.models import User
+from collab_portal.org.selectors import acting_for, escalation_decider_for
+from requests_app.models import CollabRequest
+from risks_app import services
+from risks_app.forms import RiskFilterForm, RiskForm
+from risks_app.models import Instruction, Level, Risk
+from risks_app.selectors import LEVELS, RiskFilters, case_risks, matrix, register_risks
+from tasks_app.models import Task
+
+PAGE_SIZE = 200
+READ_ONLY_STAGES = (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED)
+STATE_CLASSES = {
+    Risk.State.OPEN: "bg-secondary-lt",
+    Risk.State.MITIGATING: "bg-blue-lt",
+    Risk.State.ESCALATED: "bg-red-lt",
+    Risk.State.RESOLVED: "bg-green-lt",
+    Risk.State.CLOSED: "bg-green text-green-fg",
+}
+# The matrix's colours (红/橙/黄/蓝) as Tabler classes.
+COLOUR_CLASSES = {
+    "red": "bg-red text-red-fg",
+    "orange": "bg-orange text-orange-fg",
+    "yellow": "bg-yellow text-yellow-fg",
+    "blue": "bg-blue text-blue-fg",
+}
+
+
+# --- the register ---------------------------------------------------------------------------
+
+
+@dataclass
+class RiskRow:
+    """One line of the register, its PDF and its Excel file."""
+
+    risk: Risk
+    code: str
+    url: str
+    case_code: str
+    case_url: str
+    case_subject: str
+    description: str
+    category: str
+    impact: str
+    likelihood: str
+    measures: str
+    owner: str
+    threatened: str
+    task_url: str
+    deadline: object
+    overdue: bool
+    state: str
+    state_label: str
+    state_class: str
+    major: bool
+    instruction: str = ""
+
+
+def _threatened(risk: Risk) -> str:
+    parts = []
+    if risk.task_id:
+        parts.append(f"{risk.task.wbs_code} {risk.task.name}")
+    if risk.milestone_id:
+        parts.append(f"{_('Milestone')} {risk.milestone.name}")
+    return " / ".join(parts)
+
+
+def risk_rows(risks: list[Risk], *, instructions: bool = False) -> list[RiskRow]:
+    """The rows of ``risks`` (fetched with risk_queryset); with ``instructions``, each holds its
+    latest 批示 (one more query, whatever the number of risks)."""
+    if instructions:
+        prefetch_related_objects(
+            risks,
+            Prefetch("instructions", queryset=Instruction.objects.order_by("created_at", "pk")),
+        )
+    rows = []
+    for risk in risks:
+        case = risk.request
+        latest = list(risk.instructions.all())[-1:] if instructions else []
+        rows.append(
+            RiskRow(
+                risk=risk,
+                code=risk.code,
+                url=reverse("risks_app:risk", args=[case.code, risk.number]),
+                case_code=case.code,
+                case_url=reverse("requests_app:detail", args=[case.code]),
+                case_subject=case.subject,
+                description=risk.description,
+                category=risk.get_category_display(),
+                impact=risk.get_impact_display(),
+                likelihood=risk.get_likelihood_display(),
+                measures=risk.measures,
+                owner=risk.owner.name,
+                threatened=_threatened(risk),
+                task_url=reverse("tasks_app:task", args=[case.code, risk.task_id])
+                if risk.task_id
+                else "",
+                deadline=risk.deadline,
+                overdue=risk.is_overdue,
+                state=risk.state,
+                state_label=risk.get_state_display(),
+                state_class=STATE_CLASSES.get(risk.state, ""),
+                major=risk.is_major,
+                instruction=latest[0].text if latest else "",
+            )
+        )
+    return rows
+
+
+@dataclass
+class MatrixCellView:
+    impact: str
+    likelihood: str
+    colour: str
+    css: str
+    count: int
+    url: str  # "" for an empty cell: nothing to list
+
+
+@dataclass
+class MatrixView:
+    likelihood_labels: list[str]
+    rows: list[tuple[str, list[MatrixCellView]]]
+    total: int
+
+
+def matrix_view(risks: list[Risk], *, base_url: str, query: QueryDict) -> MatrixView:
+    """The 3×3 matrix of exactly ``risks`` (rows impact 高→低, columns likelihood 高→低). A
+    cell links to the same page with the same filters narrowed to its impact and likelihood,
+    which lists exactly the cell's risks."""
+    labels = dict(Level.choices)
+    counted = matrix(risks)
+    rows = []
+    for impact, cells in counted.rows:
+        views = []
+        for cell in cells:
+            url = ""
+            if cell.count:
+                narrowed = query.copy()
+                narrowed.pop("page", None)
+                narrowed["impact"], narrowed["likelihood"] = cell.impact, cell.likelihood
+                url = f"{base_url}?{narrowed.urlencode()}"
+            views.append(
+                MatrixCellView(
+                    impact=cell.impact,
+                    likelihood=cell.likelihood,
+                    colour=cell.colour,
+                    css=COLOUR_CLASSES[cell.colour],
+                    count=cell.count,
+                    url=url,
+                )
+            )
+        rows.append((str(labels[impact]), views))
+    return MatrixView(
+        likelihood_labels=[str(labels[level]) for level in LEVELS], rows=rows, total=counted.total
+    )
+
+
+@dataclass
+class Register:
+    form: RiskFilterForm
+    filters: RiskFilters
+    active: bool
+    risks: list[Risk]
+    page: Page
+    rows: list[RiskRow]
+    matrix: MatrixView
+    query: str  # the filters, to carry over to the PDF / Excel links and the pages
+
+
+def _owners(risks: QuerySet[Risk]) -> list[User]:
+    return list(User.objects.filter(pk__in=risks.values("owner_id")).order_by("display_name", "pk"))
+
+
+def _query(data: QueryDict) -> str:
+    query = data.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _register(form, filters, risks, *, data: QueryDict, base_url: str) -> Register:
+    page = Paginator(risks, PAGE_SIZE).get_page(data.get("page"))
+    return Register(
+        form=form,
+        filters=filters,
+        active=filters != RiskFilters(),
+        risks=risks,
+        page=page,
+        rows=risk_rows(list(page.object_list), instructions=True),
+        matrix=matrix_view(risks, base_url=base_url, query=data),
+        query=_query(data),
+    )
+
+
+def case_filters(*, case: CollabRequest, data: QueryDict) -> tuple[RiskFilterForm, RiskFilters]:
+    form = RiskFilterForm(data, owners=_owners(Risk.objects.filter(request=case)))
+    return form, form.filters()
+
+
+def case_register(*, case: CollabRequest, data: QueryDict) -> Register:
+    """The case's register: its risks through the filters, the matrix of those same risks."""
+    form, filters = case_filters(case=case, data=data)
+    risks = case_risks(request=case, filters=filters)
+    base_url = reverse("risks_app:case_register", args=[case.code])
+    return _register(form, filters, risks, data=data, base_url=base_url)
+
+
+def cross_register(*, user: User, data: QueryDict) -> Register:
+    """The risks of every case ``user`` may see (leaders in charge and admins use it)."""
+    visible = CollabRequest.objects.visible_to(user).values("pk")
+    form = RiskFilterForm(data, owners=_owners(Risk.objects.filter(request__in=visible)))
+    filters = form.filters()
+    risks = register_risks(user=user, filters=filters)
+    base_url = reverse("risks_app:register")
+    return _register(form, filters, risks, data=data, base_url=base_url)
+
+
+def filters_description(form: RiskFilterForm) -> str:
+    """The active filters in words, for the printed form: “状态：处理中；仅逾期”."""
+    parts = []
+    for name in ("state", "category", "impact", "likelihood", "owner"):
+        value = form.cleaned_data.get(name)
+        if value:
+            label = dict(form.fields[name].choices).get(value, value)
+            parts.append(f"{form.fields[name].label}: {label}")
+    for name in ("major", "overdue", "open"):
+        if form.cleaned_data.get(name):
+            parts.append(str(form.fields[name].label))
+    return "; ".join(parts)
+
+
+# --- raising a risk -------------------------------------------------------------------------
+
+
+def may_raise(case: CollabRequest) -> bool:
+    """Whoever sees the case may raise a risk while it is executing or being accepted."""
+    return case.stage in services.RISK_STAGES
+
+
+def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
+    """The form's initial values; from a task (``?task=<pk>``): the task, its owner, its
+    blocker as the description, category other, impact high when the task is key."""
+    task = (
+        Task.objects.filter(request=case, pk=task_pk).select_related("owner").first()
+        if task_pk and task_pk.isdigit()
+        else None
+    )
+    if task is None:
+        return {}
+    initial = {"task": task, "category": Risk.Category.OTHER}
+    if task.owner_id and task.owner.is_active:
+        initial["owner"] = task.owner
+    if task.status == Task.Status.BLOCKED and task.status_reason:
+        initial["description"] = task.status_reason
+    if task.is_key:
+        initial["impact"] = Level.HIGH
+    return initial
+
+
+@dataclass
+class MajorPreview:
+    major: bool
+    escalate_to: str  # who the escalation will reach, "" when nobody is set
+
+
+def major_preview(*, case: CollabRequest, form: RiskForm) -> MajorPreview:
+    """Whether the risk as filled in will be major, and so escalated at once, and to whom."""
+    values = form.initial
+    if form.is_bound:
+        form.is_valid()
+        values = form.cleaned_data  # the fields that are valid
+    risk = Risk(
+        request=case,
+        impact=values.get("impact") or "",
+        task=values.get("task"),
+        milestone=values.get("milestone"),
+    )
+    if not risk.computed_major:
+        return MajorPreview(False, "")
+    decider = escalation_decider_for(services.escalation_department(risk))
+    return MajorPreview(True, decider.label if decider else "")
+
+
+# --- a risk's page --------------------------------------------------------------------------
+
+
+@dataclass
+class RiskActions:
+    start: bool = False
+    escalate: bool = False
+    resolve: bool = False
+    close: bool = False
+    reopen: bool = False
+    instruct: bool = False
+    override: bool = False
+
+    @property
+    def any(self) -> bool:
+        return any(vars(self).values())
+
+
+def risk_actions(*, user: User, risk: Risk) -> RiskActions:
+    """What ``user`` may do on ``risk`` now: the services' own rules."""
+    if risk.request.stage in READ_ONLY_STAGES:
+        return RiskActions()
+    handler = services.may_handle(user, risk)
+    coordinator = services.is_coordinator(user, risk.request)
+    state = risk.state
+    handling = state in (Risk.State.OPEN, Risk.State.MITIGATING)
+    return RiskActions(
+        start=handler and state == Risk.State.OPEN,
+        escalate=handler and handling,
+        resolve=handler and handling,
+        close=coordinator and state == Risk.State.RESOLVED,
+        reopen=handler and state in (Risk.State.RESOLVED, Risk.State.CLOSED),
+        instruct=services.may_instruct(user, risk),
+        override=coordinator,
+    )
+
+
+@dataclass
+class InstructionView:
+    instruction: Instruction
+    who: str
+    decision: str
+
+
+@dataclass
+class RiskPage:
+    risk: Risk
+    row: RiskRow
+    actions: RiskActions
+    escalated_to: str  # the acting person's label (“王五 (代 钱总)”) while it waits
+    waiting: bool
+    major_overridden: bool
+    instructions: list[InstructionView]
+    timeline: list[TimelineEntry]
+
+
+def _who(person: User, on_behalf_of: User | None) -> str:
+    if on_behalf_of is None:
+        return person.name
+    return _("%(delegate)s (for %(principal)s)") % {
+        "delegate": person.name,
+        "principal": on_behalf_of.name,
+    }
+
+
+def risk_timeline(risk: Risk) -> list[TimelineEntry]:
+    """The case's timeline lines about this risk, oldest first (one query)."""
+    activities = Activity.objects.filter(
+        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_id=str(risk.request_id),
+        target_type=ContentType.objects.get_for_model(Risk),
+        target_id=str(risk.pk),
+    ).select_related("on_behalf_of")
+    labels = dict(Risk.State.choices)
+    return [
+        TimelineEntry(
+            activity=activity,
+            action=verb_label(activity.verb),
+            from_label=str(labels.get(activity.from_state, "")),
+            to_label=str(labels.get(activity.to_state, "")),
+        )
+        for activity in activities
+    ]
+
+
+def risk_page(*, user: User, risk: Risk) -> RiskPage:
+    waiting = risk.state == Risk.State.ESCALATED and risk.escalated_to is not None
+    if waiting:
+        escalated_to = acting_for(risk.escalated_to).label
+    else:
+        escalated_to = risk.escalated_to.name if risk.escalated_to else ""
+    instructions = [
+        InstructionView(
+            instruction=instruction,
+            who=_who(instruction.leader, instruction.on_behalf_of),
+            decision=instruction.get_decision_display(),
+        )
+        for instruction in risk.instructions.select_related("leader", "on_behalf_of")
+    ]
+    return RiskPage(
+        risk=risk,
+        row=risk_rows([risk])[0],
+        actions=risk_actions(user=user, risk=risk),
+        escalated_to=escalated_to,
+        waiting=waiting,
+        major_overridden=risk.major_override is not None,
+        instructions=instructions,
+        timeline=risk_timeline(risk),
+    )

@@ -1,0 +1,141 @@
+"""Reads over risks: access, the register with its filters and matrix, what waits for whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from collab_portal.dashboard.inbox import WaitingItem
+from collab_portal.org.models import Delegation, User
+from requests_app.models import CollabRequest
+from risks_app.models import Level, Risk
+
+LEVELS = [Level.HIGH, Level.MEDIUM, Level.LOW]
+# Likelihood × impact → colour (红/橙/黄/蓝).
+SCORE = {Level.HIGH: 3, Level.MEDIUM: 2, Level.LOW: 1}
+
+
+def colour_for(impact: str, likelihood: str) -> str:
+    score = SCORE[impact] * SCORE[likelihood]
+    if score >= 9:
+        return "red"
+    if score >= 6:
+        return "orange"
+    if score >= 3:
+        return "yellow"
+    return "blue"
+
+
+def risk_queryset() -> QuerySet[Risk]:
+    return Risk.objects.select_related(
+        "request", "owner", "task", "task__lead_department", "milestone", "escalated_to"
+    )
+
+
+def risk_for(*, user: User, code: str, number: int) -> Risk:
+    """The risk if ``user`` may see its case, else 404."""
+    from requests_app.selectors import request_for
+
+    request = request_for(user=user, code=code)
+    return get_object_or_404(risk_queryset(), request=request, number=number)
+
+
+@dataclass
+class RiskFilters:
+    state: str = ""
+    category: str = ""
+    impact: str = ""
+    likelihood: str = ""
+    owner: int | None = None
+    major_only: bool = False
+    overdue_only: bool = False
+    open_only: bool = False
+
+    def apply(self, risks: QuerySet[Risk]) -> QuerySet[Risk]:
+        for name in ("state", "category", "impact", "likelihood"):
+            value = getattr(self, name)
+            if value:
+                risks = risks.filter(**{name: value})
+        if self.owner:
+            risks = risks.filter(owner_id=self.owner)
+        if self.overdue_only:
+            risks = risks.overdue()
+        elif self.open_only:
+            risks = risks.open()
+        return risks
+
+
+def filtered(risks: QuerySet[Risk], filters: RiskFilters) -> list[Risk]:
+    """Apply the filters; 'major' is computed, so it is applied in Python on the same rows."""
+    rows = list(filters.apply(risks))
+    return [risk for risk in rows if risk.is_major] if filters.major_only else rows
+
+
+def case_risks(*, request: CollabRequest, filters: RiskFilters) -> list[Risk]:
+    return filtered(risk_queryset().filter(request=request).order_by("number"), filters)
+
+
+def register_risks(*, user: User, filters: RiskFilters) -> list[Risk]:
+    """Across every case the user may see (leaders in charge and admins use it)."""
+    visible = CollabRequest.objects.visible_to(user).values("pk")
+    return filtered(
+        risk_queryset().filter(request__in=visible).order_by("-created_at", "-pk"), filters
+    )
+
+
+@dataclass
+class MatrixCell:
+    impact: str
+    likelihood: str
+    colour: str
+    count: int
+
+
+@dataclass
+class Matrix:
+    rows: list[tuple[str, list[MatrixCell]]] = field(default_factory=list)
+    total: int = 0
+
+
+def matrix(risks: list[Risk]) -> Matrix:
+    """3×3 likelihood × impact counts of the given risks (rows: impact high → low)."""
+    counts: dict[tuple[str, str], int] = {}
+    for risk in risks:
+        counts[(risk.impact, risk.likelihood)] = counts.get((risk.impact, risk.likelihood), 0) + 1
+    result = Matrix(total=len(risks))
+    for impact in LEVELS:
+        cells = [
+            MatrixCell(
+                impact,
+                likelihood,
+                colour_for(impact, likelihood),
+                counts.get((impact, likelihood), 0),
+            )
+            for likelihood in LEVELS
+        ]
+        result.rows.append((impact, cells))
+    return result
+
+
+def escalations_waiting(user: User) -> QuerySet[Risk]:
+    principals = [
+        user.pk,
+        *Delegation.objects.in_force().filter(delegate=user).values_list("principal_id", flat=True),
+    ]
+    return risk_queryset().filter(state=Risk.State.ESCALATED, escalated_to_id__in=principals)
+
+
+def waiting_items_for(*, user: User) -> list[WaitingItem]:
+    return [
+        WaitingItem(
+            kind=_("Escalated risk"),
+            title=f"{risk.request.code} · {risk.code} {risk.description[:40]}",
+            url=risk.get_absolute_url(),
+            since=risk.escalated_at or timezone.now(),
+        )
+        for risk in escalations_waiting(user)
+    ]
