@@ -40,11 +40,16 @@ def _lock_case(request: CollabRequest) -> CollabRequest:
 
 
 def _lock(risk: Risk) -> Risk:
-    return (
+    risk = (
         Risk.objects.select_related("request", "request__coordinator", "task", "owner")
         .select_for_update(of=("self",))
         .get(pk=risk.pk)
     )
+    _require(
+        risk.request.stage not in (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED),
+        _("This request is closed."),
+    )
+    return risk
 
 
 def is_coordinator(user: User, request: CollabRequest) -> bool:

@@ -241,3 +241,12 @@ def test_the_matrix_counts_each_cell(company, executing):
     assert cells[("low", "low")] == (2, "blue")
     assert cells[("medium", "high")] == (0, "orange")
     assert sum(count for count, _ in cells.values()) == grid.total == 4
+
+
+def test_a_closed_case_refuses_every_change_to_its_risks(company, executing):
+    risk = services.risk_raise(actor=company.sales_staff, request=executing, data=risk_data(company))
+    request_services.request_cancel(actor=company.admin, request=executing, reason="客户终止合作")
+    with pytest.raises(ActionRefused, match="已关闭"):
+        services.risk_start_handling(actor=company.tech_staff, risk=risk)
+    risk.refresh_from_db()
+    assert risk.state == "open"
