@@ -8,6 +8,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collab_portal.lib.forms import apply_validation_error
@@ -146,37 +147,28 @@ def request_detail(request, code):
     return render(request, "requests_app/detail.html", context)
 
 
-@require_POST
-def request_submit(request, code):
-    case = selectors.request_for(user=request.user, code=code)
-    return _perform(
-        request,
-        case,
-        lambda: services.request_submit(actor=request.user, request=case),
-        _("Submitted for review."),
-    )
+def _case_action(service, success_message):
+    """A POST that runs ``service(actor=…, request=case)`` and goes back to the case."""
+
+    @require_POST
+    def view(request, code):
+        case = selectors.request_for(user=request.user, code=code)
+        return _perform(
+            request, case, lambda: service(actor=request.user, request=case), success_message
+        )
+
+    return view
 
 
-@require_POST
-def request_withdraw(request, code):
-    case = selectors.request_for(user=request.user, code=code)
-    return _perform(
-        request,
-        case,
-        lambda: services.request_withdraw(actor=request.user, request=case),
-        _("Withdrawn: the request is a draft again."),
-    )
-
-
-@require_POST
-def request_urge(request, code):
-    case = selectors.request_for(user=request.user, code=code)
-    return _perform(
-        request,
-        case,
-        lambda: services.request_urge(actor=request.user, request=case),
-        _("The reviewer has been reminded."),
-    )
+request_submit = _case_action(services.request_submit, gettext_lazy("Submitted for review."))
+request_withdraw = _case_action(
+    services.request_withdraw, gettext_lazy("Withdrawn: the request is a draft again.")
+)
+request_urge = _case_action(services.request_urge, gettext_lazy("The reviewer has been reminded."))
+sync_finish = _case_action(
+    services.request_finish_sync,
+    gettext_lazy("The information sync is complete; the receivers draft the plan next."),
+)
 
 
 @require_POST
@@ -393,17 +385,6 @@ def kickoff_record(request, code):
             messages.success(request, _("The kickoff meeting is recorded."))
             return redirect(case)
     return render(request, "requests_app/kickoff_form.html", {"form": form, "case": case})
-
-
-@require_POST
-def sync_finish(request, code):
-    case = selectors.request_for(user=request.user, code=code)
-    return _perform(
-        request,
-        case,
-        lambda: services.request_finish_sync(actor=request.user, request=case),
-        _("The information sync is complete; the receivers draft the plan next."),
-    )
 
 
 # --- Plan --------------------------------------------------------------------------------------

@@ -244,7 +244,9 @@ def test_the_matrix_counts_each_cell(company, executing):
 
 
 def test_a_closed_case_refuses_every_change_to_its_risks(company, executing):
-    risk = services.risk_raise(actor=company.sales_staff, request=executing, data=risk_data(company))
+    risk = services.risk_raise(
+        actor=company.sales_staff, request=executing, data=risk_data(company)
+    )
     request_services.request_cancel(actor=company.admin, request=executing, reason="客户终止合作")
     with pytest.raises(ActionRefused, match="已关闭"):
         services.risk_start_handling(actor=company.tech_staff, risk=risk)
