@@ -23,6 +23,78 @@ ALL_CHECKS = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reaso
 TODAY = timezone.localdate
 
 # (name, owner, lead dept, start offset, duration days, deliverable, key, children)
+SUPPLIER_WBS = [
+    (
+        "接口方案",
+        "qinhao",
+        "TECH",
+        3,
+        10,
+        "",
+        False,
+        [
+            ("接口需求确认", "qinhao", "TECH", 3, 3, "与供应商确认订单、库存、发货三类接口", True),
+            ("接口规范编写", "youjia", "TECH", 6, 4, "规范含字段定义、错误码与重试策略", False),
+            ("安全方案评审", None, "TECH", 10, 3, "", False),
+            (
+                "供应商账号开通",
+                "jiangning",
+                "TECH",
+                8,
+                2,
+                "测试与生产账号各一套，权限最小化",
+                False,
+            ),
+        ],
+    ),
+    (
+        "系统对接",
+        "zhuming",
+        "TECH",
+        13,
+        20,
+        "",
+        False,
+        [
+            ("订单接口开发", "youjia", "TECH", 13, 8, "订单同步延迟 ≤ 5 分钟", True),
+            ("库存接口开发", "hejun", "TECH", 13, 8, "库存数据每小时同步一次", False),
+            ("发货通知接口", "hejun", "TECH", 21, 5, "发货通知送达率 ≥ 99.9%", False),
+            ("异常告警配置", "jiangning", "TECH", 26, 4, "", False),
+            ("联调测试", None, "TECH", 28, 5, "三类接口联调用例全部通过", True),
+            ("接口文档发布", "youjia", "TECH", 30, 3, "", False),
+        ],
+    ),
+    (
+        "采购流程切换",
+        "kongbin",
+        "PUR",
+        20,
+        20,
+        "",
+        False,
+        [
+            ("采购流程梳理", "caoyue", "PUR", 20, 4, "新旧流程对照表经采购部确认", False),
+            ("供应商培训", "caoyue", "PUR", 26, 3, "供应商完成操作培训并签字确认", False),
+            ("试运行", "caoyue", "PUR", 30, 6, "试运行两周订单零差错", True),
+            ("正式切换", "kongbin", "PUR", 36, 2, "旧流程停用通知已发出", True),
+        ],
+    ),
+    (
+        "验收与总结",
+        "kongbin",
+        "PUR",
+        38,
+        5,
+        "",
+        False,
+        [
+            ("财务对账验证", "huajian", "FIN", 38, 3, "对账差异为零", False),
+            ("项目总结", "kongbin", "PUR", 41, 2, "总结报告含经验与改进项", False),
+        ],
+    ),
+]
+
+
 MEMBERSHIP_WBS = [
     (
         "需求与设计",
@@ -161,6 +233,15 @@ MANUAL_WBS = [
                         "访谈纪要需包含客户核心诉求、优先级及建议",
                         False,
                     ),
+                    (
+                        "访谈录音归档",
+                        "wangting",
+                        "MKT",
+                        8,
+                        2,
+                        "录音与纪要按客户归档到共享盘",
+                        False,
+                    ),
                 ],
             ),
             (
@@ -193,7 +274,20 @@ MANUAL_WBS = [
                     ),
                 ],
             ),
-            ("需求评审", "jiangtao", "PRD", 16, 3, "评审纪要与结论", True),
+            (
+                "需求评审",
+                "jiangtao",
+                "PRD",
+                16,
+                3,
+                "",
+                True,
+                [
+                    ("评审材料准备", "hanxue", "PRD", 16, 1, "评审材料含需求清单与影响分析", False),
+                    ("评审会议", "jiangtao", "PRD", 17, 1, "产品、技术、市场三方参会", True),
+                    ("评审纪要", "hanxue", "PRD", 18, 1, "评审纪要与结论经与会人确认", False),
+                ],
+            ),
             (
                 "方案反馈",
                 "fenglei",
@@ -298,7 +392,8 @@ def _case_to_breakdown(
     return case
 
 
-def _add_tree(people, case, coordinator, items, parent=None):
+def _add_tree(people, case, coordinator, items, parent=None, draft=False):
+    """Add the tree; a ``draft`` tree keeps the gaps publishing will list."""
     for item in items:
         name, owner, department, start, duration, deliverable, key, *rest = item
         task = services.wbs_task_add(
@@ -307,16 +402,16 @@ def _add_tree(people, case, coordinator, items, parent=None):
             parent=parent,
             data=TaskData(
                 name=name,
-                owner=people[owner],
+                owner=people[owner] if owner else None,
                 lead_department=Department.objects.get(code=department),
                 start_on=_days(start),
                 due_on=_days(start + duration - 1),
-                deliverable_standard=deliverable or "阶段成果汇总",
+                deliverable_standard=deliverable or ("" if rest or draft else "阶段成果汇总"),
                 is_key=key,
             ),
         )
         if rest:
-            _add_tree(people, case, coordinator, rest[0], parent=task)
+            _add_tree(people, case, coordinator, rest[0], parent=task, draft=draft)
 
 
 def _history(task: Task, *, days: int, final: int, note: str) -> None:
@@ -440,6 +535,23 @@ def seed_tasks(*, people, stdout) -> None:
         )
         weekly.weekly_summary_publish(actor=people["fenglei"], summary=summary)
         stdout.write(f"Demo tasks: {case.code} executing with {case.tasks.count()} tasks.")
+
+    subject = "博达电子供应商门户对接"
+    if subject not in existing:
+        case = _case_to_breakdown(
+            people,
+            subject=subject,
+            initiator="caoyue",
+            approver="kongbin",
+            goal="关键元器件订单、库存、发货与供应商系统直连，采购周期缩短 3 天",
+            departments=["TECH"],
+            contacts=["马骏"],
+            plan_author="qinhao",
+            coordinator="qinhao",
+            signers=["kongbin", "qinhao"],
+        )
+        _add_tree(people, case, "qinhao", SUPPLIER_WBS, draft=True)
+        stdout.write(f"Demo tasks: {case.code} in task breakdown with {case.tasks.count()} tasks.")
 
 
 register_demo_seeder(seed_tasks)
