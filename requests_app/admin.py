@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from collab_portal.lib.admin import ReadOnlyAdminMixin
 from requests_app.models import (
     CollabPlan,
     CollabRequest,
@@ -23,18 +24,9 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Case records change only through the portal's services (transitions, sign-offs,
     timeline); the admin looks and searches."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReceiverInline(ReadOnlyInline):

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
 from collab_portal.dashboard.inbox import WaitingItem
-from collab_portal.org.models import Delegation, Department, User
+from collab_portal.org.models import Department, User
+from collab_portal.org.selectors import principals_acting_for
 from collab_portal.signoffs.models import SignOff
 from requests_app.case_links import links_for
 from requests_app.models import (
@@ -70,14 +71,6 @@ def request_for(*, user: User, code: str) -> CollabRequest:
     )
 
 
-def _principals_of(user: User) -> list[int]:
-    """``user`` and everyone they are acting for today."""
-    return [
-        user.pk,
-        *Delegation.objects.in_force().filter(delegate=user).values_list("principal_id", flat=True),
-    ]
-
-
 def _base_list() -> QuerySet[CollabRequest]:
     return CollabRequest.objects.select_related(
         "initiator", "initiator_department", "reviewer"
@@ -130,7 +123,7 @@ def visible_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequ
 
 def _plans_awaiting(user: User) -> list[CollabPlan]:
     """Proposed plans with a side that ``user`` decides for and that has not signed yet."""
-    principals = _principals_of(user)
+    principals = principals_acting_for(user)
     departments = Department.objects.filter(head_id__in=principals).values_list("pk", flat=True)
     department_ids = set(departments)
     if not department_ids:
@@ -172,13 +165,13 @@ def _plans_awaiting(user: User) -> list[CollabPlan]:
 def _reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
     return (
         _base_list()
-        .filter(stage=Stage.PENDING_REVIEW, reviewer_id__in=_principals_of(user))
+        .filter(stage=Stage.PENDING_REVIEW, reviewer_id__in=principals_acting_for(user))
         .exclude(initiator=user)
     )
 
 
 def _acknowledgements_awaiting(user: User) -> QuerySet[SyncRecord]:
-    principals = _principals_of(user)
+    principals = principals_acting_for(user)
     return (
         SyncRecord.objects.filter(
             acknowledged_at__isnull=True,
@@ -268,7 +261,7 @@ class StepperStep:
 class SideStatus:
     side: Side
     signoff: SignOff | None
-    revision: bool = False
+    can_create_link: bool = False
 
 
 @dataclass
@@ -367,6 +360,9 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
             )
         ).select_related("signer", "on_behalf_of", "external_contact__party", "target_type")
     )
+    actions = _actions(
+        user=user, request=request, sync_records=sync_records, plans=plans, kickoff=kickoff
+    )
     sides = plan_sides(request)
     plan_views = []
     for plan in plans:
@@ -375,18 +371,18 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
             for s in signoffs
             if s.target_type.model == "collabplan" and s.target_id == str(plan.pk)
         ]
-        statuses = [
-            SideStatus(
-                side=side,
-                signoff=next((s for s in plan_signoffs if s.side_key == side.key), None),
+        statuses = []
+        for side in sides:
+            signoff = next((s for s in plan_signoffs if s.side_key == side.key), None)
+            statuses.append(
+                SideStatus(
+                    side=side,
+                    signoff=signoff,
+                    can_create_link=actions.create_links and side.is_external and not signoff,
+                )
             )
-            for side in sides
-        ]
         plan_views.append(PlanView(plan=plan, sides=statuses, signoffs=plan_signoffs))
     state_labels = dict(Stage.choices)
-    actions = _actions(
-        user=user, request=request, sync_records=sync_records, plans=plans, kickoff=kickoff
-    )
     return CasePage(
         request=request,
         stepper=_stepper(request.stage),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.selectors import last_activity_by
 from collab_portal.activity.services import activity_record
-from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, ExternalContact, User
@@ -101,11 +101,6 @@ def _validate_registration(data: RegistrationData) -> None:
         raise ValidationError(errors)
 
 
-def _require(condition: bool, message) -> None:
-    if not condition:
-        raise ActionRefused(message)
-
-
 def _lock(request: CollabRequest) -> CollabRequest:
     return CollabRequest.objects.select_for_update().get(pk=request.pk)
 
@@ -166,7 +161,7 @@ def _set_receivers(request: CollabRequest, data: RegistrationData) -> None:
 @transaction.atomic
 def request_create(*, initiator: User, data: RegistrationData) -> CollabRequest:
     """Save a new request as a draft."""
-    _require(
+    refuse_unless(
         initiator.department_id is not None,
         _("Your account has no department yet; ask an administrator to set it."),
     )
@@ -194,7 +189,7 @@ def request_create(*, initiator: User, data: RegistrationData) -> CollabRequest:
 def request_update(*, actor: User, request: CollabRequest, data: RegistrationData) -> CollabRequest:
     """Edit a draft or a returned request; a signed form can no longer be edited."""
     request = _lock(request)
-    _require(actor == request.initiator, _("Only the initiator can edit this request."))
+    refuse_unless(actor == request.initiator, _("Only the initiator can edit this request."))
     _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
     _validate_registration(data)
     for name in (
@@ -218,9 +213,9 @@ def request_update(*, actor: User, request: CollabRequest, data: RegistrationDat
 @transaction.atomic
 def attachment_delete(*, actor: User, attachment: Attachment) -> None:
     request = _lock(attachment.request)
-    _require(actor == request.initiator, _("Only the initiator can edit this request."))
+    refuse_unless(actor == request.initiator, _("Only the initiator can edit this request."))
     _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
-    _require(attachment.sync_record_id is None, _("Sync materials cannot be removed."))
+    refuse_unless(attachment.sync_record_id is None, _("Sync materials cannot be removed."))
     attachment.file.delete(save=False)
     attachment.delete()
 
@@ -269,11 +264,11 @@ def _review_watchers(request: CollabRequest) -> list[User]:
 @transaction.atomic
 def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
     request = _lock(request)
-    _require(actor == request.initiator, _("Only the initiator can submit this request."))
+    refuse_unless(actor == request.initiator, _("Only the initiator can submit this request."))
     _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
     if request.expected_deadline < timezone.localdate():
         raise ActionRefused(_("The expected deadline is in the past; edit the request first."))
-    _require(request.receivers.exists(), _("Name at least one receiver."))
+    refuse_unless(request.receivers.exists(), _("Name at least one receiver."))
     resubmission = request.stage == Stage.RETURNED
     from_state = request.stage
     request.reviewer = reviewer_for(request)
@@ -305,7 +300,7 @@ def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
 def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
     """撤回: the initiator takes a pending request back to draft."""
     request = _lock(request)
-    _require(actor == request.initiator, _("Only the initiator can withdraw this request."))
+    refuse_unless(actor == request.initiator, _("Only the initiator can withdraw this request."))
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     reviewer = request.reviewer
     request.withdraw()
@@ -334,8 +329,8 @@ def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
 
 def _check_reviewer(actor: User, request: CollabRequest) -> None:
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
-    _require(actor != request.initiator, _("Nobody reviews their own request."))
-    _require(
+    refuse_unless(actor != request.initiator, _("Nobody reviews their own request."))
+    refuse_unless(
         may_act_for(actor, request.reviewer),
         _("This review is waiting for %(reviewer)s, not for you.")
         % {"reviewer": request.reviewer.name if request.reviewer else "—"},
@@ -476,9 +471,11 @@ def request_hand_over(
     """转交: the reviewer hands the pending review to another head or leader in charge."""
     request = _lock(request)
     _check_reviewer(actor, request)
-    _require(to != request.initiator, _("Nobody reviews their own request."))
-    _require(to != request.reviewer, _("The review is already with %(name)s.") % {"name": to.name})
-    _require(
+    refuse_unless(to != request.initiator, _("Nobody reviews their own request."))
+    refuse_unless(
+        to != request.reviewer, _("The review is already with %(name)s.") % {"name": to.name}
+    )
+    refuse_unless(
         may_receive_hand_over(to),
         _("%(name)s is not a department head or leader in charge.") % {"name": to.name},
     )
@@ -511,7 +508,7 @@ def request_hand_over(
 def request_urge(*, actor: User, request: CollabRequest) -> None:
     """催办: the initiator nudges the reviewer, at most once per 4 hours."""
     request = _lock(request)
-    _require(actor == request.initiator, _("Only the initiator can urge this review."))
+    refuse_unless(actor == request.initiator, _("Only the initiator can urge this review."))
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     last = last_activity_by(request, verb="urge", actor=actor)
     if last is not None and timezone.now() - last.created_at < URGE_INTERVAL:
@@ -541,11 +538,11 @@ def request_urge(*, actor: User, request: CollabRequest) -> None:
 def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) -> int:
     """抄送: the initiator or the reviewer copies people in; they can follow the case."""
     request = _lock(request)
-    _require(
+    refuse_unless(
         actor == request.initiator or may_act_for(actor, request.reviewer),
         _("Only the initiator or the reviewer can copy people in."),
     )
-    _require(request.stage in OPEN_STAGES, _("This request is closed."))
+    refuse_unless(request.stage in OPEN_STAGES, _("This request is closed."))
     already = set(request.carbon_copies.values_list("user_id", flat=True))
     added = [p for p in people if p.pk not in already and p != request.initiator and p.is_active]
     CarbonCopy.objects.bulk_create(
@@ -572,11 +569,11 @@ def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) 
 @transaction.atomic
 def request_cancel(*, actor: User, request: CollabRequest, reason: str) -> CollabRequest:
     request = _lock(request)
-    _require(
+    refuse_unless(
         actor == request.initiator or actor.is_portal_admin,
         _("Only the initiator or an administrator can cancel this request."),
     )
-    _require(bool(reason.strip()), _("Say why the request is cancelled."))
+    refuse_unless(bool(reason.strip()), _("Say why the request is cancelled."))
     _refuse_wrong_stage(request, allowed=tuple(OPEN_STAGES))
     from_state = request.stage
     request.cancel()
@@ -617,9 +614,11 @@ def sync_record_add(
     files=(),
 ) -> SyncRecord:
     request = _lock(request)
-    _require(actor == request.initiator, _("Only the initiator records the information sync."))
+    refuse_unless(actor == request.initiator, _("Only the initiator records the information sync."))
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
-    _require(receiver.request_id == request.pk, _("That receiver is not part of this request."))
+    refuse_unless(
+        receiver.request_id == request.pk, _("That receiver is not part of this request.")
+    )
     if sent_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"sent_at": _("The sending time cannot be in the future.")})
     record = SyncRecord.objects.create(
@@ -673,7 +672,7 @@ def sync_acknowledge(*, actor: User, record: SyncRecord) -> SyncRecord:
     request = _lock(record.request)
     record = SyncRecord.objects.select_for_update().get(pk=record.pk)
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING, Stage.PLANNING))
-    _require(
+    refuse_unless(
         may_acknowledge(actor, record),
         _("Only the receiving department can acknowledge receipt."),
     )
@@ -720,7 +719,7 @@ def kickoff_record(
 ) -> KickoffMeeting:
     """启动会 record; required before planning when the case has more than one receiver."""
     request = _lock(request)
-    _require(actor == request.initiator, _("Only the initiator records the kickoff meeting."))
+    refuse_unless(actor == request.initiator, _("Only the initiator records the kickoff meeting."))
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
     stray = [person.name for person in attended if person not in invited]
     if stray:
@@ -775,7 +774,9 @@ def sync_missing(request: CollabRequest) -> list[str]:
 @transaction.atomic
 def request_finish_sync(*, actor: User, request: CollabRequest) -> CollabRequest:
     request = _lock(request)
-    _require(actor == request.initiator, _("Only the initiator can finish the information sync."))
+    refuse_unless(
+        actor == request.initiator, _("Only the initiator can finish the information sync.")
+    )
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
     missing = sync_missing(request)
     if missing:
@@ -921,7 +922,7 @@ def plan_save(*, actor: User, request: CollabRequest, data: PlanData) -> CollabP
     """Create the first version, or edit the current draft version."""
     request = _lock(request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
-    _require(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
+    refuse_unless(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
     _validate_plan(request, data)
     plan = current_plan(request)
     if plan is None:
@@ -954,9 +955,11 @@ def plan_propose(*, actor: User, plan: CollabPlan) -> CollabPlan:
     request = _lock(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
-    _require(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
-    _require(plan.state == CollabPlan.State.DRAFT, _("Only a draft can be proposed."))
-    _require(plan.coordinator_id is not None, _("Name the coordinator before proposing the plan."))
+    refuse_unless(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
+    refuse_unless(plan.state == CollabPlan.State.DRAFT, _("Only a draft can be proposed."))
+    refuse_unless(
+        plan.coordinator_id is not None, _("Name the coordinator before proposing the plan.")
+    )
     plan.propose()
     plan.proposed_at = timezone.now()
     plan.save()
@@ -1053,12 +1056,12 @@ def plan_sign(
     request = _lock(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
-    _require(
+    refuse_unless(
         plan.state == CollabPlan.State.PROPOSED,
         _("This plan version is not awaiting confirmation."),
     )
     sides = sides_to_sign_for(actor, plan)
-    _require(bool(sides), _("You do not sign this plan, or you have signed it already."))
+    refuse_unless(bool(sides), _("You do not sign this plan, or you have signed it already."))
     signing_password_check(user=actor, password=password)
     signoffs = []
     for side in sides:
@@ -1126,13 +1129,13 @@ def plan_request_revision(*, actor: User, plan: CollabPlan, comment: str) -> Col
     request = _lock(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
-    _require(
+    refuse_unless(
         plan.state == CollabPlan.State.PROPOSED,
         _("This plan version is not awaiting confirmation."),
     )
     sides = sides_to_sign_for(actor, plan)
-    _require(bool(sides), _("You do not sign this plan, or you have signed it already."))
-    _require(bool(comment.strip()), _("Say what should change in the plan."))
+    refuse_unless(bool(sides), _("You do not sign this plan, or you have signed it already."))
+    refuse_unless(bool(comment.strip()), _("Say what should change in the plan."))
     head = sides[0].department.head
     _revision_requested(
         request=request,
@@ -1150,9 +1153,9 @@ def plan_new_version(*, actor: User, plan: CollabPlan) -> CollabPlan:
     """Start the next version from a version that was sent back; the old one stays readable."""
     request = _lock(plan.request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
-    _require(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
+    refuse_unless(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
     latest = current_plan(request)
-    _require(
+    refuse_unless(
         latest is not None
         and latest.pk == plan.pk
         and plan.state == CollabPlan.State.REVISION_REQUESTED,
@@ -1188,15 +1191,15 @@ def plan_external_link_create(*, actor: User, plan: CollabPlan, receiver: Receiv
     request = _lock(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
-    _require(
+    refuse_unless(
         plan.state == CollabPlan.State.PROPOSED,
         _("This plan version is not awaiting confirmation."),
     )
-    _require(
+    refuse_unless(
         receiver.request_id == request.pk and not receiver.is_internal and receiver.contact_id,
         _("Links are for external receivers with a contact."),
     )
-    _require(
+    refuse_unless(
         actor in (request.initiator, receiver.party.internal_owner) or actor.is_portal_admin,
         _("Only the initiator or the party's internal owner can create the link."),
     )
@@ -1231,7 +1234,7 @@ def plan_external_decide(
     plan = CollabPlan.objects.select_for_update().get(pk=link.target_id)
     request = _lock(plan.request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
-    _require(
+    refuse_unless(
         plan.state == CollabPlan.State.PROPOSED,
         _("This plan version is not awaiting confirmation."),
     )
@@ -1243,7 +1246,7 @@ def plan_external_decide(
         ),
         None,
     )
-    _require(side is not None, _("This link is not valid."))
+    refuse_unless(side is not None, _("This link is not valid."))
     name = f"{typed_name.strip()}（{link.contact.party.name}）"
     if not agree:
         _revision_requested(

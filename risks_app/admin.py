@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from collab_portal.lib.admin import ReadOnlyAdminMixin
 from risks_app.models import Instruction, Risk
 
 
@@ -16,7 +17,7 @@ class InstructionInline(admin.TabularInline):
 
 
 @admin.register(Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Risks change only through the portal's services; the admin looks and searches."""
 
     list_display = [
@@ -33,12 +34,3 @@ class RiskAdmin(SimpleHistoryAdmin):
     search_fields = ["request__code", "description", "owner__display_name"]
     list_select_related = ["request", "owner"]
     inlines = [InstructionInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab_portal.dashboard.inbox import WaitingItem
-from collab_portal.org.models import Delegation, User
+from collab_portal.org.models import User
+from collab_portal.org.selectors import principals_acting_for
 from requests_app.models import CollabRequest
 from risks_app.models import Level, Risk
 
@@ -122,11 +123,9 @@ def matrix(risks: list[Risk]) -> Matrix:
 
 
 def escalations_waiting(user: User) -> QuerySet[Risk]:
-    principals = [
-        user.pk,
-        *Delegation.objects.in_force().filter(delegate=user).values_list("principal_id", flat=True),
-    ]
-    return risk_queryset().filter(state=Risk.State.ESCALATED, escalated_to_id__in=principals)
+    return risk_queryset().filter(
+        state=Risk.State.ESCALATED, escalated_to_id__in=principals_acting_for(user)
+    )
 
 
 def waiting_items_for(*, user: User) -> list[WaitingItem]:

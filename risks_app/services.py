@@ -14,21 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record
-from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.refusals import refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
 from requests_app.models import CollabRequest, Milestone
 from requests_app.services import may_act_for
-from risks_app.models import Instruction, Level, Risk
+from risks_app.models import Instruction, Risk
 from tasks_app.models import Task
 
 RISK_STAGES = (CollabRequest.Stage.EXECUTING, CollabRequest.Stage.ACCEPTING)
-
-
-def _require(condition: bool, message) -> None:
-    if not condition:
-        raise ActionRefused(message)
 
 
 def _lock_case(request: CollabRequest) -> CollabRequest:
@@ -45,7 +40,7 @@ def _lock(risk: Risk) -> Risk:
         .select_for_update(of=("self",))
         .get(pk=risk.pk)
     )
-    _require(
+    refuse_unless(
         risk.request.stage not in (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED),
         _("This request is closed."),
     )
@@ -104,7 +99,7 @@ def _validate(request: CollabRequest, data: RiskData) -> None:
 
 def _escalate(*, risk: Risk, actor: User | None, comment: str) -> None:
     leader = leader_in_charge_of(escalation_department(risk))
-    _require(
+    refuse_unless(
         leader is not None,
         _("Nobody is leader in charge of %(department)s: ask an administrator to set one.")
         % {"department": escalation_department(risk).name},
@@ -142,8 +137,10 @@ def _escalate(*, risk: Risk, actor: User | None, comment: str) -> None:
 def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
     """Any participant of an executing case raises a risk; a major one escalates at once."""
     request = _lock_case(request)
-    _require(request.stage in RISK_STAGES, _("Risks are recorded while the request is executing."))
-    _require(
+    refuse_unless(
+        request.stage in RISK_STAGES, _("Risks are recorded while the request is executing.")
+    )
+    refuse_unless(
         CollabRequest.objects.visible_to(actor).filter(pk=request.pk).exists(),
         _("Only the request's participants raise risks."),
     )
@@ -189,8 +186,10 @@ def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
 @transaction.atomic
 def risk_start_handling(*, actor: User, risk: Risk) -> Risk:
     risk = _lock(risk)
-    _require(may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this."))
-    _require(risk.state == Risk.State.OPEN, _("Only an open risk starts being handled."))
+    refuse_unless(
+        may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this.")
+    )
+    refuse_unless(risk.state == Risk.State.OPEN, _("Only an open risk starts being handled."))
     risk.start_handling()
     risk.save()
     activity_record(
@@ -209,8 +208,10 @@ def risk_start_handling(*, actor: User, risk: Risk) -> Risk:
 def risk_escalate(*, actor: User, risk: Risk, comment: str = "") -> Risk:
     """The owner or the coordinator escalates any open risk to the leader in charge."""
     risk = _lock(risk)
-    _require(may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this."))
-    _require(
+    refuse_unless(
+        may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this.")
+    )
+    refuse_unless(
         risk.state in (Risk.State.OPEN, Risk.State.MITIGATING),
         _("Only an open risk can be escalated."),
     )
@@ -230,7 +231,7 @@ def risk_instruct(
 ) -> Instruction:
     """批示: the leader in charge (or their delegate) answers; the risk goes back to handling."""
     risk = _lock(risk)
-    _require(
+    refuse_unless(
         may_instruct(actor, risk),
         _("This escalation waits for %(name)s.")
         % {"name": risk.escalated_to.name if risk.escalated_to else "—"},
@@ -288,8 +289,10 @@ def risk_instruct(
 @transaction.atomic
 def risk_resolve(*, actor: User, risk: Risk, resolution: str, evidence: str) -> Risk:
     risk = _lock(risk)
-    _require(may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this."))
-    _require(
+    refuse_unless(
+        may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this.")
+    )
+    refuse_unless(
         risk.state in (Risk.State.OPEN, Risk.State.MITIGATING),
         _("An escalated risk waits for the leader's instruction first."),
     )
@@ -334,8 +337,8 @@ def risk_resolve(*, actor: User, risk: Risk, resolution: str, evidence: str) -> 
 def risk_close(*, actor: User, risk: Risk) -> Risk:
     """The coordinator confirms the resolution."""
     risk = _lock(risk)
-    _require(is_coordinator(actor, risk.request), _("Only the coordinator closes a risk."))
-    _require(risk.state == Risk.State.RESOLVED, _("Only a resolved risk can be closed."))
+    refuse_unless(is_coordinator(actor, risk.request), _("Only the coordinator closes a risk."))
+    refuse_unless(risk.state == Risk.State.RESOLVED, _("Only a resolved risk can be closed."))
     risk.close()
     risk.closed_at = timezone.now()
     risk.save()
@@ -354,8 +357,10 @@ def risk_close(*, actor: User, risk: Risk) -> Risk:
 @transaction.atomic
 def risk_reopen(*, actor: User, risk: Risk, reason: str) -> Risk:
     risk = _lock(risk)
-    _require(may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this."))
-    _require(
+    refuse_unless(
+        may_handle(actor, risk), _("Only the risk's owner or the coordinator can do this.")
+    )
+    refuse_unless(
         risk.state in (Risk.State.RESOLVED, Risk.State.CLOSED),
         _("Only a resolved or closed risk can be reopened."),
     )
@@ -393,7 +398,7 @@ def risk_override_major(*, actor: User, risk: Risk, major: bool, reason: str) ->
     """The coordinator overrides the computed 'major' flag, with a reason; becoming major
     escalates an open risk."""
     risk = _lock(risk)
-    _require(
+    refuse_unless(
         is_coordinator(actor, risk.request),
         _("Only the coordinator decides whether a risk is major."),
     )
@@ -413,7 +418,3 @@ def risk_override_major(*, actor: User, risk: Risk, major: bool, reason: str) ->
     if major and not was_major and risk.state in (Risk.State.OPEN, Risk.State.MITIGATING):
         _escalate(risk=risk, actor=actor, comment=reason.strip())
     return risk
-
-
-def impact_matrix_levels() -> list[str]:
-    return [Level.HIGH, Level.MEDIUM, Level.LOW]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -212,39 +212,4 @@ def owners_and_departments(rows: list[TaskRow]) -> tuple[list[User], list]:
     return (
         sorted(owners.values(), key=lambda u: u.name),
         sorted(departments.values(), key=lambda d: d.sort_order),
-    )
-
-
-def gantt_data(*, request: CollabRequest) -> list[dict]:
-    """The WBS for frappe-gantt: dated tasks, dependencies on the parent, key tasks marked."""
-    rows = tree_rows(list(task_queryset().filter(request=request)))
-    data = []
-    for row in rows:
-        task = row.task
-        if not (task.start_on and task.due_on):
-            continue
-        classes = [
-            "gantt-key" if task.is_key else "",
-            "gantt-overdue" if row.overdue else "",
-            f"gantt-{task.status}",
-        ]
-        data.append(
-            {
-                "id": str(task.pk),
-                "name": f"{task.wbs_code} {task.name}",
-                "start": task.start_on.isoformat(),
-                "end": task.due_on.isoformat(),
-                "progress": row.progress,
-                "dependencies": "",
-                "custom_class": " ".join(c for c in classes if c),
-                "owner": task.owner.name if task.owner else "",
-                "is_key": task.is_key,
-            }
-        )
-    return data
-
-
-def visible_requests_with_tasks(user: User) -> QuerySet[CollabRequest]:
-    return CollabRequest.objects.visible_to(user).filter(
-        Q(stage=CollabRequest.Stage.BREAKDOWN) | Q(stage=CollabRequest.Stage.EXECUTING)
     )

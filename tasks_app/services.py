@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record
-from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from requests_app.models import CollabRequest, Milestone
@@ -43,11 +43,6 @@ def may_work_on(user: User, task: Task) -> bool:
     )
 
 
-def _require(condition: bool, message) -> None:
-    if not condition:
-        raise ActionRefused(message)
-
-
 def _lock_request(request: CollabRequest) -> CollabRequest:
     return (
         CollabRequest.objects.select_related("coordinator")
@@ -65,12 +60,12 @@ def _lock_task(task: Task) -> Task:
 
 
 def _check_wbs_editor(actor: User, request: CollabRequest) -> None:
-    _require(
+    refuse_unless(
         may_edit_wbs(actor, request),
         _("Only the coordinator (%(name)s) edits the task breakdown.")
         % {"name": request.coordinator.name if request.coordinator else "—"},
     )
-    _require(
+    refuse_unless(
         request.stage == Stage.BREAKDOWN,
         _("The task breakdown can be changed only before it is published."),
     )
@@ -224,8 +219,8 @@ def wbs_task_add(
     request = _lock_request(request)
     _check_wbs_editor(actor, request)
     if parent is not None:
-        _require(parent.request_id == request.pk, _("A task cannot move to another request."))
-        _require(
+        refuse_unless(parent.request_id == request.pk, _("A task cannot move to another request."))
+        refuse_unless(
             parent.depth < MAX_DEPTH,
             _("The task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH},
         )
@@ -279,12 +274,12 @@ def wbs_task_move(*, actor: User, task: Task, parent: Task | None, index: int) -
     _check_wbs_editor(actor, request)
     if parent is not None:
         parent = Task.objects.get(pk=parent.pk)
-        _require(parent.request_id == request.pk, _("A task cannot move to another request."))
-        _require(
+        refuse_unless(parent.request_id == request.pk, _("A task cannot move to another request."))
+        refuse_unless(
             parent.pk not in {node.pk for node in _subtree(task)},
             _("A task cannot move under itself or its own subtasks."),
         )
-        _require(
+        refuse_unless(
             parent.depth + _subtree_height(task) <= MAX_DEPTH,
             _("The task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH},
         )
@@ -319,7 +314,7 @@ def wbs_task_indent(*, actor: User, task: Task) -> Task:
     """Make the task a child of the sibling above it."""
     siblings = _siblings(task)
     index = [s.pk for s in siblings].index(task.pk)
-    _require(index > 0, _("The first task of a level cannot be indented."))
+    refuse_unless(index > 0, _("The first task of a level cannot be indented."))
     new_parent = siblings[index - 1]
     return wbs_task_move(
         actor=actor, task=task, parent=new_parent, index=new_parent.children.count()
@@ -328,7 +323,7 @@ def wbs_task_indent(*, actor: User, task: Task) -> Task:
 
 def wbs_task_outdent(*, actor: User, task: Task) -> Task:
     """Move the task up one level, right after its former parent."""
-    _require(task.parent_id is not None, _("A top-level task cannot be outdented."))
+    refuse_unless(task.parent_id is not None, _("A top-level task cannot be outdented."))
     parent = Task.objects.get(pk=task.parent_id)
     grand_siblings = _siblings(parent)
     index = [s.pk for s in grand_siblings].index(parent.pk) + 1
@@ -427,12 +422,14 @@ def wbs_publish(*, actor: User, request: CollabRequest) -> CollabRequest:
 
 
 def _check_worker(actor: User, task: Task) -> None:
-    _require(
+    refuse_unless(
         task.request.stage == Stage.EXECUTING,
         _("Tasks are worked on while the request is executing."),
     )
-    _require(may_work_on(actor, task), _("Only the task's owner or the coordinator can do this."))
-    _require(
+    refuse_unless(
+        may_work_on(actor, task), _("Only the task's owner or the coordinator can do this.")
+    )
+    refuse_unless(
         not task.children.exists(), _("A parent task follows its subtasks; update those instead.")
     )
 
@@ -453,7 +450,9 @@ def _status_changed(*, actor, task, verb, from_state, comment=""):
 def task_start(*, actor: User, task: Task) -> Task:
     task = _lock_task(task)
     _check_worker(actor, task)
-    _require(task.status == Status.NOT_STARTED, _("Only a task that has not started can start."))
+    refuse_unless(
+        task.status == Status.NOT_STARTED, _("Only a task that has not started can start.")
+    )
     task.start()
     task.started_at = timezone.now()
     task.save()
@@ -465,7 +464,7 @@ def task_start(*, actor: User, task: Task) -> Task:
 def task_complete(*, actor: User, task: Task) -> Task:
     task = _lock_task(task)
     _check_worker(actor, task)
-    _require(
+    refuse_unless(
         task.status in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.DELAYED),
         _("A blocked task is unblocked first; a finished one is finished."),
     )
@@ -500,7 +499,7 @@ def task_report_delay(*, actor: User, task: Task, reason: str, new_date: datetim
         errors["new_date"] = _("Give a new expected date from today on.")
     if errors:
         raise ValidationError(errors)
-    _require(
+    refuse_unless(
         task.status in (Status.NOT_STARTED, Status.IN_PROGRESS),
         _("Only an open, unblocked task can be reported delayed."),
     )
@@ -535,7 +534,7 @@ def task_report_block(*, actor: User, task: Task, reason: str) -> Task:
     _check_worker(actor, task)
     if not reason.strip():
         raise ValidationError({"reason": _("Say what blocks the task.")})
-    _require(
+    refuse_unless(
         task.status in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.DELAYED),
         _("Only an open task can be blocked."),
     )
@@ -561,7 +560,7 @@ def task_report_block(*, actor: User, task: Task, reason: str) -> Task:
 def task_resume(*, actor: User, task: Task) -> Task:
     task = _lock_task(task)
     _check_worker(actor, task)
-    _require(
+    refuse_unless(
         task.status in (Status.DELAYED, Status.BLOCKED),
         _("Only a delayed or blocked task can be resumed."),
     )
@@ -577,7 +576,7 @@ def progress_save(*, actor: User, task: Task, percent: int, note: str = "") -> P
     """每日进展: one update per task per day; saving again the same day edits it."""
     task = _lock_task(task)
     _check_worker(actor, task)
-    _require(task.status != Status.DONE, _("The task is finished."))
+    refuse_unless(task.status != Status.DONE, _("The task is finished."))
     if not 0 <= percent <= 100:
         raise ValidationError({"percent": _("Progress is a percentage from 0 to 100.")})
     today = timezone.localdate()
@@ -599,17 +598,17 @@ def task_change_due(
     """After publishing, a due date moves only with a reason; planned vs current is kept."""
     task = _lock_task(task)
     request = task.request
-    _require(
+    refuse_unless(
         request.stage == Stage.EXECUTING, _("Due dates change with a reason only after publishing.")
     )
-    _require(may_edit_wbs(actor, request), _("Only the coordinator changes due dates."))
+    refuse_unless(may_edit_wbs(actor, request), _("Only the coordinator changes due dates."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the due date changes.")})
     parent = Task.objects.get(pk=task.parent_id) if task.parent_id else None
     _validate_dates(
         request=request, parent=parent, start_on=task.start_on, due_on=new_due, task=task
     )
-    _require(new_due != task.due_on, _("That is already the due date."))
+    refuse_unless(new_due != task.due_on, _("That is already the due date."))
     change = TaskDateChange.objects.create(
         task=task,
         old_due_on=task.due_on,

@@ -384,7 +384,7 @@ def tracking_table(*, request: CollabRequest) -> TrackingTable:
 
 
 def gantt_items(lines: list[TrackingLine]) -> list[dict]:
-    """The WBS for frappe-gantt, as ``selectors.gantt_data`` shapes it, from the table's lines:
+    """The WBS for frappe-gantt, from the table's lines:
     dated tasks, key and overdue tasks marked, the status class the table shows (rolled up for a
     parent, so the chart and the table agree)."""
     items = []

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record
-from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.org.selectors import company_name
@@ -242,25 +242,20 @@ def weekly_summary_may_view(user: User, summary: WeeklySummary) -> bool:
     return summary.state == State.PUBLISHED or weekly_summary_may_manage(user, summary.request)
 
 
-def _require(condition: bool, message) -> None:
-    if not condition:
-        raise ActionRefused(message)
-
-
 def _check_manager(actor: User, request: CollabRequest) -> None:
-    _require(
+    refuse_unless(
         weekly_summary_may_manage(actor, request),
         _("Only the coordinator (%(name)s) writes the weekly summary.")
         % {"name": request.coordinator.name if request.coordinator else "—"},
     )
-    _require(
+    refuse_unless(
         request.stage in WEEKLY_STAGES,
         _("Weekly summaries are written while the request is executing or in acceptance."),
     )
 
 
 def _check_draft(summary: WeeklySummary) -> None:
-    _require(
+    refuse_unless(
         summary.state == State.DRAFT,
         _("The summary of %(week)s is published; it stays as it was published.")
         % {"week": summary.label},
@@ -291,7 +286,7 @@ def _draft(
     if actor is not None:
         _check_manager(actor, request)
     else:
-        _require(
+        refuse_unless(
             request.stage in WEEKLY_STAGES,
             _("Weekly summaries are written while the request is executing or in acceptance."),
         )
@@ -301,11 +296,11 @@ def _draft(
         raise ActionRefused(
             _("There is no week %(week)s in %(year)s.") % {"week": iso_week, "year": iso_year}
         ) from None
-    _require(
+    refuse_unless(
         week_start <= today(),
         _("A weekly summary is drafted for this week or an earlier one."),
     )
-    _require(
+    refuse_unless(
         week_end >= timezone.localtime(request.created_at, timezone.get_default_timezone()).date(),
         _("The request did not exist yet in that week."),
     )
@@ -401,7 +396,7 @@ def weekly_summary_publish(*, actor: User, summary: WeeklySummary) -> WeeklySumm
     summary = _lock_summary(summary)
     request = summary.request
     _check_manager(actor, request)
-    _require(
+    refuse_unless(
         summary.state == State.DRAFT,
         _("The summary of %(week)s is already published.") % {"week": summary.label},
     )

@@ -9,3 +9,9 @@ class ActionRefused(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = str(message)
+
+
+def refuse_unless(condition: bool, message) -> None:
+    """Raise ActionRefused(message) unless ``condition`` holds."""
+    if not condition:
+        raise ActionRefused(message)

@@ -123,11 +123,20 @@ def delegations_of(user: User) -> list[Delegation]:
     return upcoming + past
 
 
+def principals_acting_for(user: User, *, on: datetime.date | None = None) -> list[int]:
+    """Ids of ``user`` and of everyone whose delegate in force ``user`` is (1 query)."""
+    return [
+        user.pk,
+        *Delegation.objects.in_force(on)
+        .filter(delegate=user)
+        .values_list("principal_id", flat=True),
+    ]
+
+
 def departments_overseen_by(user: User, *, on: datetime.date | None = None) -> list[int]:
     """Ids of the departments whose cases ``user`` oversees: those they head or lead in charge
     of, those of everyone they are acting for today, and everything below them (3 queries)."""
-    acting_for_ids = Delegation.objects.in_force(on).filter(delegate=user)
-    principals = [user.pk, *acting_for_ids.values_list("principal_id", flat=True)]
+    principals = principals_acting_for(user, on=on)
     tree = list(Department.objects.values_list("pk", "parent_id", "head_id", "leader_in_charge_id"))
     children: dict[int | None, list[int]] = {}
     for pk, parent_id, _head, _leader in tree:

@@ -1,20 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from collab_portal.lib.admin import ReadOnlyAdminMixin
 from collab_portal.signoffs.models import ExternalLink, SigningPolicy, SignOff
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Records of what happened: admins look, nobody adds, edits or deletes."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SignOff)
