@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "requests_app",
     "tasks_app",
     "risks_app",
+    "acceptance_app",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from acceptance_app import urls as acceptance_urls
 from collab_portal.lib.forms import PortalPasswordChangeForm
 from collab_portal.org import views as org_views
 from requests_app import urls as requests_urls
@@ -14,9 +15,16 @@ urlpatterns = [
     path("requests/", include("requests_app.urls")),
     path("", include("tasks_app.urls")),
     path("", include("risks_app.urls")),
+    path("", include("acceptance_app.urls")),
     path(
         "x/",
-        include((requests_urls.external_urlpatterns, "external"), namespace="external"),
+        include(
+            (
+                requests_urls.external_urlpatterns + acceptance_urls.external_urlpatterns,
+                "external",
+            ),
+            namespace="external",
+        ),
     ),
     path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

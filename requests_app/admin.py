@@ -1,7 +1,11 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from collab_portal.lib.admin import ReadOnlyAdminMixin
+from collab_portal.lib.admin import (
+    ArchivedCaseAdminMixin,
+    ArchivedCaseInlineMixin,
+    ReadOnlyAdminMixin,
+)
 from requests_app.models import (
     CollabPlan,
     CollabRequest,
@@ -13,7 +17,9 @@ from requests_app.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ArchivedCaseInlineMixin, admin.TabularInline):
+    """Rows shown under their parent; ``case_path`` leads from the parent to the case."""
+
     extra = 0
     can_delete = False
 
@@ -24,18 +30,21 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(ArchivedCaseAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Case records change only through the portal's services (transitions, sign-offs,
-    timeline); the admin looks and searches."""
+    timeline); the admin looks and searches. Should the read-only rule ever be relaxed, the
+    records of an archived case still stay read-only (``case_path`` leads to the case)."""
 
 
 class ReceiverInline(ReadOnlyInline):
     model = Receiver
+    case_path = ""  # the parent is the case
     fields = ["kind", "department", "party", "contact"]
 
 
 class ReviewInline(ReadOnlyInline):
     model = Review
+    case_path = ""
     fields = [
         "round",
         "reviewer",
@@ -50,6 +59,7 @@ class ReviewInline(ReadOnlyInline):
 
 @admin.register(CollabRequest)
 class CollabRequestAdmin(ReadOnlyHistoryAdmin):
+    case_path = ""  # the case itself
     list_display = ["code", "subject", "stage", "initiator", "initiator_department", "created_at"]
     list_filter = ["stage", "initiator_department", "created_at"]
     search_fields = ["code", "subject", "initiator__display_name"]
@@ -60,6 +70,7 @@ class CollabRequestAdmin(ReadOnlyHistoryAdmin):
 
 class MilestoneInline(ReadOnlyInline):
     model = Milestone
+    case_path = "request"  # from the parent plan
     fields = ["name", "due_on"]
 
 

@@ -190,9 +190,33 @@ class CollabRequest(ConcurrentTransitionMixin, models.Model):
     def start_execution(self):
         pass
 
+    @transition(field=stage, source=Stage.EXECUTING, target=Stage.ACCEPTING)
+    def request_acceptance(self):
+        pass
+
+    @transition(field=stage, source=Stage.ACCEPTING, target=Stage.RETROSPECTIVE)
+    def accept_delivery(self):
+        pass
+
+    @transition(field=stage, source=Stage.ACCEPTING, target=Stage.EXECUTING)
+    def reject_delivery(self):
+        pass
+
+    @transition(field=stage, source=Stage.ACCEPTING, target=Stage.EXECUTING)
+    def withdraw_acceptance(self):
+        pass
+
+    @transition(field=stage, source=Stage.RETROSPECTIVE, target=Stage.ARCHIVED)
+    def archive(self):
+        pass
+
     @transition(field=stage, source=OPEN_STAGES, target=Stage.CANCELLED)
     def cancel(self):
         pass
+
+    @property
+    def is_archived(self) -> bool:
+        return self.stage == self.Stage.ARCHIVED
 
     @property
     def is_editable(self) -> bool:

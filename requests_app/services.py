@@ -16,8 +16,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collab_portal.activity.selectors import last_activity_by
-from collab_portal.activity.services import activity_record
+from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
@@ -30,6 +29,7 @@ from collab_portal.signoffs.services import (
     signing_password_check,
     signoff_record,
 )
+from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import (
     OPEN_STAGES,
     Attachment,
@@ -45,7 +45,6 @@ from requests_app.models import (
 )
 
 Stage = CollabRequest.Stage
-URGE_INTERVAL = datetime.timedelta(hours=4)
 PLAN_LINK_PURPOSE = "plan_confirmation"
 MAX_ATTACHMENTS = 20
 
@@ -102,7 +101,11 @@ def _validate_registration(data: RegistrationData) -> None:
 
 
 def _lock(request: CollabRequest) -> CollabRequest:
-    return CollabRequest.objects.select_for_update().get(pk=request.pk)
+    """Lock the case row for a change. Every write service on a case goes through here, so an
+    archived case refuses them all (``refuse_if_archived``)."""
+    locked = CollabRequest.objects.select_for_update().get(pk=request.pk)
+    refuse_if_archived(locked)
+    return locked
 
 
 def _refuse_wrong_stage(request: CollabRequest, *, allowed: tuple) -> None:
@@ -510,16 +513,7 @@ def request_urge(*, actor: User, request: CollabRequest) -> None:
     request = _lock(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can urge this review."))
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
-    last = last_activity_by(request, verb="urge", actor=actor)
-    if last is not None and timezone.now() - last.created_at < URGE_INTERVAL:
-        next_time = timezone.localtime(last.created_at + URGE_INTERVAL)
-        raise ActionRefused(
-            _("You urged at %(last)s; you can urge again after %(next)s.")
-            % {
-                "last": timezone.localtime(last.created_at).strftime("%H:%M"),
-                "next": next_time.strftime("%m-%d %H:%M"),
-            }
-        )
+    refuse_if_urged_recently(subject=request, verb="urge", actor=actor)
     handler = review_handler(request)
     activity_record(subject=request, verb="urge", actor=actor, comment=handler.name)
     notify(

@@ -15,6 +15,7 @@ from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app import forms, selectors, services
+from requests_app.archive_guard import archived_message, is_archived
 from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting, SyncRecord
 
 PAGE_SIZE = 25
@@ -31,6 +32,13 @@ def _perform(request, case, action, success_message, *, to=None):
     else:
         messages.success(request, success_message)
     return redirect(to or case)
+
+
+def _form_closed(request, case, message):
+    """Back to the case with why this form is not open to the user; an archived case says that
+    it is archived."""
+    messages.error(request, archived_message() if is_archived(case) else message)
+    return redirect(case)
 
 
 def _filters(request):
@@ -104,8 +112,7 @@ def request_create(request):
 def request_edit(request, code):
     case = selectors.request_for(user=request.user, code=code)
     if request.user != case.initiator or not case.is_editable:
-        messages.error(request, _("This request can no longer be edited."))
-        return redirect(case)
+        return _form_closed(request, case, _("This request can no longer be edited."))
     form = forms.RegistrationForm(
         request.POST or None,
         request.FILES or None,
@@ -291,7 +298,8 @@ def attachment_delete(request, code, pk):
         case,
         lambda: services.attachment_delete(actor=request.user, attachment=attachment),
         _("The attachment was removed."),
-        to=reverse("requests_app:edit", args=[case.code]),
+        # Back to the form while it is open; to the case once it is signed or archived.
+        to=reverse("requests_app:edit", args=[case.code]) if case.is_editable else None,
     )
 
 
@@ -302,8 +310,7 @@ def attachment_delete(request, code, pk):
 def sync_record_add(request, code):
     case = selectors.request_for(user=request.user, code=code)
     if not (request.user == case.initiator and case.stage == CollabRequest.Stage.SYNCING):
-        messages.error(request, _("Only the initiator records the information sync."))
-        return redirect(case)
+        return _form_closed(request, case, _("Only the initiator records the information sync."))
     form = forms.SyncRecordForm(request.POST or None, request.FILES or None, request=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -345,8 +352,7 @@ def sync_acknowledge(request, code, pk):
 def kickoff_record(request, code):
     case = selectors.request_for(user=request.user, code=code)
     if not (request.user == case.initiator and case.stage == CollabRequest.Stage.SYNCING):
-        messages.error(request, _("Only the initiator records the kickoff meeting."))
-        return redirect(case)
+        return _form_closed(request, case, _("Only the initiator records the kickoff meeting."))
     initial = {}
     existing = KickoffMeeting.objects.filter(request=case).first()
     if existing is not None:
@@ -400,8 +406,7 @@ def plan_edit(request, code):
         and editable
         and services.may_edit_plan(request.user, case)
     ):
-        messages.error(request, _("Only the receiving side drafts the plan."))
-        return redirect(case)
+        return _form_closed(request, case, _("Only the receiving side drafts the plan."))
     if plan is not None and plan.state == CollabPlan.State.DRAFT:
         initial = {
             "content": plan.content,

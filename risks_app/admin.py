@@ -1,12 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from collab_portal.lib.admin import ReadOnlyAdminMixin
+from collab_portal.lib.admin import (
+    ArchivedCaseAdminMixin,
+    ArchivedCaseInlineMixin,
+    ReadOnlyAdminMixin,
+)
 from risks_app.models import Instruction, Risk
 
 
-class InstructionInline(admin.TabularInline):
+class InstructionInline(ArchivedCaseInlineMixin, admin.TabularInline):
     model = Instruction
+    case_path = "request"  # from the parent risk
     extra = 0
     can_delete = False
     fields = ["created_at", "leader", "on_behalf_of", "decision", "text", "new_deadline"]
@@ -17,8 +22,11 @@ class InstructionInline(admin.TabularInline):
 
 
 @admin.register(Risk)
-class RiskAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    """Risks change only through the portal's services; the admin looks and searches."""
+class RiskAdmin(ArchivedCaseAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Risks change only through the portal's services; the admin looks and searches. The
+    risks of an archived case stay read-only whatever the other bases allow."""
+
+    case_path = "request"
 
     list_display = [
         "request",

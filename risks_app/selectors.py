@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from collab_portal.dashboard.inbox import WaitingItem
 from collab_portal.org.models import User
 from collab_portal.org.selectors import principals_acting_for
-from requests_app.models import CollabRequest
+from requests_app.models import OPEN_STAGES, CollabRequest
 from risks_app.models import Level, Risk
 
 LEVELS = [Level.HIGH, Level.MEDIUM, Level.LOW]
@@ -123,8 +123,12 @@ def matrix(risks: list[Risk]) -> Matrix:
 
 
 def escalations_waiting(user: User) -> QuerySet[Risk]:
+    """Escalations waiting for ``user``'s instruction; those of an archived or cancelled case
+    can no longer be answered, so they wait for nobody."""
     return risk_queryset().filter(
-        state=Risk.State.ESCALATED, escalated_to_id__in=principals_acting_for(user)
+        state=Risk.State.ESCALATED,
+        escalated_to_id__in=principals_acting_for(user),
+        request__stage__in=OPEN_STAGES,
     )
 
 

@@ -18,6 +18,7 @@ from collab_portal.lib.refusals import refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
+from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest, Milestone
 from requests_app.services import may_act_for
 from risks_app.models import Instruction, Risk
@@ -27,23 +28,26 @@ RISK_STAGES = (CollabRequest.Stage.EXECUTING, CollabRequest.Stage.ACCEPTING)
 
 
 def _lock_case(request: CollabRequest) -> CollabRequest:
-    return (
+    """Lock the case row for a change; an archived case refuses (``refuse_if_archived``)."""
+    locked = (
         CollabRequest.objects.select_related("coordinator")
         .select_for_update(of=("self",))
         .get(pk=request.pk)
     )
+    refuse_if_archived(locked)
+    return locked
 
 
 def _lock(risk: Risk) -> Risk:
+    """Lock the risk, then its case (always in this order), so a case archived or cancelled
+    meanwhile is seen: a closed case's risks no longer change."""
     risk = (
-        Risk.objects.select_related("request", "request__coordinator", "task", "owner")
+        Risk.objects.select_related("request", "task", "owner")
         .select_for_update(of=("self",))
         .get(pk=risk.pk)
     )
-    refuse_unless(
-        risk.request.stage not in (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED),
-        _("This request is closed."),
-    )
+    risk.request = _lock_case(risk.request)
+    refuse_unless(risk.request.stage != CollabRequest.Stage.CANCELLED, _("This request is closed."))
     return risk
 
 

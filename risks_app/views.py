@@ -20,6 +20,7 @@ from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.org.selectors import acting_for
+from requests_app.archive_guard import archived_message, is_archived
 from requests_app.selectors import request_for
 from risks_app import exports, pages, services
 from risks_app.forms import (
@@ -78,7 +79,12 @@ def case_register_pdf(request, code):
 def risk_create(request, code):
     case = request_for(user=request.user, code=code)
     if not pages.may_raise(case):
-        messages.error(request, _("Risks are recorded while the request is executing."))
+        refusal = (
+            archived_message()
+            if is_archived(case)
+            else _("Risks are recorded while the request is executing.")
+        )
+        messages.error(request, refusal)
         return redirect("risks_app:case_register", code=case.code)
     initial = {"owner": request.user, **pages.prefill(case=case, task_pk=request.GET.get("task"))}
     form = RiskForm(request.POST or None, request=case, initial=initial)

@@ -1,5 +1,6 @@
 """Excel files of the task pages: the 《任务分配与跟踪表》 with the same rows and columns as the
-page (its 时间节点 split into real Excel dates, its progress a number)."""
+page (its 时间节点 split into real Excel dates, its progress a number), and the same table as
+a printed form (PDF)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from typing import Any
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from collab_portal.documents.rendering import render_pdf
+from collab_portal.org.selectors import company_name
 from tasks_app.models import Task
-from tasks_app.tracking_selectors import TrackingLine
+from tasks_app.selectors import TrackingFilters
+from tasks_app.tracking_selectors import TrackingLine, TrackingTable, filters_description
 
 DATE_FORMAT = "yyyy-mm-dd"
+TITLE = gettext_lazy("Task Assignment and Tracking Table")
 
 
 @dataclass(frozen=True)
@@ -92,3 +98,21 @@ def tracking_workbook(*, lines: Iterable[TrackingLine], title: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def tracking_pdf(*, table: TrackingTable, filters: TrackingFilters | None = None) -> bytes:
+    """The printed 《任务分配与跟踪表》 of ``table``'s case: its lines through ``filters`` (all of
+    them when none), the filters named on the form."""
+    filters = filters or TrackingFilters()
+    case = table.request
+    context = {
+        "company_name": company_name(),
+        "form_number": case.code,
+        "is_draft": False,
+        "signatures": [],
+        "case": case,
+        "summary": table.summary,
+        "filters": filters_description(filters, table),
+        "lines": table.filtered(filters),
+    }
+    return render_pdf(template_name="tasks_app/pdf/tracking.html", context=context)

@@ -183,6 +183,10 @@ class Task(ConcurrentTransitionMixin, models.Model):
     def resume(self):
         pass
 
+    @transition(field=status, source=Status.DONE, target=Status.IN_PROGRESS)
+    def reopen(self):
+        """Rework after a failed acceptance."""
+
 
 class TaskDateChange(models.Model):
     """A due-date change after publishing: kept, with its reason."""

@@ -21,6 +21,7 @@ from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
+from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest, Milestone
 from tasks_app.models import MAX_DEPTH, ProgressUpdate, Task, TaskDateChange
 
@@ -43,20 +44,28 @@ def may_work_on(user: User, task: Task) -> bool:
     )
 
 
-def _lock_request(request: CollabRequest) -> CollabRequest:
-    return (
+def _lock_request(request: CollabRequest, *, archived_ok: bool = False) -> CollabRequest:
+    """Lock the case row for a change; an archived case refuses (``refuse_if_archived``)
+    unless ``archived_ok`` — only for reading it whole, e.g. to keep it as a template."""
+    locked = (
         CollabRequest.objects.select_related("coordinator")
         .select_for_update(of=("self",))
         .get(pk=request.pk)
     )
+    if not archived_ok:
+        refuse_if_archived(locked)
+    return locked
 
 
 def _lock_task(task: Task) -> Task:
-    return (
+    """Lock the task row for a change; a task of an archived case refuses."""
+    locked = (
         Task.objects.select_related("request", "request__coordinator")
         .select_for_update(of=("self",))
         .get(pk=task.pk)
     )
+    refuse_if_archived(locked.request)
+    return locked
 
 
 def _check_wbs_editor(actor: User, request: CollabRequest) -> None:

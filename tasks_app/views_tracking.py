@@ -15,22 +15,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from collab_portal.documents.rendering import pdf_response, render_pdf
-from collab_portal.org.selectors import company_name
+from collab_portal.documents.rendering import pdf_response
 from requests_app.selectors import request_for
 from tasks_app import exports
 from tasks_app.models import Task
 from tasks_app.selectors import TrackingFilters
 from tasks_app.tracking_selectors import (
     TrackingTable,
-    filters_description,
     gantt_items,
     link_lines,
     tracking_table,
 )
 
 PAGE_SIZE = 200
-TITLE = gettext_lazy("Task Assignment and Tracking Table")
+TITLE = exports.TITLE
 
 
 class TrackingFilterForm(forms.Form):
@@ -102,18 +100,8 @@ def tracking_xlsx(request, code):
 
 @require_GET
 def tracking_pdf(request, code):
-    case, table, _form, filters, lines = _table(request, code)
-    context = {
-        "company_name": company_name(),
-        "form_number": case.code,
-        "is_draft": False,
-        "signatures": [],
-        "case": case,
-        "summary": table.summary,
-        "filters": filters_description(filters, table),
-        "lines": lines,
-    }
-    pdf = render_pdf(template_name="tasks_app/pdf/tracking.html", context=context)
+    case, table, _form, filters, _lines = _table(request, code)
+    pdf = exports.tracking_pdf(table=table, filters=filters)
     return pdf_response(pdf=pdf, filename=f"{TITLE}-{case.code}.pdf")
 
 

@@ -22,6 +22,7 @@ from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import Kind, check_upload
 from collab_portal.org.models import Department, User
+from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest
 from tasks_app.models import MAX_DEPTH, Task, WbsTemplate, WbsTemplateItem
 from tasks_app.services import (
@@ -189,8 +190,9 @@ def wbs_template_save(
     *, actor: User, request: CollabRequest, name: str, description: str = ""
 ) -> WbsTemplate:
     """Keep the case's task tree as a named template: offsets in days from the earliest start,
-    durations from start and due, deliverable standards and key flags."""
-    request = _lock_request(request)
+    durations from start and due, deliverable standards and key flags. The case is only read:
+    an archived case is a good source too."""
+    request = _lock_request(request, archived_ok=True)
     if not may_edit_wbs(actor, request):
         raise ActionRefused(
             _(
@@ -757,6 +759,7 @@ def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> i
 
 def wbs_import_upload(*, actor: User, request: CollabRequest, uploaded_file: UploadedFile) -> int:
     """An uploaded workbook: checked by its content (an .xlsx and nothing else), then imported."""
+    refuse_if_archived(request)
     _check_wbs_editor(actor, request)  # before reading the file; checked again under the lock
     check_upload(uploaded_file, max_bytes=MAX_IMPORT_BYTES, allowed_kinds=frozenset({Kind.XLSX}))
     uploaded_file.seek(0)

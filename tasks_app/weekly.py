@@ -32,6 +32,7 @@ from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.org.selectors import company_name
+from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest, Receiver
 from requests_app.selectors import request_for
 from tasks_app.models import Task, WeeklySummary
@@ -267,6 +268,7 @@ def _lock_summary(summary: WeeklySummary) -> WeeklySummary:
     locked.request = CollabRequest.objects.select_related(
         "coordinator", "initiator", "initiator_department__head"
     ).get(pk=locked.request_id)
+    refuse_if_archived(locked.request)
     return locked
 
 
@@ -283,6 +285,7 @@ def _draft(
         .select_related("coordinator")
         .get(pk=request.pk)
     )
+    refuse_if_archived(request)
     if actor is not None:
         _check_manager(actor, request)
     else:

@@ -12,7 +12,11 @@ from collab_portal.org.models import Department, User
 from tests.factories import DepartmentFactory, UserFactory
 
 # Cases at each stage of stages 1–2, shared by the later stages' tests.
-pytest_plugins = ["tests.requests_app.fixtures", "tests.tasks_app.fixtures"]
+pytest_plugins = [
+    "tests.requests_app.fixtures",
+    "tests.tasks_app.fixtures",
+    "tests.acceptance_app.fixtures",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -102,3 +106,10 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Every test stores its uploads (and archive bundles) in a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT

@@ -1,7 +1,13 @@
+import datetime
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from collab_portal.activity.models import Activity
+from collab_portal.activity.selectors import last_activity_by
+from collab_portal.lib.refusals import ActionRefused
 
 
 def activity_record(
@@ -30,3 +36,20 @@ def activity_record(
         to_state=to_state,
         comment=comment,
     )
+
+
+URGE_INTERVAL = datetime.timedelta(hours=4)
+
+
+def refuse_if_urged_recently(*, subject: models.Model, verb: str, actor) -> None:
+    """催办 is rate-limited: ``actor`` urges on ``subject`` at most once per URGE_INTERVAL,
+    the last urge being the last ``verb`` line they wrote on its timeline."""
+    last = last_activity_by(subject, verb=verb, actor=actor)
+    if last is not None and timezone.now() - last.created_at < URGE_INTERVAL:
+        raise ActionRefused(
+            _("You urged at %(last)s; you can urge again after %(next)s.")
+            % {
+                "last": timezone.localtime(last.created_at).strftime("%H:%M"),
+                "next": timezone.localtime(last.created_at + URGE_INTERVAL).strftime("%m-%d %H:%M"),
+            }
+        )

@@ -34,7 +34,8 @@ def test_the_navigation_hides_pages_that_do_not_exist_and_admin_for_staff(compan
     assert 'nav-link-title">沟通需求</span>' in body
     assert 'nav-link-title">任务</span>' in body
     assert 'nav-link-title">风险</span>' in body
-    assert 'nav-link-title">验收</span>' not in body  # the acceptance pages come with a later issue
+    assert 'nav-link-title">验收</span>' in body
+    assert 'nav-link-title">看板</span>' not in body  # the dashboard comes with a later issue
     admin_body = login(company.admin).get("/").content.decode()
     assert 'href="/admin/"' in admin_body
 
@@ -68,4 +69,4 @@ def test_the_home_page_runs_a_constant_number_of_queries(company, login):
     with CaptureQueriesContext(connection) as many:
         client.get("/")
     assert len(few) == len(many)
-    assert len(many) <= 20
+    assert len(many) <= 22  # each stage app's waiting source asks at most a few queries

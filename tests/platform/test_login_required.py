@@ -12,6 +12,7 @@ PUBLIC_URL_NAMES = {
     "signoffs:verify",
     "signoffs:verify_hash",
     "external:plan",
+    "external:acceptance",
 }
 
 

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AcceptanceAppConfig(AppConfig):
+    name = "acceptance_app"
+    label = "acceptance_app"
+    verbose_name = _("Delivery, acceptance and retrospective")
+
+    def ready(self):
+        from acceptance_app.activity_verbs import VERBS
+        from acceptance_app.selectors import waiting_items_for
+        from collab_portal.activity.verbs import register_verbs
+        from collab_portal.dashboard.inbox import register_waiting_source
+        from requests_app.case_links import CaseLink, register_case_link
+
+        register_verbs(VERBS)
+        register_waiting_source(waiting_items_for)
+        register_case_link(
+            CaseLink(
+                _("Delivery and acceptance"),
+                "acceptance_app:overview",
+                "ti-package",
+                ("executing", "accepting", "retrospective", "archived"),
+            )
+        )
+        register_case_link(
+            CaseLink(
+                _("Retrospective"),
+                "acceptance_app:retrospective",
+                "ti-report-analytics",
+                ("retrospective", "archived"),
+            )
+        )

@@ -1,0 +1,479 @@
+"""Reads of stages 5–6: a case's deliveries with their verdicts and changes, the pages' flags,
+the acceptance list across cases, and what waits for whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from acceptance_app import services
+from acceptance_app.models import (
+    Delivery,
+    DeliveryFile,
+    DeliveryItem,
+    Retrospective,
+    SatisfactionRating,
+)
+from collab_portal.dashboard.inbox import WaitingItem
+from collab_portal.org.models import Delegation, User
+from collab_portal.signoffs.models import SignOff
+from requests_app.archive_guard import archived_message
+from requests_app.models import CollabRequest, Receiver
+from tasks_app.models import Task
+
+Stage = CollabRequest.Stage
+State = Delivery.State
+
+
+def _items_prefetch() -> Prefetch:
+    return Prefetch(
+        "items",
+        queryset=DeliveryItem.objects.select_related(
+            "task", "task__owner", "verdict", "previous"
+        ).prefetch_related(Prefetch("files", queryset=DeliveryFile.objects.order_by("pk"))),
+    )
+
+
+def deliveries_of(request: CollabRequest) -> list[Delivery]:
+    """Every version, newest first, with items, files, verdicts and the review (4 queries)."""
+    return list(
+        request.deliveries.select_related("prepared_by", "submitted_by", "review")
+        .prefetch_related(_items_prefetch())
+        .order_by("-version")
+    )
+
+
+def delivery_for(*, request: CollabRequest, version: int) -> Delivery:
+    """A version of the (already access-checked) case's delivery, or 404."""
+    return get_object_or_404(
+        Delivery.objects.select_related(
+            "request", "prepared_by", "submitted_by", "review"
+        ).prefetch_related(_items_prefetch()),
+        request=request,
+        version=version,
+    )
+
+
+def item_for(*, request: CollabRequest, pk: int) -> DeliveryItem:
+    return get_object_or_404(
+        DeliveryItem.objects.select_related("delivery__request", "task"),
+        delivery__request=request,
+        pk=pk,
+    )
+
+
+def file_for(*, request: CollabRequest, pk: int) -> DeliveryFile:
+    return get_object_or_404(
+        DeliveryFile.objects.select_related("item__delivery__request", "item__task"),
+        item__delivery__request=request,
+        pk=pk,
+    )
+
+
+# --- what changed between versions ---------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    item: DeliveryItem
+    change: str  # "new", "changed", "unchanged" or "" for a first version
+    change_label: str
+    changed_fields: list[str]
+    rework_comment: str  # why the previous version of this item failed
+    verdict_label: str
+    verdict_passed: bool | None
+    verdict_comment: str
+    files: list[DeliveryFile]
+
+
+_CHANGE_LABELS = {
+    "new": gettext_lazy("New"),
+    "changed": gettext_lazy("Changed"),
+    "unchanged": gettext_lazy("Unchanged"),
+}
+
+
+def _file_fingerprint(item: DeliveryItem) -> set[str]:
+    return {f.sha256 for f in item.files.all()}
+
+
+def _changed_fields(item: DeliveryItem, before: DeliveryItem) -> list[str]:
+    labels = []
+    for name, label in (
+        ("name", _("name")),
+        ("version", _("version")),
+        ("quantity", _("quantity")),
+        ("notes", _("notes")),
+        ("task_id", _("task")),
+    ):
+        if getattr(item, name) != getattr(before, name):
+            labels.append(label)
+    return labels
+
+
+def item_rows(delivery: Delivery, previous: Delivery | None) -> list[ItemRow]:
+    """The items of ``delivery``; for a later version, each marked new / changed / unchanged
+    against ``previous`` (files compared by their SHA-256)."""
+    before = {item.pk: item for item in previous.items.all()} if previous else {}
+    rows = []
+    for item in delivery.items.all():
+        old = before.get(item.previous_id) if previous else None
+        if previous is None:
+            change, fields = "", []
+        elif old is None:
+            change, fields = "new", []
+        else:
+            fields = _changed_fields(item, old)
+            if _file_fingerprint(item) != _file_fingerprint(old):
+                fields.append(_("files"))
+            change = "changed" if fields else "unchanged"
+        old_verdict = getattr(old, "verdict", None) if old else None
+        verdict = getattr(item, "verdict", None)
+        rows.append(
+            ItemRow(
+                item=item,
+                change=change,
+                change_label=str(_CHANGE_LABELS.get(change, "")),
+                changed_fields=fields,
+                rework_comment=old_verdict.comment
+                if old_verdict and not old_verdict.passed
+                else "",
+                verdict_label=(_("Passed") if verdict.passed else _("Not passed"))
+                if verdict
+                else "",
+                verdict_passed=verdict.passed if verdict else None,
+                verdict_comment=verdict.comment if verdict else "",
+                files=list(item.files.all()),
+            )
+        )
+    return rows
+
+
+def removed_items(delivery: Delivery, previous: Delivery | None) -> list[DeliveryItem]:
+    if previous is None:
+        return []
+    kept = {item.previous_id for item in delivery.items.all()}
+    return [item for item in previous.items.all() if item.pk not in kept]
+
+
+@dataclass
+class VersionView:
+    delivery: Delivery
+    rows: list[ItemRow]
+    removed: list[DeliveryItem]
+    passed_count: int
+    failed_count: int
+    signoffs: list[SignOff]
+
+
+def version_views(deliveries: list[Delivery]) -> list[VersionView]:
+    """Newest first, each compared with the version before it."""
+    by_version = {d.version: d for d in deliveries}
+    signoffs: dict[str, list[SignOff]] = {}
+    if deliveries:
+        for signoff in SignOff.objects.filter(
+            target_type=ContentType.objects.get_for_model(Delivery),
+            target_id__in=[str(d.pk) for d in deliveries],
+        ).select_related("signer", "on_behalf_of", "external_contact__party"):
+            signoffs.setdefault(signoff.target_id, []).append(signoff)
+    views = []
+    for delivery in deliveries:
+        previous = by_version.get(delivery.version - 1)
+        rows = item_rows(delivery, previous)
+        views.append(
+            VersionView(
+                delivery=delivery,
+                rows=rows,
+                removed=removed_items(delivery, previous),
+                passed_count=sum(1 for r in rows if r.verdict_passed is True),
+                failed_count=sum(1 for r in rows if r.verdict_passed is False),
+                signoffs=signoffs.get(str(delivery.pk), []),
+            )
+        )
+    return views
+
+
+# --- the case's delivery page ---------------------------------------------------------------
+
+
+@dataclass
+class DeliveryPage:
+    versions: list[VersionView]
+    current: VersionView | None
+    can_add_item: bool
+    can_start_version: bool
+    can_edit_items: bool
+    can_submit: bool
+    can_withdraw: bool
+    can_urge: bool
+    can_accept: bool
+    can_send_link: bool
+    external_receiver: Receiver | None
+    acceptor_label: str
+    submit_missing: list[str] = field(default_factory=list)
+    editable_item_ids: set[int] = field(default_factory=set)
+
+
+def delivery_page(*, user: User, request: CollabRequest) -> DeliveryPage:
+    versions = version_views(deliveries_of(request))
+    current = versions[0] if versions else None
+    delivery = current.delivery if current else None
+    executing = request.stage == Stage.EXECUTING
+    accepting = request.stage == Stage.ACCEPTING
+    coordinator = services.is_coordinator(user, request)
+    draft = delivery is not None and delivery.state == State.DRAFT
+    awaiting = accepting and delivery is not None and delivery.state == State.SUBMITTED
+    external = services.acceptance_receiver(request)
+    acceptor = services.acceptor_for(request)
+    preparer = executing and services.may_prepare_delivery(user, request)
+    rejected = delivery is not None and delivery.state == State.REJECTED
+    editable = set()
+    if executing and draft:
+        editable = {
+            row.item.pk for row in current.rows if services.may_add_item_for(user, row.item.task)
+        }
+    return DeliveryPage(
+        versions=versions,
+        current=current,
+        can_add_item=preparer,
+        can_start_version=preparer and rejected,
+        can_edit_items=bool(editable),
+        can_submit=executing and draft and coordinator,
+        can_withdraw=awaiting and coordinator,
+        can_urge=awaiting and coordinator,
+        can_accept=awaiting and services.may_accept(user, request),
+        can_send_link=awaiting and services.may_send_link(user, request),
+        external_receiver=external,
+        acceptor_label=external.label if external else (acceptor.name if acceptor else ""),
+        submit_missing=services.submit_missing(delivery) if executing and draft else [],
+        editable_item_ids=editable,
+    )
+
+
+def item_form_refusal(*, user: User, request: CollabRequest, item=None) -> str:
+    """Why ``user`` may not open the item form now; empty when they may."""
+    if request.is_archived:
+        return archived_message()
+    if request.stage != Stage.EXECUTING:
+        return _("Deliverables are listed while the request is executing.")
+    if item is not None:
+        if item.delivery.state != State.DRAFT:
+            return _("Only a draft delivery list can be changed.")
+        if not services.may_add_item_for(user, item.task):
+            return _(
+                "Task owners change the items of their own tasks; the coordinator changes any."
+            )
+    elif not services.may_prepare_delivery(user, request):
+        return _("Task owners and the coordinator prepare the delivery.")
+    latest = services.latest_delivery(request)
+    if item is None and latest is not None and latest.state == State.SUBMITTED:
+        return _("The delivery is already with the acceptor.")
+    return ""
+
+
+def tasks_for_items(*, user: User, request: CollabRequest) -> QuerySet[Task]:
+    """The tasks ``user`` may add delivery items for, in WBS order."""
+    tasks = Task.objects.filter(request=request).select_related("owner")
+    if not services.is_coordinator(user, request):
+        tasks = tasks.filter(owner=user)
+    return tasks.order_by("position", "pk")
+
+
+# --- the retrospective page -----------------------------------------------------------------
+
+
+@dataclass
+class RatingRow:
+    receiver: Receiver
+    rating: SatisfactionRating | None
+    can_rate: bool
+
+
+@dataclass
+class RetrospectivePage:
+    retrospective: Retrospective
+    ratings: list[RatingRow]
+    can_write: bool
+    can_file: bool
+    file_missing: list[str]
+
+
+def retrospective_for(*, request: CollabRequest) -> Retrospective:
+    retrospective = (
+        Retrospective.objects.select_related("author", "filed_by")
+        .prefetch_related("ratings__rated_by", "ratings__on_behalf_of")
+        .filter(request=request)
+        .first()
+    )
+    if retrospective is None:
+        raise Http404
+    retrospective.request = request
+    return retrospective
+
+
+def retrospective_page(*, user: User, retrospective: Retrospective) -> RetrospectivePage:
+    request = retrospective.request
+    open_ = request.stage == Stage.RETROSPECTIVE and not retrospective.is_filed
+    coordinator = services.is_coordinator(user, request)
+    mine = {r.pk for r in services.receivers_rated_by(user, request)} if open_ else set()
+    given = {rating.receiver_id: rating for rating in retrospective.ratings.all()}
+    return RetrospectivePage(
+        retrospective=retrospective,
+        ratings=[
+            RatingRow(receiver=r, rating=given.get(r.pk), can_rate=r.pk in mine)
+            for r in services.rating_receivers(request)
+        ],
+        can_write=open_ and coordinator,
+        can_file=open_ and coordinator,
+        file_missing=services.file_missing(retrospective) if open_ else [],
+    )
+
+
+# --- across cases ---------------------------------------------------------------------------
+
+LIST_TABS = {
+    "accepting": (Stage.ACCEPTING,),
+    "retrospective": (Stage.RETROSPECTIVE,),
+    "archived": (Stage.ARCHIVED,),
+}
+
+
+def acceptance_list(*, user: User, tab: str, query: str = "") -> QuerySet[CollabRequest]:
+    """Cases in stages 5–6 that ``user`` can see, searchable by code, subject or goal."""
+    stages = LIST_TABS.get(tab, LIST_TABS["accepting"])
+    cases = (
+        CollabRequest.objects.visible_to(user)
+        .filter(stage__in=stages)
+        .select_related("initiator", "initiator_department", "coordinator", "retrospective")
+        .prefetch_related(
+            Prefetch("receivers", queryset=Receiver.objects.select_related("department", "party")),
+            Prefetch("deliveries", queryset=Delivery.objects.order_by("-version")),
+        )
+    )
+    query = query.strip()[:100]
+    if query:
+        cases = cases.filter(
+            Q(code__icontains=query) | Q(subject__icontains=query) | Q(goal__icontains=query)
+        )
+    return cases.order_by("-updated_at", "-pk")
+
+
+@dataclass
+class AcceptanceRow:
+    case: CollabRequest
+    receivers: str
+    latest: Delivery | None
+    rounds: int
+    filed_at: object
+
+
+def acceptance_rows(cases) -> list[AcceptanceRow]:
+    rows = []
+    for case in cases:
+        deliveries = list(case.deliveries.all())
+        submitted = [d for d in deliveries if d.state != State.DRAFT]
+        retrospective = getattr(case, "retrospective", None)
+        rows.append(
+            AcceptanceRow(
+                case=case,
+                receivers="、".join(r.label for r in case.receivers.all()),
+                latest=deliveries[0] if deliveries else None,
+                rounds=len(submitted),
+                filed_at=retrospective.filed_at if retrospective else None,
+            )
+        )
+    return rows
+
+
+def acceptance_counts(*, user: User) -> dict[str, int]:
+    visible = CollabRequest.objects.visible_to(user)
+    return {tab: visible.filter(stage__in=stages).count() for tab, stages in LIST_TABS.items()}
+
+
+# --- what waits for whom --------------------------------------------------------------------
+
+
+def _acting_for_ids(user: User):
+    """A subquery of the ids of everyone whose delegate in force ``user`` is."""
+    return Delegation.objects.in_force().filter(delegate=user).values("principal_id")
+
+
+def waiting_items_for(*, user: User) -> list[WaitingItem]:
+    """Acceptances for the initiator (or delegate), acceptance links to send for external
+    work, retrospectives for the coordinator, ratings for the receivers' heads (2 queries)."""
+    delegated = _acting_for_ids(user)
+    by_link = Exists(
+        Receiver.objects.filter(
+            request=OuterRef("request"), kind=Receiver.Kind.EXTERNAL, contact__isnull=False
+        )
+    )
+    owns_party = Exists(
+        Receiver.objects.filter(request=OuterRef("request"), party__internal_owner=user)
+    )
+    deliveries = (
+        Delivery.objects.filter(state=State.SUBMITTED, request__stage=Stage.ACCEPTING)
+        .annotate(by_link=by_link, owns_party=owns_party)
+        .filter(
+            Q(request__initiator=user)
+            | Q(request__initiator_id__in=delegated, by_link=False)
+            | Q(owns_party=True, by_link=True)
+        )
+        .select_related("request")
+    )
+    items = [
+        WaitingItem(
+            kind=_("Acceptance link") if delivery.by_link else _("Acceptance"),
+            title=f"{delivery.request.code} v{delivery.version} {delivery.request.subject}",
+            url=delivery.get_absolute_url(),
+            since=delivery.submitted_at or timezone.now(),
+        )
+        for delivery in deliveries
+    ]
+    my_departments = Q(department__head=user) | Q(department__head_id__in=delegated)
+    unrated = Exists(
+        Receiver.objects.filter(
+            my_departments, request=OuterRef("request"), kind=Receiver.Kind.INTERNAL
+        ).exclude(
+            pk__in=SatisfactionRating.objects.filter(retrospective=OuterRef(OuterRef("pk"))).values(
+                "receiver_id"
+            )
+        )
+    )
+    coordinating = Q(request__coordinator=user) | Q(request__coordinator_id__in=delegated)
+    retrospectives = (
+        Retrospective.objects.filter(request__stage=Stage.RETROSPECTIVE, filed_at__isnull=True)
+        .annotate(unrated=unrated, coordinating=ExpressionWrapper(coordinating, BooleanField()))
+        .filter(Q(coordinating=True) | Q(unrated=True))
+        .select_related("request")
+    )
+    for retrospective in retrospectives:
+        title = f"{retrospective.request.code} {retrospective.request.subject}"
+        for wanted, kind in (
+            (retrospective.coordinating, _("Retrospective")),
+            (retrospective.unrated, _("Rating")),
+        ):
+            if wanted:
+                items.append(
+                    WaitingItem(
+                        kind=kind,
+                        title=title,
+                        url=retrospective.get_absolute_url(),
+                        since=retrospective.updated_at,
+                    )
+                )
+    return items

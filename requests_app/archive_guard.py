@@ -1,0 +1,31 @@
+"""An archived case is read-only everywhere (DESIGN §2): one message and one check for every
+write on the case or on a record hanging off it (receivers, attachments, plans, tasks, progress,
+weekly summaries, risks, deliveries …). Reads (pages, PDFs, Excel, search) are not affected.
+
+Each app's services call ``refuse_if_archived`` on the case they locked for the change, before
+anything else; later stages import it from here (acceptance_app → tasks_app → requests_app,
+risks_app → tasks_app). The platform imports no stage app: its admin mixin
+(``collab_portal.lib.admin.ArchivedCaseAdminMixin``) checks the stage by value."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from collab_portal.lib.refusals import ActionRefused
+from requests_app.models import CollabRequest
+
+
+def is_archived(request: CollabRequest) -> bool:
+    return request.is_archived
+
+
+def archived_message() -> str:
+    """The one refusal an archived case gives, in the active language."""
+    return _("This request is archived; it can no longer be changed.")
+
+
+def refuse_if_archived(request: CollabRequest) -> None:
+    """Raise ActionRefused with ``archived_message()`` when ``request`` is archived. Call it on
+    the row locked for the change, so an archiving that commits first is seen."""
+    if is_archived(request):
+        raise ActionRefused(archived_message())

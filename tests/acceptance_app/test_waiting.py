@@ -1,0 +1,57 @@
+"""What stages 5–6 put in people's 待我处理: the acceptance for the initiator (or delegate), the
+link to send for external work, the retrospective for the coordinator, ratings for the heads."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from acceptance_app import services
+from acceptance_app.selectors import waiting_items_for
+from requests_app.models import Receiver
+from tests.acceptance_app.fixtures import WRITE_UP
+from tests.factories import DelegationFactory
+
+
+def _kinds(user) -> list[str]:
+    return [item.kind for item in waiting_items_for(user=user)]
+
+
+def test_a_submitted_delivery_waits_for_the_initiator_and_their_delegate(company, submitted):
+    assert _kinds(company.sales_staff) == ["验收"]
+    assert _kinds(company.sales_head) == []
+    DelegationFactory(principal=company.sales_staff, delegate=company.sales_head)
+    assert _kinds(company.sales_head) == ["验收"]
+    assert _kinds(company.tech_staff) == []
+
+
+def test_external_work_waits_for_the_link_to_be_sent(company, submitted, external_contact):
+    Receiver.objects.create(
+        request=submitted.request,
+        kind=Receiver.Kind.EXTERNAL,
+        party=external_contact.party,
+        contact=external_contact,
+        position=5,
+    )
+    assert _kinds(company.sales_staff) == ["验收链接"]
+
+
+def test_the_retrospective_waits_for_the_coordinator_and_the_rating_for_the_head(
+    company, in_retrospective
+):
+    assert _kinds(company.tech_staff) == ["复盘"]
+    assert _kinds(company.tech_head) == ["评分"]
+    receiver = Receiver.objects.get(request=in_retrospective.request, department=company.tech)
+    services.rating_save(
+        actor=company.tech_head, retrospective=in_retrospective, receiver=receiver, score=4
+    )
+    assert _kinds(company.tech_head) == []
+    services.retrospective_save(
+        actor=company.tech_staff, retrospective=in_retrospective, data=WRITE_UP
+    )
+    services.retrospective_file(actor=company.tech_staff, retrospective=in_retrospective)
+    assert _kinds(company.tech_staff) == []
+
+
+def test_it_asks_the_database_twice_whatever_waits(company, in_retrospective):
+    with CaptureQueriesContext(connection) as queries:
+        waiting_items_for(user=company.tech_head)
+    assert len(queries) == 2
