@@ -32,3 +32,4 @@ class AcceptanceAppConfig(AppConfig):
                 ("retrospective", "archived"),
             )
         )
+        import acceptance_app.reminder_rules  # noqa: F401  (registers the waiting rule)

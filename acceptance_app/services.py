@@ -108,7 +108,7 @@ def may_send_link(user: User, request: CollabRequest) -> bool:
     )
 
 
-def _acceptance_handlers(request: CollabRequest) -> list[User]:
+def acceptance_handlers(request: CollabRequest) -> list[User]:
     """Who acts on a pending acceptance: the acceptor in the portal, or for external work
     those who send the customer the link."""
     acceptor = acceptor_for(request)
@@ -452,7 +452,7 @@ def delivery_submit(
     acceptor = acceptor_for(request)
     receiver = acceptance_receiver(request)
     notify(
-        recipients=_acceptance_handlers(request),
+        recipients=acceptance_handlers(request),
         actor=actor,
         title=format_lazy(
             gettext_lazy("The delivery v{version} of {code} awaits acceptance")
@@ -503,7 +503,7 @@ def delivery_urge(*, actor: User, delivery: Delivery) -> None:
     _refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,))
     refuse_unless(delivery.state == State.SUBMITTED, _("This delivery is not awaiting acceptance."))
     refuse_if_urged_recently(subject=request, verb="delivery_urge", actor=actor)
-    recipients = _acceptance_handlers(request)
+    recipients = acceptance_handlers(request)
     activity_record(
         subject=request,
         verb="delivery_urge",

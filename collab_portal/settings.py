@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "simple_history",
     "collab_portal.org",
     "collab_portal.notifications",
+    "collab_portal.reminders",
     "collab_portal.dashboard",
     "collab_portal.activity",
     "collab_portal.signoffs",
@@ -176,6 +177,7 @@ if REDIS_URL:
         "socket_timeout": 3,
         "retry_on_timeout": False,
         "max_retries": 1,
+        "interval_start": 0,  # retry at once: kombu's default sleeps 2 s per publish in an outage
         "visibility_timeout": 3600,
     }
 else:
@@ -196,10 +198,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often beat runs the reminder relay; tests that start real processes shorten it.
+REMINDER_RELAY_SECONDS = env.int("REMINDER_RELAY_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notification-emails": {
         "task": "collab_portal.notifications.tasks.deliver_pending_notification_emails",
         "schedule": crontab(),  # every minute: picks up what a broker outage left behind
+    },
+    "deliver-pending-reminders": {
+        "task": "collab_portal.reminders.tasks.deliver_reminders",
+        # every minute, for the same reason
+        "schedule": crontab() if REMINDER_RELAY_SECONDS == 60 else REMINDER_RELAY_SECONDS,
+    },
+    "sweep-reminder-rules": {
+        "task": "collab_portal.reminders.tasks.sweep_reminders",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

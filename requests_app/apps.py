@@ -15,3 +15,4 @@ class RequestsAppConfig(AppConfig):
 
         register_verbs(VERBS)
         register_waiting_source(waiting_items_for)
+        import requests_app.reminder_rules  # noqa: F401  (registers the waiting rules)

@@ -32,6 +32,7 @@ from requests_app.services import (
     may_acknowledge,
     may_act_for,
     may_edit_plan,
+    may_urge_plan,
     plan_sides,
     sides_to_sign_for,
     sync_missing,
@@ -287,6 +288,7 @@ class CaseActions:
     propose_plan: bool = False
     new_plan_version: bool = False
     sign_plan: bool = False
+    urge_plan: bool = False
     create_links: bool = False
     acknowledge: list[int] = field(default_factory=list)
 
@@ -448,6 +450,7 @@ def _actions(*, user, request, sync_records, plans, kickoff) -> CaseActions:
         )
         proposed = latest is not None and latest.state == CollabPlan.State.PROPOSED
         actions.sign_plan = proposed and bool(sides_to_sign_for(user, latest))
+        actions.urge_plan = proposed and may_urge_plan(user, latest)
         actions.create_links = proposed and any(
             not r.is_internal
             and (user in (request.initiator, r.party.internal_owner) or user.is_portal_admin)

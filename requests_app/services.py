@@ -1142,6 +1142,96 @@ def plan_request_revision(*, actor: User, plan: CollabPlan, comment: str) -> Col
     return plan
 
 
+def may_urge_plan(user: User, plan: CollabPlan) -> bool:
+    """The plan's author or the initiator chases the sides of a proposed plan."""
+    return plan.state == CollabPlan.State.PROPOSED and user.pk in (
+        plan.author_id,
+        plan.request.initiator_id,
+    )
+
+
+@transaction.atomic
+def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
+    """催办: the plan's author or the initiator nudges every side that has not signed — the
+    head of an internal side (or the delegate in force), the internal owner of an external
+    party (to chase its contact; the initiator when it has none) — at most once per 4 hours
+    per plan version and sender. Returns who was nudged."""
+    request = _lock(plan.request)
+    plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
+    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_unless(
+        plan.state == CollabPlan.State.PROPOSED,
+        _("This plan version is not awaiting confirmation."),
+    )
+    refuse_unless(
+        actor.pk in (plan.author_id, request.initiator_id),
+        _("Only the plan's author or the initiator can urge its confirmation."),
+    )
+    refuse_if_urged_recently(subject=request, verb="plan_urge", actor=actor, target=plan)
+    signed = signed_side_keys(plan)
+    deciders: list[User] = []
+    chasers: list[tuple[User, Side]] = []
+    for side in plan_sides(request):
+        if side.key in signed:
+            continue
+        if side.is_external:
+            owner = side.receiver.party.internal_owner
+            chaser = owner if owner is not None and owner.is_active else request.initiator
+            chasers.append((chaser, side))
+            continue
+        decider = decider_for_department(side.department)
+        if decider is not None:
+            deciders.append(decider.person)
+    nudged = list(
+        {
+            person.pk: person
+            for person in [*deciders, *(chaser for chaser, _side in chasers)]
+            if person != actor and person.is_active
+        }.values()
+    )
+    refuse_unless(
+        bool(nudged),
+        _("There is nobody else to urge: the sides that have not signed wait on you."),
+    )
+    activity_record(
+        subject=request,
+        verb="plan_urge",
+        actor=actor,
+        target=plan,
+        comment=f"v{plan.version}：" + "、".join(person.name for person in nudged),
+    )
+    notify(
+        recipients=deciders,
+        actor=actor,
+        title=format_lazy(
+            gettext_lazy(
+                "{name} is waiting for your confirmation of the plan v{version} of {code}"
+            ),
+            name=actor.name,
+            version=plan.version,
+            code=request.code,
+        ),
+        target=plan,
+    )
+    for chaser, side in chasers:
+        notify(
+            recipients=[chaser],
+            actor=actor,
+            title=format_lazy(
+                gettext_lazy(
+                    "{name} is waiting for {party}'s confirmation of the plan v{version} of "
+                    "{code}: please follow it up with them"
+                ),
+                name=actor.name,
+                party=side.label,
+                version=plan.version,
+                code=request.code,
+            ),
+            target=plan,
+        )
+    return nudged
+
+
 @transaction.atomic
 def plan_new_version(*, actor: User, plan: CollabPlan) -> CollabPlan:
     """Start the next version from a version that was sent back; the old one stays readable."""

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<str:code>/plan/edit/", views.plan_edit, name="plan_edit"),
     path("<str:code>/plan/propose/", views.plan_propose, name="plan_propose"),
     path("<str:code>/plan/sign/", views.plan_sign, name="plan_sign"),
+    path("<str:code>/plan/urge/", views.plan_urge, name="plan_urge"),
     path("<str:code>/plan/new-version/", views.plan_new_version, name="plan_new_version"),
     path("<str:code>/plan/link/<int:receiver_pk>/", views.plan_link_create, name="plan_link"),
     path("<str:code>/plan/v<int:version>/", views.plan_detail, name="plan"),

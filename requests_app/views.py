@@ -463,6 +463,21 @@ def plan_propose(request, code):
 
 
 @require_POST
+def plan_urge(request, code):
+    case = selectors.request_for(user=request.user, code=code)
+    plan = selectors.latest_plan(case)
+    if plan is None:
+        messages.error(request, _("Draft the plan first."))
+        return redirect(case)
+    return _perform(
+        request,
+        case,
+        lambda: services.plan_urge(actor=request.user, plan=plan),
+        _("The sides that have not signed have been reminded."),
+    )
+
+
+@require_POST
 def plan_sign(request, code):
     case = selectors.request_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)

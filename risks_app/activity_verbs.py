@@ -10,4 +10,5 @@ VERBS = {
     "risk_instruct": _("gave an instruction on an escalated risk"),
     "risk_major_override": _("changed whether a risk is major"),
     "risk_edit": _("updated a risk"),
+    "risk_urge": _("urged the instruction on an escalated risk"),
 }

@@ -309,6 +309,7 @@ class RiskActions:
     reopen: bool = False
     instruct: bool = False
     override: bool = False
+    urge: bool = False
 
     @property
     def any(self) -> bool:
@@ -323,14 +324,16 @@ def risk_actions(*, user: User, risk: Risk) -> RiskActions:
     coordinator = services.is_coordinator(user, risk.request)
     state = risk.state
     handling = state in (Risk.State.OPEN, Risk.State.MITIGATING)
+    instruct = services.may_instruct(user, risk)
     return RiskActions(
         start=handler and state == Risk.State.OPEN,
         escalate=handler and handling,
         resolve=handler and handling,
         close=coordinator and state == Risk.State.RESOLVED,
         reopen=handler and state in (Risk.State.RESOLVED, Risk.State.CLOSED),
-        instruct=services.may_instruct(user, risk),
+        instruct=instruct,
         override=coordinator,
+        urge=services.may_urge(user, risk) and not instruct,
     )
 
 

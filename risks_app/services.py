@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collab_portal.activity.services import activity_record
+from collab_portal.activity.models import Activity
+from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
+from collab_portal.reminders.registry import Due, rule_spec
+from collab_portal.reminders.services import reminders_plan, rule_settings
 from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest, Milestone
 from requests_app.services import may_act_for
@@ -25,6 +30,7 @@ from risks_app.models import Instruction, Risk
 from tasks_app.models import Task
 
 RISK_STAGES = (CollabRequest.Stage.EXECUTING, CollabRequest.Stage.ACCEPTING)
+ESCALATION_RULE = "major_risk_raised"
 
 
 def _lock_case(request: CollabRequest) -> CollabRequest:
@@ -122,18 +128,48 @@ def _escalate(*, risk: Risk, actor: User | None, comment: str) -> None:
         to_state=risk.state,
         comment=f"{risk.code} → {leader.name}" + (f"：{comment}" if comment else ""),
     )
-    notify(
-        recipients=[acting_for(leader).person],
-        actor=actor,
-        title=format_lazy(
-            gettext_lazy("Escalated to you: {major}risk {code} of {case} “{description}”"),
-            major=gettext_lazy("major ") if risk.is_major else "",
-            code=risk.code,
-            case=risk.request.code,
-            description=risk.description[:40],
-        ),
-        body=f"{risk.measures}\n{comment}".strip(),
-        target=risk,
+    _plan_escalation_reminder(risk=risk, leader=leader, actor=actor, comment=comment)
+
+
+def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, comment: str):
+    """The leader in charge (or the delegate acting for them) hears of the escalation through
+    a reminder written in this transaction (the relay delivers it), once per escalation: its
+    period counts the risk's escalations. Nothing when admins switched the rule off."""
+    if not rule_settings(rule_spec(ESCALATION_RULE)).enabled:
+        return
+    person = acting_for(leader).person
+    if actor is not None and person == actor:
+        return
+    escalations = Activity.objects.filter(
+        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_id=str(risk.request_id),
+        target_type=ContentType.objects.get_for_model(Risk),
+        target_id=str(risk.pk),
+        verb="risk_escalate",
+    ).count()
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        title = str(
+            format_lazy(
+                gettext_lazy("Escalated to you: {major}risk {code} of {case} “{description}”"),
+                major=gettext_lazy("major ") if risk.is_major else "",
+                code=risk.code,
+                case=risk.request.code,
+                description=risk.description[:40],
+            )
+        )
+    reminders_plan(
+        rule=ESCALATION_RULE,
+        dues=[
+            Due(
+                target=risk,
+                recipient_id=person.pk,
+                period=f"escalated:{escalations}",
+                title=title,
+                body=f"{risk.measures}\n{comment}".strip(),
+                url=risk.get_absolute_url(),
+                escalation=True,
+            )
+        ],
     )
 
 
@@ -288,6 +324,53 @@ def risk_instruct(
         target=risk,
     )
     return instruction
+
+
+def may_urge(user: User, risk: Risk) -> bool:
+    """The owner or the coordinator chases the instruction an escalated risk waits for."""
+    return (
+        risk.state == Risk.State.ESCALATED
+        and risk.escalated_to_id is not None
+        and may_handle(user, risk)
+    )
+
+
+@transaction.atomic
+def risk_urge(*, actor: User, risk: Risk) -> User:
+    """催办: the risk's owner or the coordinator nudges the leader in charge (or the delegate
+    acting for them) for the instruction, at most once per 4 hours per risk. Returns whom."""
+    risk = _lock(risk)
+    refuse_unless(
+        may_handle(actor, risk),
+        _("Only the risk's owner or the coordinator can urge the instruction."),
+    )
+    refuse_unless(
+        risk.state == Risk.State.ESCALATED and risk.escalated_to is not None,
+        _("Only an escalated risk waits for the leader's instruction."),
+    )
+    person = acting_for(risk.escalated_to).person
+    refuse_unless(person != actor, _("The instruction waits for you: give it below."))
+    refuse_if_urged_recently(subject=risk.request, verb="risk_urge", actor=actor, target=risk)
+    activity_record(
+        subject=risk.request,
+        verb="risk_urge",
+        actor=actor,
+        target=risk,
+        comment=f"{risk.code} → {person.name}",
+    )
+    notify(
+        recipients=[person],
+        actor=actor,
+        title=format_lazy(
+            gettext_lazy("{name} is waiting for your instruction on risk {code} of {case}"),
+            name=actor.name,
+            code=risk.code,
+            case=risk.request.code,
+        ),
+        body=risk.description[:200],
+        target=risk,
+    )
+    return person
 
 
 @transaction.atomic

@@ -235,6 +235,18 @@ def risk_major(request, code, number):
     )
 
 
+@require_POST
+def risk_urge(request, code, number):
+    return _perform(
+        request,
+        code,
+        number,
+        None,
+        lambda risk, _data: services.risk_urge(actor=request.user, risk=risk),
+        _("The leader in charge has been reminded."),
+    )
+
+
 RISK = "requests/<str:code>/risks/<int:number>/"
 
 urlpatterns = [
@@ -251,4 +263,5 @@ urlpatterns = [
     path(f"{RISK}reopen/", risk_reopen, name="risk_reopen"),
     path(f"{RISK}instruct/", risk_instruct, name="risk_instruct"),
     path(f"{RISK}major/", risk_major, name="risk_major"),
+    path(f"{RISK}urge/", risk_urge, name="risk_urge"),
 ]

@@ -10,5 +10,6 @@ VERBS = {
     "task_block": _("reported a blocker"),
     "task_resume": _("resumed a task"),
     "task_due_change": _("changed a due date"),
+    "task_urge": _("urged an overdue task"),
     "weekly_publish": _("published the weekly summary"),
 }

@@ -10,12 +10,17 @@ class TasksAppConfig(AppConfig):
     def ready(self):
         from collab_portal.activity.verbs import register_verbs
         from collab_portal.dashboard.inbox import register_waiting_source
+        from collab_portal.reminders.registry import register_rule
         from requests_app.case_links import register_case_link
         from tasks_app.activity_verbs import VERBS
         from tasks_app.case_links import CASE_LINKS
+        from tasks_app.reminder_rules import RULES
         from tasks_app.selectors import waiting_items_for
 
         register_verbs(VERBS)
         register_waiting_source(waiting_items_for)
         for link in CASE_LINKS:
             register_case_link(link)
+        for rule in RULES:
+            register_rule(rule)
+        import tasks_app.weekly_reminders  # noqa: F401  (registers the weekly summary rule)

@@ -17,7 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collab_portal.activity.services import activity_record
+from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
@@ -578,6 +578,68 @@ def task_resume(*, actor: User, task: Task) -> Task:
     task.save()
     _status_changed(actor=actor, task=task, verb="task_resume", from_state=from_state)
     return task
+
+
+def may_urge(user: User, task: Task, *, is_leaf: bool, today: datetime.date | None = None) -> bool:
+    """The coordinator (or an admin) chases the owner of an overdue leaf task."""
+    today = today or timezone.localdate()
+    return (
+        is_leaf
+        and may_edit_wbs(user, task.request)
+        and task.request.stage == Stage.EXECUTING
+        and task.status != Status.DONE
+        and task.due_on is not None
+        and task.due_on < today
+        and task.owner_id is not None
+        and task.owner_id != user.pk
+    )
+
+
+@transaction.atomic
+def task_urge(*, actor: User, task: Task) -> User:
+    """催办: the coordinator nudges the owner of an overdue task, at most once per 4 hours per
+    task. Returns the owner."""
+    task = _lock_task(task)
+    request = task.request
+    refuse_unless(
+        may_edit_wbs(actor, request), _("Only the coordinator urges the owner of a task.")
+    )
+    refuse_unless(
+        request.stage == Stage.EXECUTING, _("Tasks are worked on while the request is executing.")
+    )
+    refuse_unless(
+        not task.children.exists(), _("A parent task follows its subtasks; urge those instead.")
+    )
+    refuse_unless(
+        task.status != Status.DONE and task.is_overdue,
+        _("Only an overdue task that is not done can be urged."),
+    )
+    owner = task.owner
+    refuse_unless(
+        owner is not None and owner.is_active and owner != actor,
+        _("This task has nobody else to urge: assign an active owner first."),
+    )
+    refuse_if_urged_recently(subject=request, verb="task_urge", actor=actor, target=task)
+    activity_record(
+        subject=request,
+        verb="task_urge",
+        actor=actor,
+        target=task,
+        comment=f"{task.wbs_code} {task.name} → {owner.name}",
+    )
+    notify(
+        recipients=[owner],
+        actor=actor,
+        title=format_lazy(
+            gettext_lazy("{name} urges you on the overdue task {task} of {code} (due {date})"),
+            name=actor.name,
+            task=str(task),
+            code=request.code,
+            date=task.due_on.isoformat(),
+        ),
+        target=task,
+    )
+    return owner
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ def _perform(request, task, action, success):
 def task_detail(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
     can_work = services.may_work_on(request.user, task) and task.request.stage == "executing"
+    is_leaf = not task.children.exists()
     today = timezone.localdate()
     todays = task.updates.filter(day=today).first()
     return render(
@@ -48,7 +49,8 @@ def task_detail(request, code, pk):
             "case": task.request,
             "updates": task.updates.select_related("author")[:30],
             "date_changes": task.date_changes.select_related("changed_by"),
-            "can_work": can_work and not task.children.exists(),
+            "can_work": can_work and is_leaf,
+            "can_urge": services.may_urge(request.user, task, is_leaf=is_leaf, today=today),
             "can_change_due": services.may_edit_wbs(request.user, task.request)
             and task.request.stage == "executing",
             "progress_form": ProgressForm(
@@ -169,6 +171,17 @@ def task_change_due(request, code, pk):
     )
 
 
+@require_POST
+def task_urge(request, code, pk):
+    task = task_for(user=request.user, code=code, pk=pk)
+    return _perform(
+        request,
+        task,
+        lambda: services.task_urge(actor=request.user, task=task),
+        _("The owner has been reminded."),
+    )
+
+
 @require_GET
 def my_tasks_page(request):
     return render(
@@ -194,4 +207,5 @@ urlpatterns = [
     path("requests/<str:code>/tasks/<int:pk>/delay/", task_delay, name="task_delay"),
     path("requests/<str:code>/tasks/<int:pk>/block/", task_block, name="task_block"),
     path("requests/<str:code>/tasks/<int:pk>/due/", task_change_due, name="task_due"),
+    path("requests/<str:code>/tasks/<int:pk>/urge/", task_urge, name="task_urge"),
 ]

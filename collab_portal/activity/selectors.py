@@ -43,14 +43,18 @@ def timeline_for(subject: models.Model, *, state_labels: dict[str, str]) -> list
     ]
 
 
-def last_activity_by(subject: models.Model, *, verb: str, actor) -> Activity | None:
-    return (
-        Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(subject),
-            subject_id=str(subject.pk),
-            verb=verb,
-            actor=actor,
-        )
-        .order_by("-created_at")
-        .first()
+def last_activity_by(
+    subject: models.Model, *, verb: str, actor, target: models.Model | None = None
+) -> Activity | None:
+    """``actor``'s last ``verb`` line on ``subject``'s timeline (about ``target`` when given)."""
+    lines = Activity.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=str(subject.pk),
+        verb=verb,
+        actor=actor,
     )
+    if target is not None:
+        lines = lines.filter(
+            target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+        )
+    return lines.order_by("-created_at").first()

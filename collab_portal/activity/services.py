@@ -41,10 +41,13 @@ def activity_record(
 URGE_INTERVAL = datetime.timedelta(hours=4)
 
 
-def refuse_if_urged_recently(*, subject: models.Model, verb: str, actor) -> None:
+def refuse_if_urged_recently(
+    *, subject: models.Model, verb: str, actor, target: models.Model | None = None
+) -> None:
     """催办 is rate-limited: ``actor`` urges on ``subject`` at most once per URGE_INTERVAL,
-    the last urge being the last ``verb`` line they wrote on its timeline."""
-    last = last_activity_by(subject, verb=verb, actor=actor)
+    the last urge being the last ``verb`` line they wrote on its timeline. With ``target``
+    (a task, a risk) the limit is per record: the lines about that record count."""
+    last = last_activity_by(subject, verb=verb, actor=actor, target=target)
     if last is not None and timezone.now() - last.created_at < URGE_INTERVAL:
         raise ActionRefused(
             _("You urged at %(last)s; you can urge again after %(next)s.")

@@ -30,3 +30,9 @@ class DelegationForm(TablerFormMixin, forms.Form):
         )
         if not self.is_bound:
             self.initial.setdefault("starts_on", timezone.localdate())
+
+
+class ReminderChannelsForm(TablerFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["remind_by_email", "remind_by_robot"]

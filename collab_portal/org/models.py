@@ -148,6 +148,14 @@ class User(AbstractUser):
     signature_image = models.ImageField(
         _("signature image"), upload_to="signatures/", null=True, blank=True
     )
+    remind_by_email = models.BooleanField(
+        _("reminders by email"), default=True, help_text=_("Reminders always show in the portal.")
+    )
+    remind_by_robot = models.BooleanField(
+        _("reminders in my department's group robot"),
+        default=True,
+        help_text=_("DingTalk, WeCom or Feishu, when the department has one."),
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
     )

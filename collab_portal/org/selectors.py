@@ -50,6 +50,31 @@ def acting_for(principal: User, *, on: datetime.date | None = None) -> Decider:
     return Decider(person=current, on_behalf_of=None if current == principal else principal)
 
 
+def delegates_in_force(*, on: datetime.date | None = None) -> dict[int, int]:
+    """``acting_for`` for everyone at once (1 query): principal id → id of the person acting
+    for them on ``on``, following chains like ``acting_for``. Principals nobody acts for are
+    left out: ``delegates_in_force().get(pk, pk)`` is the person who acts."""
+    direct: dict[int, int] = {}
+    for principal_id, delegate_id in (
+        Delegation.objects.in_force(on)
+        .filter(delegate__is_active=True)
+        .order_by("principal_id", "-starts_on", "-pk")
+        .values_list("principal_id", "delegate_id")
+    ):
+        direct.setdefault(principal_id, delegate_id)  # the one acting_for would pick
+    acting: dict[int, int] = {}
+    for principal_id in direct:
+        current, seen = principal_id, {principal_id}
+        for _step in range(MAX_DELEGATION_CHAIN):
+            delegate_id = direct.get(current)
+            if delegate_id is None or delegate_id in seen:
+                break
+            current = delegate_id
+            seen.add(current)
+        acting[principal_id] = current
+    return acting
+
+
 def decider_for_department(
     department: Department, *, on: datetime.date | None = None
 ) -> Decider | None:
@@ -67,6 +92,28 @@ def leader_in_charge_of(department: Department) -> User | None:
         if node.leader_in_charge_id and node.leader_in_charge.is_active:
             return node.leader_in_charge
     return None
+
+
+def leaders_in_charge() -> dict[int, int]:
+    """``leader_in_charge_of`` for every department at once (1 query): department id → id of
+    its leader in charge, inherited from the nearest ancestor that has an active one."""
+    rows = {
+        pk: (parent_id, leader_id if leader_active else None)
+        for pk, parent_id, leader_id, leader_active in Department.objects.values_list(
+            "pk", "parent_id", "leader_in_charge_id", "leader_in_charge__is_active"
+        )
+    }
+    leaders: dict[int, int] = {}
+    for pk in rows:
+        node, seen = pk, set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            parent_id, leader_id = rows[node]
+            if leader_id is not None:
+                leaders[pk] = leader_id
+                break
+            node = parent_id
+    return leaders
 
 
 def escalation_decider_for(

@@ -18,6 +18,12 @@ def user_set_language(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
+def reminder_channels_save(*, user: User, by_email: bool, by_robot: bool) -> None:
+    """Reminders always show in the portal; email and the group robot are the person's choice."""
+    user.remind_by_email, user.remind_by_robot = by_email, by_robot
+    user.save(update_fields=["remind_by_email", "remind_by_robot"])
+
+
 @transaction.atomic
 def delegation_create(
     *,

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from collab_portal.lib.forms import apply_validation_error
-from collab_portal.org.forms import DelegationForm
+from collab_portal.org.forms import DelegationForm, ReminderChannelsForm
 from collab_portal.org.models import Delegation
 from collab_portal.org.selectors import delegations_of
 from collab_portal.org.services import (
     delegation_cancel,
     delegation_create,
+    reminder_channels_save,
     user_set_language,
 )
 
@@ -90,3 +91,18 @@ def delegation_cancel_view(request, pk):
     else:
         messages.success(request, _("The delegation was ended."))
     return redirect("org:my_delegations")
+
+
+@require_http_methods(["GET", "POST"])
+def my_reminder_channels(request):
+    """How I want to be reminded: always in the portal; by email and the group robot if I like."""
+    form = ReminderChannelsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        reminder_channels_save(
+            user=request.user,
+            by_email=form.cleaned_data["remind_by_email"],
+            by_robot=form.cleaned_data["remind_by_robot"],
+        )
+        messages.success(request, _("Your reminder channels are saved."))
+        return redirect("org:my_reminder_channels")
+    return render(request, "org/my_reminder_channels.html", {"form": form})

@@ -10,6 +10,7 @@ from django.utils import timezone
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
+from collab_portal.reminders.services import reminders_deliver
 from requests_app import services as request_services
 from risks_app import services
 from risks_app.models import Instruction, Risk
@@ -74,6 +75,7 @@ def test_a_high_impact_risk_on_a_key_task_is_major_and_escalates_at_once(
         data=risk_data(company, impact="high", task=key_task),
     )
     assert risk.is_major and risk.state == "escalated" and risk.escalated_to == company.leader
+    reminders_deliver()  # the escalation reaches the leader through the reminder relay
     assert Notification.objects.filter(recipient=company.leader, title__contains="重大").exists()
     assert list(escalations_waiting(company.leader)) == [risk]
 
@@ -104,6 +106,7 @@ def test_escalation_goes_to_the_leaders_delegate_in_force(company, executing, ke
         data=risk_data(company, impact="high", task=key_task),
     )
     assert risk.escalated_to == company.leader
+    reminders_deliver()
     assert Notification.objects.filter(recipient=stand_in, title__contains="R01").exists()
     assert list(escalations_waiting(stand_in)) == [risk]
     instruction = services.risk_instruct(

@@ -425,7 +425,7 @@ def test_the_risk_page_shows_the_escalation_instructions_and_its_own_timeline(
     assert page.waiting and page.escalated_to == acting_for(company.leader).label
     assert "孙副总" in page.escalated_to and "钱总" in page.escalated_to
     offered = {name for name, allowed in vars(page.actions).items() if allowed}
-    assert offered == {"override"}  # waiting for the leader: nothing else to do
+    assert offered == {"override", "urge"}  # waiting for the leader: urge them, if anything
     assert 'data-testid="major-form"' in response.content.decode()
 
     services.risk_instruct(actor=stand_in, risk=risk, decision="add_resources", text="增派两人")

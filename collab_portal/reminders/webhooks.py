@@ -1,0 +1,290 @@
+"""Posting a reminder to a department's group robot (DingTalk, WeCom or Feishu).
+
+``webhook_send`` posts one reminder and returns, or raises ``WebhookFailed`` whose text is the
+reason the admin log shows: the HTTP status, the platform's error code and message, a timeout, a
+refused connection … Never the robot's address: it holds the robot's credential. The message
+holds the reminder's title (marked when it is an escalation), its body, the link into the portal,
+the recipient's name, and the portal's name (an admin can use it as the robot's keyword).
+Everything is written in the portal's default language: the group is not one person.
+
+The formats, from each platform's documentation:
+
+DingTalk custom robot — https://open.dingtalk.com/document/group/custom-robot-access and
+https://open.dingtalk.com/document/development/robot-message-type
+    POST ``{"msgtype": "markdown", "markdown": {"title": …, "text": …},
+    "at": {"atMobiles": [...], "isAtAll": false}}``; ``title`` is the preview in the chat list.
+    An @ by mobile needs ``@<mobile>`` in the text as well. With a signing secret (加签) the URL
+    gets ``&timestamp=<ms>&sign=<sign>``: ``sign`` is the URL-encoded base64 of
+    HmacSHA256(key=secret, message=f"{timestamp}\\n{secret}"); the timestamp may be at most an
+    hour off. Success: ``{"errcode": 0, "errmsg": "ok"}``; a signature, keyword or IP check that
+    fails answers ``{"errcode": 310000, …}``. At most 20 messages a minute per robot.
+
+WeCom group robot — https://developer.work.weixin.qq.com/document/path/91770
+    POST ``{"msgtype": "markdown", "markdown": {"content": …}}``, the content at most 4096 bytes
+    of UTF-8; ``<font color="warning">`` is one of its three colours. No signature: the ``key``
+    in the URL is the credential. An @ needs the WeCom userid (``<@userid>``), which the portal
+    does not have, so the name is written out. Success: ``{"errcode": 0, "errmsg": "ok"}``.
+    At most 20 messages a minute per robot.
+
+Feishu custom bot — https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
+    POST ``{"timestamp": "<s>", "sign": …, "msg_type": "post", "content": {"post": {"zh_cn":
+    {"title": …, "content": [[{"tag": "text", "text": …}], [{"tag": "a", "text": …,
+    "href": …}]]}}}}``; ``timestamp`` and ``sign`` only with a signing secret: ``sign`` is the
+    base64 of HmacSHA256(key=f"{timestamp}\\n{secret}", message=b""), the timestamp in seconds
+    and at most an hour off. A body is at most 20 KB. Success: ``{"code": 0, "msg": "success"}``
+    (older answers: ``{"StatusCode": 0, …}``); failures such as ``{"code": 19021, "msg": "sign
+    match fail …"}`` or ``{"code": 9499, "msg": "Bad Request"}``. An @ needs the user's open_id,
+    which the portal does not have, so the name is written out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from collab_portal.reminders.models import Reminder, WebhookEndpoint
+
+TIMEOUT = 5  # seconds, for the connection and for each read
+BODY_LIMIT = 2000  # bytes of UTF-8: keeps a WeCom message well under its 4096
+ANSWER_LIMIT = 64 * 1024  # bytes read of an answer
+SNIPPET = 200  # characters of an unexpected answer quoted in the reason
+
+Platform = WebhookEndpoint.Platform
+
+
+class WebhookFailed(Exception):
+    """The robot did not take the message; ``str()`` is the reason, for the admin log."""
+
+
+@dataclass(frozen=True)
+class _Message:
+    headline: str  # the title, with the escalation marker in front when it is one
+    title: str
+    marker: str  # "Escalated", translated
+    link_label: str
+    signature: str  # the portal's name
+    body_lines: list[str]
+    link: str
+    escalation: bool
+    name: str
+    mobile: str
+
+
+def webhook_send(*, endpoint: WebhookEndpoint, reminder: Reminder) -> None:
+    """Post ``reminder`` to ``endpoint``'s group robot; raise ``WebhookFailed`` if it is not
+    taken (an HTTP error, an error code in the answer, no answer within ``TIMEOUT`` …)."""
+    build = _BUILDERS.get(endpoint.platform)
+    with translation.override(settings.LANGUAGE_CODE):
+        if build is None:
+            raise WebhookFailed(
+                _("Unknown group robot platform: %(platform)s") % {"platform": endpoint.platform}
+            )
+        url, payload = build(endpoint, _message(reminder))
+        _check(_post(url, payload))
+
+
+# --- the message ----------------------------------------------------------------------------
+
+
+def _message(reminder: Reminder) -> _Message:
+    recipient = reminder.recipient
+    marker = _("Escalated")
+    url = reminder.url
+    if url and not url.startswith(("http://", "https://")):
+        url = settings.PORTAL_BASE_URL.rstrip("/") + url
+    body = _clip(reminder.body.strip(), BODY_LIMIT)
+    return _Message(
+        headline=f"{marker} · {reminder.title}" if reminder.escalation else reminder.title,
+        title=reminder.title,
+        marker=marker,
+        link_label=_("Open the record"),
+        signature=_("Collab Portal"),
+        body_lines=[line.strip() for line in body.splitlines() if line.strip()],
+        link=url,
+        escalation=reminder.escalation,
+        name=recipient.name,
+        mobile=_mobile(recipient.phone),
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    encoded = text.encode()
+    if len(encoded) <= limit:
+        return text
+    return encoded[: limit - 3].decode(errors="ignore") + "…"
+
+
+def _mobile(phone: str) -> str:
+    """The number as DingTalk knows it: digits only, without China's +86."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if phone.strip().startswith("+86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def _dingtalk(endpoint: WebhookEndpoint, message: _Message) -> tuple[str, dict]:
+    mentions = [f"@{message.name}"]
+    if message.mobile:
+        mentions.append(f"@{message.mobile}")
+    paragraphs = [f"#### {message.headline}"]
+    if message.body_lines:
+        paragraphs.append("  \n".join(message.body_lines))
+    if message.link:
+        paragraphs.append(f"[{message.link_label}]({message.link})")
+    paragraphs += [" ".join(mentions), f"— {message.signature}"]
+    payload = {
+        "msgtype": "markdown",
+        "markdown": {"title": message.headline, "text": "\n\n".join(paragraphs)},
+        "at": {"atMobiles": [message.mobile] if message.mobile else [], "isAtAll": False},
+    }
+    url = endpoint.url
+    if endpoint.secret:
+        timestamp = str(round(time.time() * 1000))
+        digest = hmac.new(
+            endpoint.secret.encode(), f"{timestamp}\n{endpoint.secret}".encode(), hashlib.sha256
+        ).digest()
+        signature = urlencode({"timestamp": timestamp, "sign": base64.b64encode(digest).decode()})
+        url += ("&" if urlsplit(url).query else "?") + signature
+    return url, payload
+
+
+def _wecom(endpoint: WebhookEndpoint, message: _Message) -> tuple[str, dict]:
+    headline = f"**{message.title}**"
+    if message.escalation:
+        headline = f'<font color="warning">{message.marker}</font> · {headline}'
+    lines = [headline]
+    lines += [f"> {line}" for line in message.body_lines]
+    if message.link:
+        lines.append(f"[{message.link_label}]({message.link})")
+    lines += [f"@{message.name}", f'<font color="comment">{message.signature}</font>']
+    return endpoint.url, {"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}}
+
+
+def _feishu(endpoint: WebhookEndpoint, message: _Message) -> tuple[str, dict]:
+    rows: list[list[dict]] = [[{"tag": "text", "text": line}] for line in message.body_lines]
+    if message.link:
+        rows.append([{"tag": "a", "text": message.link_label, "href": message.link}])
+    rows += [
+        [{"tag": "text", "text": f"@{message.name}"}],
+        [{"tag": "text", "text": f"— {message.signature}"}],
+    ]
+    locale = "zh_cn" if translation.get_language().startswith("zh") else "en_us"
+    payload: dict = {}
+    if endpoint.secret:
+        timestamp = str(int(time.time()))
+        key = f"{timestamp}\n{endpoint.secret}".encode()
+        digest = hmac.new(key, b"", hashlib.sha256).digest()
+        payload = {"timestamp": timestamp, "sign": base64.b64encode(digest).decode()}
+    payload["msg_type"] = "post"
+    payload["content"] = {"post": {locale: {"title": message.headline, "content": rows}}}
+    return endpoint.url, payload
+
+
+_BUILDERS: dict[str, Callable[[WebhookEndpoint, _Message], tuple[str, dict]]] = {
+    Platform.DINGTALK: _dingtalk,
+    Platform.WECOM: _wecom,
+    Platform.FEISHU: _feishu,
+}
+
+
+# --- the request and the answer -------------------------------------------------------------
+
+
+def _post(url: str, payload: dict) -> object:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            raw = response.read(ANSWER_LIMIT)
+    except urllib.error.HTTPError as error:
+        raise WebhookFailed(_http_error(error)) from error
+    except urllib.error.URLError as error:  # while connecting: the reason is the OSError
+        raise WebhookFailed(_unreachable(error.reason)) from error
+    except (OSError, http.client.HTTPException) as error:  # while waiting for the answer
+        raise WebhookFailed(_unreachable(error)) from error
+    except ValueError as error:  # not a URL urllib can open (its text would show the URL)
+        raise WebhookFailed(_("The group robot's address is not valid.")) from error
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise WebhookFailed(
+            _("The group robot's answer is not JSON: %(answer)s") % {"answer": _snippet(raw)}
+        ) from None
+
+
+def _http_error(error: urllib.error.HTTPError) -> str:
+    try:
+        raw = error.read(ANSWER_LIMIT)
+    except (OSError, http.client.HTTPException):
+        raw = b""
+    try:
+        code, message = _code_and_message(json.loads(raw))
+    except ValueError:
+        code, message = None, ""
+    if code is not None:
+        text = _("error %(code)s, %(message)s") % {"code": code, "message": message}
+    else:
+        text = _snippet(raw) or error.reason
+    return _("The group robot answered HTTP %(status)s: %(detail)s") % {
+        "status": error.code,
+        "detail": text,
+    }
+
+
+def _unreachable(reason: object) -> str:
+    if isinstance(reason, TimeoutError):
+        return _("The group robot did not answer within %(seconds)s s.") % {"seconds": TIMEOUT}
+    if isinstance(reason, ConnectionRefusedError):
+        return _("The group robot refused the connection.")
+    return _("Could not reach the group robot: %(reason)s") % {"reason": reason}
+
+
+def _check(answer: object) -> None:
+    code, message = _code_and_message(answer)
+    if code is None:
+        raise WebhookFailed(
+            _("The group robot's answer has no result code: %(answer)s")
+            % {"answer": _snippet(json.dumps(answer, ensure_ascii=False).encode())}
+        )
+    if code not in (0, "0"):
+        raise WebhookFailed(
+            _("The group robot refused the message: error %(code)s, %(message)s")
+            % {"code": code, "message": message}
+        )
+
+
+def _code_and_message(answer: object) -> tuple[object, str]:
+    """(code, message) of an answer: DingTalk and WeCom say ``errcode``/``errmsg``, Feishu
+    ``code``/``msg`` (formerly ``StatusCode``/``StatusMessage``); (None, "") for anything else."""
+    if not isinstance(answer, dict):
+        return None, ""
+    for code_key, message_key in (
+        ("errcode", "errmsg"),
+        ("code", "msg"),
+        ("StatusCode", "StatusMessage"),
+    ):
+        if code_key in answer:
+            return answer[code_key], str(answer.get(message_key, ""))
+    return None, ""
+
+
+def _snippet(raw: bytes) -> str:
+    text = " ".join(raw.decode(errors="replace").split())
+    return text if len(text) <= SNIPPET else text[:SNIPPET] + "…"

@@ -1,0 +1,501 @@
+"""webhook_send(): each platform's documented message and signature, the reasons of a failure,
+and the retries of robots_deliver — against a real HTTP server on loopback that answers as the
+platforms do."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote_plus, urlsplit
+
+import pytest
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from collab_portal.org.models import User
+from collab_portal.reminders import webhooks
+from collab_portal.reminders.models import Reminder, WebhookEndpoint
+from collab_portal.reminders.services import MAX_ROBOT_ATTEMPTS, reminder_resend, robots_deliver
+from collab_portal.reminders.webhooks import WebhookFailed, webhook_send
+
+Platform = WebhookEndpoint.Platform
+TOKEN = "0123456789abcdef-robot-token"
+DINGTALK_OK = {"errcode": 0, "errmsg": "ok"}
+FEISHU_OK = {"code": 0, "msg": "success", "data": {}}
+LINK = "https://portal.example.com/requests/42/"
+
+
+# --- a group robot on loopback --------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    query: dict[str, str]
+    raw_query: str
+    headers: dict[str, str]
+    payload: dict
+
+
+@dataclass
+class Robot:
+    """What the robot has received, and how it answers the next request."""
+
+    port: int
+    received: list[Received] = field(default_factory=list)
+    status: int = 200
+    answer: bytes = json.dumps(DINGTALK_OK).encode()
+    delay: float = 0
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def url(self, path: str = f"/robot/send?access_token={TOKEN}") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def answers(self, answer: dict | bytes, *, status: int = 200) -> None:
+        self.answer = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+        self.status = status
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        robot: Robot = self.server.robot
+        split = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        robot.received.append(
+            Received(
+                path=split.path,
+                query={key: values[0] for key, values in parse_qs(split.query).items()},
+                raw_query=split.query,
+                headers=dict(self.headers.items()),
+                payload=json.loads(body.decode()),
+            )
+        )
+        if robot.delay:
+            robot.release.wait(robot.delay)
+        try:
+            self.send_response(robot.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(robot.answer)))
+            self.end_headers()
+            self.wfile.write(robot.answer)
+        except OSError:
+            pass  # the client gave up waiting
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def robot():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.robot = Robot(port=server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server.robot
+    server.robot.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """A proxy configured on the machine must not carry the requests to loopback."""
+    monkeypatch.setenv("no_proxy", "*")
+
+
+@pytest.fixture(autouse=True)
+def portal_base_url(settings):
+    settings.PORTAL_BASE_URL = "https://portal.example.com/"
+
+
+def make_reminder(**fields) -> Reminder:
+    recipient = User(username="zhang", display_name="张三", phone=fields.pop("phone", ""))
+    values = {
+        "title": "请审核：Q3 客户需求对接",
+        "body": "客户：华东区\n\n截止：6 月 30 日",
+        "url": "/requests/42/",
+        **fields,
+    }
+    return Reminder(recipient=recipient, rule="test", period="p", **values)
+
+
+def make_endpoint(
+    robot: Robot, platform: str, *, secret: str = "", path: str = ""
+) -> WebhookEndpoint:
+    url = robot.url(path) if path else robot.url()
+    return WebhookEndpoint(platform=platform, url=url, secret=secret)
+
+
+def hmac_sha256_base64(key: str, message: str) -> str:
+    digest = hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+# --- DingTalk -------------------------------------------------------------------------------
+
+
+def test_it_posts_dingtalk_markdown_signed_with_the_secret(robot):
+    secret = "SEC7f3a9dc0b1e2"
+    robot.answers(DINGTALK_OK)
+
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.DINGTALK, secret=secret),
+        reminder=make_reminder(phone="138 0013 8000"),
+    )
+
+    [request] = robot.received
+    assert request.path == "/robot/send"
+    assert request.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert set(request.query) == {"access_token", "timestamp", "sign"}
+    assert request.query["access_token"] == TOKEN
+    timestamp = request.query["timestamp"]
+    assert abs(int(timestamp) - time.time() * 1000) < 60_000  # milliseconds
+    expected = hmac_sha256_base64(secret, f"{timestamp}\n{secret}")
+    assert request.query["sign"] == expected
+    assert f"sign={quote_plus(expected)}" in request.raw_query  # URL-encoded, as documented
+
+    payload = request.payload
+    assert set(payload) == {"msgtype", "markdown", "at"}
+    assert payload["msgtype"] == "markdown"
+    assert set(payload["markdown"]) == {"title", "text"}
+    assert payload["markdown"]["title"] == "请审核：Q3 客户需求对接"
+    text = payload["markdown"]["text"]
+    assert text.startswith("#### 请审核：Q3 客户需求对接\n\n")
+    assert "客户：华东区  \n截止：6 月 30 日" in text
+    assert f"]({LINK})" in text
+    assert "@张三 @13800138000" in text  # DingTalk @s only a mobile that is in the text
+    assert payload["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}
+
+
+def test_without_a_secret_the_dingtalk_address_is_left_as_it_is(robot):
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.DINGTALK), reminder=make_reminder(body="", url="")
+    )
+
+    [request] = robot.received
+    assert request.query == {"access_token": TOKEN}
+    text = request.payload["markdown"]["text"]
+    assert "@张三" in text
+    assert "](" not in text  # no link without a url
+    assert request.payload["at"] == {"atMobiles": [], "isAtAll": False}
+
+
+def test_a_dingtalk_escalation_is_marked_in_the_preview_and_the_text(robot):
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.DINGTALK), reminder=make_reminder(escalation=True)
+    )
+
+    markdown = robot.received[0].payload["markdown"]
+    marked = f"{gettext('Escalated')} · 请审核：Q3 客户需求对接"
+    assert markdown["title"] == marked
+    assert markdown["text"].startswith(f"#### {marked}\n\n")
+
+
+# --- WeCom ----------------------------------------------------------------------------------
+
+
+def test_it_posts_wecom_markdown_without_a_signature(robot):
+    path = f"/cgi-bin/webhook/send?key={TOKEN}"
+    robot.answers(DINGTALK_OK)  # WeCom answers the same {"errcode": 0, "errmsg": "ok"}
+
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.WECOM, secret="ignored", path=path),
+        reminder=make_reminder(phone="13800138000"),
+    )
+
+    [request] = robot.received
+    assert request.path == "/cgi-bin/webhook/send"
+    assert request.query == {"key": TOKEN}  # no timestamp, no sign
+    assert set(request.payload) == {"msgtype", "markdown"}
+    assert request.payload["msgtype"] == "markdown"
+    assert set(request.payload["markdown"]) == {"content"}
+    lines = request.payload["markdown"]["content"].split("\n")
+    assert lines[:3] == ["**请审核：Q3 客户需求对接**", "> 客户：华东区", "> 截止：6 月 30 日"]
+    assert lines[3].endswith(f"]({LINK})")
+    assert lines[4] == "@张三"
+    assert "warning" not in request.payload["markdown"]["content"]
+
+
+def test_a_wecom_escalation_is_marked_in_the_warning_colour(robot):
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.WECOM), reminder=make_reminder(escalation=True)
+    )
+
+    content = robot.received[0].payload["markdown"]["content"]
+    assert content.startswith(
+        f'<font color="warning">{gettext("Escalated")}</font> · **请审核：Q3 客户需求对接**\n'
+    )
+
+
+def test_a_long_body_is_cut_to_fit_wecoms_4096_bytes(robot):
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.WECOM),
+        reminder=make_reminder(title="标" * 200, body="很长的说明" * 2000, url="/x/" + "y" * 490),
+    )
+
+    content = robot.received[0].payload["markdown"]["content"]
+    assert len(content.encode()) <= 4096
+    assert "很长的说明" in content and "…" in content
+
+
+# --- Feishu ---------------------------------------------------------------------------------
+
+
+def test_it_posts_a_feishu_rich_text_post_signed_with_the_secret(robot):
+    secret = "feishu-secret-9e2"
+    robot.answers(FEISHU_OK)
+
+    webhook_send(
+        endpoint=make_endpoint(
+            robot, Platform.FEISHU, secret=secret, path=f"/open-apis/bot/v2/hook/{TOKEN}"
+        ),
+        reminder=make_reminder(),
+    )
+
+    [request] = robot.received
+    assert request.path == f"/open-apis/bot/v2/hook/{TOKEN}"
+    payload = request.payload
+    assert set(payload) == {"timestamp", "sign", "msg_type", "content"}
+    assert isinstance(payload["timestamp"], str)
+    assert abs(int(payload["timestamp"]) - time.time()) < 60  # seconds
+    # The key is "timestamp\nsecret" and the message is empty, as Feishu documents.
+    expected = base64.b64encode(
+        hmac.new(f"{payload['timestamp']}\n{secret}".encode(), b"", hashlib.sha256).digest()
+    ).decode()
+    assert payload["sign"] == expected
+    assert payload["msg_type"] == "post"
+    assert set(payload["content"]) == {"post"}
+    assert set(payload["content"]["post"]) == {"zh_cn"}
+    post = payload["content"]["post"]["zh_cn"]
+    assert post["title"] == "请审核：Q3 客户需求对接"
+    rows = post["content"]
+    assert rows[0] == [{"tag": "text", "text": "客户：华东区"}]
+    assert rows[1] == [{"tag": "text", "text": "截止：6 月 30 日"}]
+    assert rows[2] == [{"tag": "a", "text": gettext("Open the record"), "href": LINK}]
+    assert rows[3] == [{"tag": "text", "text": "@张三"}]
+
+
+def test_without_a_secret_a_feishu_post_has_no_signature(robot):
+    robot.answers(FEISHU_OK)
+
+    webhook_send(endpoint=make_endpoint(robot, Platform.FEISHU), reminder=make_reminder())
+
+    assert set(robot.received[0].payload) == {"msg_type", "content"}
+
+
+def test_a_feishu_escalation_is_marked_in_the_title(robot):
+    robot.answers(FEISHU_OK)
+
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.FEISHU), reminder=make_reminder(escalation=True)
+    )
+
+    post = robot.received[0].payload["content"]["post"]["zh_cn"]
+    assert post["title"] == f"{gettext('Escalated')} · 请审核：Q3 客户需求对接"
+
+
+def test_feishus_older_status_code_answer_counts_as_success(robot):
+    robot.answers({"Extra": None, "StatusCode": 0, "StatusMessage": "success"})
+
+    webhook_send(endpoint=make_endpoint(robot, Platform.FEISHU), reminder=make_reminder())
+
+    assert len(robot.received) == 1
+
+
+# --- failures -------------------------------------------------------------------------------
+
+
+def failure_of(endpoint: WebhookEndpoint) -> str:
+    with pytest.raises(WebhookFailed) as caught:
+        webhook_send(endpoint=endpoint, reminder=make_reminder())
+    reason = str(caught.value)
+    assert TOKEN not in reason  # the address holds the robot's credential
+    return reason
+
+
+def test_an_http_500_fails_with_the_status(robot):
+    robot.answers(b"Internal Server Error", status=500)
+
+    reason = failure_of(make_endpoint(robot, Platform.DINGTALK))
+
+    assert "500" in reason and "Internal Server Error" in reason
+
+
+def test_an_http_error_with_a_json_answer_fails_with_its_code(robot):
+    robot.answers({"code": 9499, "msg": "Bad Request", "data": {}}, status=400)
+
+    reason = failure_of(make_endpoint(robot, Platform.FEISHU))
+
+    assert "400" in reason and "9499" in reason and "Bad Request" in reason
+
+
+def test_a_dingtalk_error_code_fails_with_the_code_and_message(robot):
+    robot.answers({"errcode": 310000, "errmsg": "sign not match"})
+
+    reason = failure_of(make_endpoint(robot, Platform.DINGTALK, secret="SECwrong"))
+
+    assert "310000" in reason and "sign not match" in reason
+
+
+def test_a_wecom_error_code_fails(robot):
+    robot.answers({"errcode": 93000, "errmsg": "invalid webhook url"})
+
+    assert "93000" in failure_of(make_endpoint(robot, Platform.WECOM))
+
+
+def test_a_feishu_error_code_fails(robot):
+    robot.answers({"code": 19021, "msg": "sign match fail or timestamp is not within one hour"})
+
+    reason = failure_of(make_endpoint(robot, Platform.FEISHU, secret="s"))
+
+    assert "19021" in reason and "sign match fail" in reason
+
+
+def test_an_answer_that_is_not_json_fails_quoting_it(robot):
+    robot.answers(b"<html><body>502 Bad Gateway</body></html>")
+
+    reason = failure_of(make_endpoint(robot, Platform.DINGTALK))
+
+    assert "JSON" in reason and "502 Bad Gateway" in reason
+
+
+def test_a_json_answer_without_a_result_code_fails(robot):
+    robot.answers({"ok": True})
+
+    assert '{"ok": true}' in failure_of(make_endpoint(robot, Platform.WECOM))
+
+
+def test_a_closed_port_fails_as_refused():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once it is closed
+    endpoint = WebhookEndpoint(
+        platform=Platform.DINGTALK,
+        url=f"http://127.0.0.1:{port}/robot/send?access_token={TOKEN}",
+    )
+
+    assert failure_of(endpoint) == gettext("The group robot refused the connection.")
+
+
+def test_a_robot_that_does_not_answer_in_time_fails_as_a_timeout(robot, monkeypatch):
+    monkeypatch.setattr(webhooks, "TIMEOUT", 0.3)
+    robot.delay = 10  # released when the test ends
+
+    started = time.monotonic()
+    reason = failure_of(make_endpoint(robot, Platform.DINGTALK))
+
+    assert time.monotonic() - started < 3
+    assert reason == gettext("The group robot did not answer within %(seconds)s s.") % {
+        "seconds": 0.3
+    }
+    assert len(robot.received) == 1
+
+
+# --- through robots_deliver -----------------------------------------------------------------
+
+
+@pytest.fixture
+def pending(company) -> Reminder:
+    """A reminder delivered in-app whose group-robot message is still to be sent."""
+    return Reminder.objects.create(
+        rule="test",
+        target=company.sales,
+        recipient=company.sales_staff,
+        period="p",
+        title="请更新今日进展：客户拜访",
+        url="/tasks/7/",
+        state=Reminder.State.SENT,
+        robot_state=Reminder.State.PENDING,
+    )
+
+
+@pytest.fixture
+def sales_robot(company, robot) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        department=company.sales, platform=Platform.DINGTALK, url=robot.url(), secret="SECsales"
+    )
+
+
+def test_a_working_robot_ends_sent(pending, sales_robot, robot):
+    assert robots_deliver() == 1
+
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.SENT
+    assert pending.robot_attempts == 1 and pending.robot_error == ""
+    [request] = robot.received
+    assert "请更新今日进展：客户拜访" in request.payload["markdown"]["text"]
+    assert "@张三" in request.payload["markdown"]["text"]
+    assert robots_deliver() == 0  # sent once only
+    assert len(robot.received) == 1
+
+
+def _time_passes():
+    """The back-off between tries has run out."""
+    Reminder.objects.update(robot_next_at=None)
+
+
+def test_a_failed_try_waits_for_its_back_off(pending, sales_robot, robot):
+    robot.answers(b"Internal Server Error", status=500)
+    robots_deliver()
+    robots_deliver()
+    pending.refresh_from_db()
+    assert pending.robot_attempts == 1 and len(robot.received) == 1
+    assert pending.robot_next_at > timezone.now() + datetime.timedelta(minutes=1)
+
+
+def test_a_failing_robot_is_retried_then_shows_failed_with_the_reason(pending, sales_robot, robot):
+    robot.answers(b"Internal Server Error", status=500)
+
+    for attempt in range(1, MAX_ROBOT_ATTEMPTS):
+        _time_passes()
+        assert robots_deliver() == 0
+        pending.refresh_from_db()
+        assert pending.robot_state == Reminder.State.PENDING
+        assert pending.robot_attempts == attempt
+        assert "500" in pending.robot_error
+
+    _time_passes()
+    assert robots_deliver() == 0
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.FAILED
+    assert pending.robot_attempts == MAX_ROBOT_ATTEMPTS
+    assert "500" in pending.robot_error and "Internal Server Error" in pending.robot_error
+    assert TOKEN not in pending.robot_error
+    _time_passes()
+    robots_deliver()
+    assert len(robot.received) == MAX_ROBOT_ATTEMPTS  # a failed one is not tried again
+
+
+def test_resend_puts_a_failed_one_back_and_the_next_run_sends_it(
+    pending, sales_robot, robot, django_capture_on_commit_callbacks
+):
+    robot.answers({"errcode": 310000, "errmsg": "sign not match"})
+    for _ in range(MAX_ROBOT_ATTEMPTS):
+        _time_passes()
+        robots_deliver()
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.FAILED
+    assert "310000" in pending.robot_error and "sign not match" in pending.robot_error
+
+    robot.answers(DINGTALK_OK)  # the admin fixed the secret
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert reminder_resend(reminder=pending) is True
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.PENDING
+    assert pending.robot_attempts == 0 and pending.robot_error == ""
+    assert len(callbacks) == 1  # delivery is queued once the change commits
+
+    assert robots_deliver() == 1
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.SENT and pending.robot_attempts == 1
+    assert len(robot.received) == MAX_ROBOT_ATTEMPTS + 1
+    assert reminder_resend(reminder=pending) is False  # only a failed one is sent again
