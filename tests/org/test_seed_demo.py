@@ -54,3 +54,16 @@ def test_the_printed_demo_logins_work_and_the_delegation_is_in_force(db, capsys)
     tech = Department.objects.get(code="TECH")
     decider = decider_for_department(tech)
     assert decider.label == "秦浩 (代 朱明)"
+
+
+def test_seeding_queues_no_task_and_leaves_no_email_to_send(db, monkeypatch):
+    from unittest import mock
+
+    from collab_portal.notifications.models import Notification
+
+    publish = mock.Mock(name="apply_async")
+    monkeypatch.setattr("celery.app.task.Task.apply_async", publish)
+    call_command("seed_demo", quiet_logins=True)
+    publish.assert_not_called()  # the history's outbox rows are left to the sweeps
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(email_state="pending").exists()
