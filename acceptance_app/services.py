@@ -42,6 +42,7 @@ from collab_portal.signoffs.services import (
 )
 from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest, Receiver
+from requests_app.services import may_act_for
 from tasks_app.models import Task
 
 Stage = CollabRequest.Stage
@@ -55,15 +56,9 @@ MAX_ITEMS = 200
 # --- who does what --------------------------------------------------------------------------
 
 
-def _acts_for(user: User, principal: User | None) -> bool:
-    if principal is None or not user.is_active:
-        return False
-    return user == principal or acting_for(principal).person == user
-
-
 def is_coordinator(user: User, request: CollabRequest) -> bool:
     """The case's coordinator, or the delegate in force for them."""
-    return _acts_for(user, request.coordinator)
+    return may_act_for(user, request.coordinator)
 
 
 def may_prepare_delivery(user: User, request: CollabRequest) -> bool:
@@ -93,7 +88,7 @@ def acceptor_for(request: CollabRequest) -> User | None:
 
 
 def may_accept(user: User, request: CollabRequest) -> bool:
-    return acceptance_receiver(request) is None and _acts_for(user, request.initiator)
+    return acceptance_receiver(request) is None and may_act_for(user, request.initiator)
 
 
 def may_send_link(user: User, request: CollabRequest) -> bool:
