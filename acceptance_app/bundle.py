@@ -467,7 +467,11 @@ def archive_bundle(*, request: CollabRequest) -> bytes:
 
 
 def stored_bundle_name(request: CollabRequest) -> str:
-    return f"bundles/{request.code}.zip"
+    """Named by the filing moment too: a database reset with the media kept must not serve an
+    earlier case's bundle under a reused code."""
+    filed_at = Retrospective.objects.filter(request=request).values_list("filed_at", flat=True)
+    stamp = f"{filed_at[0]:%Y%m%d%H%M%S%f}" if filed_at and filed_at[0] else "unfiled"
+    return f"bundles/{request.code}-{stamp}.zip"
 
 
 def archive_bundle_store(*, request: CollabRequest) -> str:

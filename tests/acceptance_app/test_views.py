@@ -287,3 +287,17 @@ def test_the_item_forms_of_an_archived_case_say_it_is_archived(company, login, a
             assert response.status_code == 200
             assert "此需求已归档，不能再修改。" in _messages(response)
     assert DeliveryItem.objects.filter(delivery__request=archived).count() == 2
+
+
+def test_a_kept_bundle_of_an_earlier_case_with_the_same_code_is_not_served(
+    company, login, archived
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    default_storage.save(f"bundles/{archived.code}.zip", ContentFile(b"an old database's bundle"))
+    response = login(company.sales_staff).get(
+        reverse("acceptance_app:bundle", args=[archived.code])
+    )
+    content = b"".join(response.streaming_content)
+    assert zipfile.is_zipfile(io.BytesIO(content))
