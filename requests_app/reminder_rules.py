@@ -14,24 +14,22 @@ records. Titles are rendered in each recipient's language.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Prefetch
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from collab_portal.lib.workdays import WorkdayCalendar
-from collab_portal.org.models import User
 from collab_portal.org.selectors import delegates_in_force, leaders_in_charge
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, register_rule
+from collab_portal.reminders.sweeps import in_their_language
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CollabPlan, CollabRequest, Receiver
 from requests_app.services import plan_sides
@@ -144,20 +142,6 @@ def _due(waiting: Waiting, notice: Notice, **fields) -> Due:
         url=waiting.url,
         **fields,
     )
-
-
-def in_their_language(dues: list[Due]) -> list[Due]:
-    """``dues`` with title and body rendered in each recipient's language (one query)."""
-    if not dues:
-        return []
-    languages = dict(
-        User.objects.filter(pk__in={due.recipient_id for due in dues}).values_list("pk", "language")
-    )
-    rendered = []
-    for due in dues:
-        with translation.override(languages.get(due.recipient_id, settings.LANGUAGE_CODE)):
-            rendered.append(dataclasses.replace(due, title=str(due.title), body=str(due.body)))
-    return rendered
 
 
 class LeadersInCharge:

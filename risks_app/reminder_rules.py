@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec
-from risks_app.models import Risk
-from risks_app.services import ESCALATION_RULE, RISK_STAGES
-from tasks_app.reminder_rules import (
+from collab_portal.reminders.sweeps import (
+    HOLIDAY_MARGIN,
     MORNING,
     Pending,
     RecordUrl,
@@ -28,10 +27,11 @@ from tasks_app.reminder_rules import (
     unplanned,
     workdays_after,
 )
+from risks_app.models import Risk
+from risks_app.services import ESCALATION_RULE, RISK_STAGES
 
 DEADLINE = "risk_deadline"
-# No run of rest days is longer: a deadline beyond this many days cannot be near.
-HOLIDAY_MARGIN = datetime.timedelta(days=21)
+
 
 RISK_FIELDS = (
     "pk",

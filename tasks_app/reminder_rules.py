@@ -1,11 +1,16 @@
 """The task rules of DESIGN §4: due soon, overdue, key task overdue, no progress update today.
 
-Each sweep reads what is due in a fixed number of queries whatever the number of tasks — the
-candidate tasks in one ``values()`` query, the working-day calendar of the window in one, the
-reminders already planned for those periods in one, and, for the escalation, the leaders in
-charge, the delegations in force and their languages in three — and says, for every reminder,
-its period; the platform writes each (rule, object, recipient, period) once. What was planned
-already (by the sweep five minutes earlier) is not built again.
+Someone with forty overdue tasks gets one reminder a day listing them, not forty: reminders to
+owners are daily digests (about the owner, for the day), and so is the coordinator's for each
+case. A digest of one task names it and links to it; a longer one lists the first twenty and
+links to 我的任务 or the case's tracking page. Escalations of key tasks stay one per task: each
+asks the leader in charge for a decision about that task.
+
+Each sweep costs a fixed number of queries whatever the number of tasks: the calendar (one
+query), who already has today's digest (one), the candidates — at most twenty rows per
+recipient, cut by SQL window functions, with each group's size (one) — and, for the escalation,
+the leaders in charge, the delegations in force and their languages (three). A sweep run again
+five minutes later reads the planned recipients and nothing else.
 
 Only leaf tasks of executing cases count: a parent follows its subtasks. Titles and bodies are
 rendered in the recipient's language (read with the candidates, so it costs no query).
@@ -17,148 +22,38 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import quote
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
-from collab_portal.org.selectors import delegates_in_force, leaders_in_charge
-from collab_portal.reminders.models import Reminder, ReminderRule
+from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec
+from collab_portal.reminders.sweeps import (
+    END_OF_DAY,
+    HOLIDAY_MARGIN,
+    MORNING,
+    ONE_DAY,
+    RecordUrl,
+    calendar_around,
+    digest_lines,
+    escalation_deciders,
+    first_rows_of_each,
+    last_workday_on_or_before,
+    planned_targets,
+    repeats_today,
+    speaking,
+    today_of,
+    workdays_after,
+)
 from requests_app.models import CollabRequest
 from tasks_app.models import ProgressUpdate, Task
 
-ONE_DAY = datetime.timedelta(days=1)
-MORNING = datetime.time(9, 0)
-END_OF_DAY = datetime.time(17, 0)
-DIGEST_LINES = 20  # a digest lists this many tasks, then says how many more
 Status = Task.Status
-
-
-# --- shared by the task and risk rules --------------------------------------------------------
-
-
-def today_of(now: datetime.datetime) -> datetime.date:
-    return timezone.localdate(now)
-
-
-def calendar_around(today: datetime.date, *, back: int, ahead: int) -> WorkdayCalendar:
-    """One calendar (one query) wide enough for ``back`` working days before ``today`` and
-    ``ahead`` after it, with a margin for the longest holiday."""
-    margin = datetime.timedelta(days=21)
-    return WorkdayCalendar(
-        today - datetime.timedelta(days=back * 7 // 5) - margin,
-        today + datetime.timedelta(days=ahead * 7 // 5) + margin,
-    )
-
-
-def workdays_after(
-    calendar: WorkdayCalendar, since: datetime.date, today: datetime.date
-) -> dict[datetime.date, int]:
-    """For each date ``d`` from ``since`` to ``today``: how many working days ``(d, today]``
-    holds — how many working days a date ``d`` is behind. In memory, one pass."""
-    counts, behind, day = {}, 0, today
-    while day >= since:
-        counts[day] = behind
-        behind += calendar.is_workday(day)
-        day -= ONE_DAY
-    return counts
-
-
-def last_workday_on_or_before(calendar: WorkdayCalendar, day: datetime.date) -> datetime.date:
-    return day if calendar.is_workday(day) else calendar.add_workdays(day, -1)
-
-
-def repeats_today(*, behind: int, first: int, repeat_days: int, workday: bool) -> bool:
-    """Whether a repeating reminder that starts ``first`` working days after a date goes out
-    today, ``behind`` working days after it, every ``repeat_days`` working days. Every day
-    (rest days too, when the rule runs on them) when it repeats daily."""
-    if behind < first:
-        return False
-    if repeat_days <= 1:
-        return True  # every day the sweep runs
-    return workday and (behind - first) % repeat_days == 0
-
-
-def in_language(language: str | None, render: Callable[[], str]) -> str:
-    """``render()`` in ``language`` (the portal's default when the person has none)."""
-    with translation.override(language or settings.LANGUAGE_CODE):
-        return render()
-
-
-def digest_lines(lines: list[str]) -> str:
-    shown = lines[:DIGEST_LINES]
-    if len(lines) > DIGEST_LINES:
-        more = len(lines) - DIGEST_LINES
-        shown.append(
-            ngettext("… and %(count)s more", "… and %(count)s more", more) % {"count": more}
-        )
-    return "\n".join(shown)
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A reminder a sweep found due; ``build`` renders it, only when it was not planned yet."""
-
-    model: type[models.Model]
-    pk: int
-    recipient_id: int
-    period: str
-    build: Callable[[], Due]
-
-
-# How far back ``unplanned`` looks: rows older than this are offered again (harmlessly).
-PLANNED_LOOKBACK = datetime.timedelta(days=31)
-
-
-def unplanned(rule: ReminderRule, pending: list[Pending], *, now: datetime.datetime) -> list[Due]:
-    """The reminders among ``pending`` not written yet, built (one query): the sweep that runs
-    again five minutes later renders and offers nothing it planned before. The unique key
-    stays the guarantee against doubles; this only saves the work, so it looks at the rows of
-    the last month only (the log grows every day)."""
-    if not pending:
-        return []
-    types = {
-        model: ContentType.objects.get_for_model(model).pk for model in {p.model for p in pending}
-    }
-    planned = set(
-        Reminder.objects.filter(
-            rule=rule.key,
-            target_type_id__in=types.values(),
-            period__in={p.period for p in pending},
-            created_at__gte=now - PLANNED_LOOKBACK,
-        ).values_list("target_type_id", "target_id", "recipient_id", "period")
-    )
-    return [
-        p.build()
-        for p in pending
-        if (types[p.model], str(p.pk), p.recipient_id, p.period) not in planned
-    ]
-
-
-class RecordUrl:
-    """The link to a case's record (``<code>/…/<number>/``): ``reverse`` once per sweep, then
-    each record's code and number filled in — a reverse costs a quarter of a millisecond, too
-    much for ten thousand reminders."""
-
-    CODE, NUMBER = "--code--", 987654321
-
-    def __init__(self, viewname: str):
-        self._url = reverse(viewname, args=[self.CODE, self.NUMBER])
-
-    def __call__(self, code: str, number: int) -> str:
-        return self._url.replace(str(self.NUMBER), str(number)).replace(
-            self.CODE, quote(code, safe="")
-        )
 
 
 # --- the candidates ---------------------------------------------------------------------------
@@ -179,293 +74,367 @@ TASK_FIELDS = (
     "name",
     "due_on",
     "owner_id",
-    "owner__is_active",
+    "owner__display_name",
+    "owner__username",
     "owner__language",
     "request_id",
     "request__code",
+    "request__coordinator_id",
+    "request__coordinator__language",
 )
+DIGEST_ORDER = (F("due_on").asc(), F("request__code").asc(), F("position").asc(), F("pk").asc())
 
 
 def _label(row: dict) -> str:
     return f"{row['wbs_code']} {row['name']}".strip()
 
 
-def _owner_pending(
-    row: dict, *, period: str, title: Callable[[], str], body: Callable[[], str], url: RecordUrl
-) -> list[Pending]:
-    """The reminder to the task's owner; none when the task has no active owner."""
-    if row["owner_id"] is None or not row["owner__is_active"]:
-        return []
-    language = row["owner__language"]
-    return [
-        Pending(
-            Task,
-            row["pk"],
-            row["owner_id"],
-            period,
-            lambda: Due(
-                target=Task(pk=row["pk"]),
-                recipient_id=row["owner_id"],
+def _line(row: dict) -> str:
+    return _("%(case)s · %(task)s · due on %(date)s") % {
+        "case": row["request__code"],
+        "task": _label(row),
+        "date": row["due_on"],
+    }
+
+
+def _owner_name(row: dict) -> str:
+    return row["owner__display_name"] or row["owner__username"] or "—"
+
+
+def owner_digests(
+    rule: ReminderRule,
+    *,
+    candidates: QuerySet[Task],
+    period: str,
+    many_title: Callable[[int], str],
+    one_title: Callable[[dict], str] | None = None,
+    one_body: Callable[[dict], str] | None = None,
+) -> list[Due]:
+    """One reminder to each active owner of ``candidates`` without one for ``period`` yet: about
+    their task when they have one (``one_title``), else listing them under ``many_title``."""
+    planned = planned_targets(rule, model=User, period=period)
+    groups = first_rows_of_each(
+        candidates.filter(owner__is_active=True).exclude(owner_id__in=planned),
+        group="owner_id",
+        order_by=DIGEST_ORDER,
+        fields=TASK_FIELDS,
+    )
+    task_url, my_tasks = RecordUrl("tasks_app:task"), reverse("tasks_app:my_tasks")
+    dues = []
+    for owner, rows in groups.items():
+        first, total = rows[0], rows[0]["group_total"]
+        with speaking(first["owner__language"]):
+            if total == 1 and one_title is not None:
+                title, body = one_title(first), one_body(first) if one_body else ""
+                url = task_url(first["request__code"], first["pk"])
+            else:
+                title = many_title(total)
+                body, url = digest_lines([_line(row) for row in rows], total), my_tasks
+        dues.append(
+            Due(
+                target=User(pk=owner),
+                recipient_id=owner,
                 period=period,
-                title=in_language(language, title),
-                body=in_language(language, body),
-                url=url(row["request__code"], row["pk"]),
-            ),
+                title=title,
+                body=body,
+                url=url,
+            )
         )
-    ]
+    return dues
 
 
 # --- task due soon ----------------------------------------------------------------------------
 
 
 def due_soon_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
-    """To the owner: once when the task comes within ``lead_days`` working days of its due
-    date, and once on the day (the last working day before it when it falls on a rest day).
-
-    Each reminder goes out on the first sweep of its window, so a task that enters the window
-    late, or a day the sweeps did not run, still gets it; its period ``due-soon:<due>:<days>``
-    keeps it to once per due date (a new due date reminds again)."""
+    """To each owner, one reminder listing their tasks due soon: a task is listed on the first
+    working day within ``lead_days`` working days of its due date, then every ``repeat_days``
+    working days (0: not again), and on its last working day (the last one before the due date
+    when that is a rest day). A task that enters the window later is listed on its day."""
     today, lead = today_of(now), rule.lead_days
     calendar = calendar_around(today, back=lead, ahead=lead + 1)
     # A due date later than this is more than `lead` working days away.
     horizon = calendar.add_workdays(today, lead + 1)
-    rows = open_leaf_tasks().filter(due_on__gte=today, due_on__lt=horizon).values(*TASK_FIELDS)
-    url = RecordUrl("tasks_app:task")
-    windows: dict[datetime.date, int | None] = {}
-    pending = []
-    for row in rows:
-        due_on = row["due_on"]
-        if due_on not in windows:
-            windows[due_on] = _due_soon_days(calendar, due_on, today, lead)
-        days_before = windows[due_on]
-        if days_before is None:
-            continue
-        pending += _owner_pending(
-            row,
-            period=f"due-soon:{due_on}:{days_before}",
-            title=lambda row=row, days=days_before: _due_soon_title(row, days),
-            body=lambda days=days_before: _due_soon_body(days),
-            url=url,
-        )
-    return unplanned(rule, pending, now=now)
+    listed, last_day = [], set()
+    day = today
+    while day < horizon:
+        when = _due_soon_today(calendar, day, today=today, lead=lead, repeat=rule.repeat_days)
+        if when is not None:
+            listed.append(day)
+            if when == 0:
+                last_day.add(day)
+        day += ONE_DAY
+    if not listed:
+        return []
+    return owner_digests(
+        rule,
+        candidates=open_leaf_tasks().filter(due_on__in=listed),
+        period=today.isoformat(),
+        one_title=lambda row: _due_soon_title(row, last_day=row["due_on"] in last_day),
+        one_body=lambda row: _due_soon_body(row["due_on"] in last_day),
+        many_title=lambda count: (
+            ngettext(
+                "%(count)s of your tasks is due soon", "%(count)s of your tasks are due soon", count
+            )
+            % {"count": count}
+        ),
+    )
 
 
-def _due_soon_days(
-    calendar: WorkdayCalendar, due_on: datetime.date, today: datetime.date, lead: int
+def _due_soon_today(
+    calendar: WorkdayCalendar,
+    due_on: datetime.date,
+    *,
+    today: datetime.date,
+    lead: int,
+    repeat: int,
 ) -> int | None:
-    """Which reminder a task due on ``due_on`` gets today: 0 (the day's), ``lead`` (the
-    advance one) or None."""
-    on_the_day = last_workday_on_or_before(calendar, due_on)
-    if on_the_day <= today:
+    """Whether a task due on ``due_on`` is listed today: 0 on its last working day, the working
+    days left before it otherwise, None when it is not listed today."""
+    last_day = last_workday_on_or_before(calendar, due_on)
+    if last_day == today:
         return 0
-    if lead and calendar.add_workdays(due_on, -lead) <= today:
-        return lead
-    return None
+    if last_day < today:
+        return None
+    first = calendar.add_workdays(due_on, -lead) if lead else last_day
+    if today < first:
+        return None
+    if today > first and (
+        repeat == 0
+        or not calendar.is_workday(today)
+        or calendar.workdays_between(first + ONE_DAY, today) % repeat
+    ):
+        return None
+    return calendar.workdays_between(today + ONE_DAY, last_day)
 
 
-def _due_soon_title(row: dict, days_before: int) -> str:
+def _due_soon_title(row: dict, *, last_day: bool) -> str:
     values = {"task": _label(row), "case": row["request__code"], "date": row["due_on"]}
-    if days_before == 0:
+    if last_day:
         return _("Task %(task)s of %(case)s is due on %(date)s: today is the last working day") % (
             values
         )
     return _("Task %(task)s of %(case)s is due on %(date)s") % values
 
 
-def _due_soon_body(days_before: int) -> str:
-    if days_before == 0:
+def _due_soon_body(last_day: bool) -> str:
+    if last_day:
         return _("Mark it done, or report a delay with a new expected date.")
-    return ngettext(
-        "It is due within %(days)s working day. If it will be late, report a delay now.",
-        "It is due within %(days)s working days. If it will be late, report a delay now.",
-        days_before,
-    ) % {"days": days_before}
+    return _("If it will be late, report a delay now.")
 
 
 # --- task overdue -----------------------------------------------------------------------------
 
-OVERDUE_FIELDS = (
-    *TASK_FIELDS,
-    "owner__display_name",
-    "owner__username",
-    "request__coordinator_id",
-    "request__coordinator__is_active",
-    "request__coordinator__language",
-)
-
 
 def overdue_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
-    """To the owner, about each overdue task, from the first day after its due date; to the
-    case's coordinator, one reminder a day per case listing the overdue tasks of others.
+    """To each owner, one reminder listing their overdue tasks; to each case's coordinator, one
+    listing the overdue tasks of others in the case.
 
-    ``repeat_days`` 1 (the default): every day the sweep runs, period today's date; n: every n
-    working days after the due date; 0: once per due date (period ``overdue:<due>``), and the
-    coordinator hears of a task on its first working day overdue only."""
+    ``repeat_days`` 1 (the default): every day the sweep runs; n: a task is listed on its first
+    working day overdue, then every n working days; 0: on its first working day overdue only."""
     today = today_of(now)
-    rows = list(open_leaf_tasks().filter(due_on__lt=today).values(*OVERDUE_FIELDS))
-    if not rows:
-        return []
-    since = min(row["due_on"] for row in rows)
-    calendar = WorkdayCalendar(since, today)
-    behind = workdays_after(calendar, since, today)
-    repeat, workday = rule.repeat_days, calendar.is_workday(today)
-    url = RecordUrl("tasks_app:task")
-    pending, by_case = [], defaultdict(list)
-    for row in rows:
-        days = behind[row["due_on"]]
-        if repeat == 0:
-            period, fires = f"overdue:{row['due_on']}", days <= 1
-        else:
-            fires = repeats_today(
-                behind=days, first=0 if repeat == 1 else 1, repeat_days=repeat, workday=workday
+    overdue = open_leaf_tasks().filter(due_on__lt=today)
+    if rule.repeat_days == 1:
+        candidates = overdue  # every overdue task, every day the sweep runs
+    else:
+        listed = listed_due_dates(overdue, today=today, first=1, repeat=rule.repeat_days)
+        if listed is None:
+            return []
+        candidates = overdue.filter(listed[0])
+    period = today.isoformat()
+    dues = owner_digests(
+        rule,
+        candidates=candidates,
+        period=period,
+        one_title=lambda row: (
+            _("Task %(task)s of %(case)s is overdue (due on %(date)s)")
+            % {"task": _label(row), "case": row["request__code"], "date": row["due_on"]}
+        ),
+        one_body=lambda row: _("Finish it, or report a delay with a new expected date."),
+        many_title=lambda count: (
+            ngettext(
+                "%(count)s of your tasks is overdue", "%(count)s of your tasks are overdue", count
             )
-            period = today.isoformat()
-        if not fires and repeat:
-            continue
-        pending += _owner_pending(
-            row,
-            period=period,
-            title=lambda row=row: (
-                _("Task %(task)s of %(case)s is overdue (due on %(date)s)")
-                % {"task": _label(row), "case": row["request__code"], "date": row["due_on"]}
-            ),
-            body=lambda: _("Finish it, or report a delay with a new expected date."),
-            url=url,
-        )
-        coordinator = row["request__coordinator_id"]
-        if (
-            fires
-            and coordinator
-            and row["request__coordinator__is_active"]
-            and row["owner_id"] != coordinator
-        ):
-            by_case[row["request_id"]].append(row)
-    pending += [_coordinator_digest(case_rows, today=today) for case_rows in by_case.values()]
-    return unplanned(rule, pending, now=now)
-
-
-def _coordinator_digest(case_rows: list[dict], *, today: datetime.date) -> Pending:
-    first = case_rows[0]
-    case, coordinator = first["request_id"], first["request__coordinator_id"]
-    code, language = first["request__code"], first["request__coordinator__language"]
-    count = len(case_rows)
-
-    def title() -> str:
-        return ngettext(
-            "%(count)s task of %(case)s is overdue",
-            "%(count)s tasks of %(case)s are overdue",
-            count,
-        ) % {"count": count, "case": code}
-
-    def body() -> str:
-        return digest_lines(
-            [
-                _("%(task)s · %(owner)s · due on %(date)s")
-                % {
-                    "task": _label(row),
-                    "owner": row["owner__display_name"] or row["owner__username"] or "—",
-                    "date": row["due_on"],
-                }
-                for row in case_rows
-            ]
-        )
-
-    return Pending(
-        CollabRequest,
-        case,
-        coordinator,
-        today.isoformat(),
-        lambda: Due(
-            target=CollabRequest(pk=case),
-            recipient_id=coordinator,
-            period=today.isoformat(),
-            title=in_language(language, title),
-            body=in_language(language, body),
-            url=reverse("tasks_app:tracking", args=[code]) + "?overdue=on",
+            % {"count": count}
         ),
     )
+    return dues + _coordinator_digests(rule, candidates=candidates, period=period)
+
+
+def listed_due_dates(
+    candidates: QuerySet[Task], *, today: datetime.date, first: int, repeat: int
+) -> tuple[Q, dict[datetime.date, int]] | None:
+    """Which of ``candidates`` are listed today, as a filter on their due dates, and how many
+    working days each such date is behind: from ``first`` working days behind, then every
+    ``repeat`` working days (1: every day the sweep runs; 0: on that first day only). None
+    when nothing is listed today."""
+    if repeat == 0:
+        since = today - datetime.timedelta(days=first * 7 // 5) - HOLIDAY_MARGIN
+    else:
+        since = candidates.aggregate(since=Min("due_on"))["since"]
+        if since is None:
+            return None
+    calendar = WorkdayCalendar(min(since, today), today)
+    behind = workdays_after(calendar, min(since, today), today)
+    workday = calendar.is_workday(today)
+    if repeat == 0:
+        dates = [day for day, days in behind.items() if days == first and day < today]
+    else:
+        dates = [
+            day
+            for day, days in behind.items()
+            if day < today
+            and repeats_today(behind=days, first=first, repeat_days=repeat, workday=workday)
+        ]
+    if not dates:
+        return None
+    return Q(due_on__in=dates), behind
+
+
+def _coordinator_digests(
+    rule: ReminderRule, *, candidates: QuerySet[Task], period: str
+) -> list[Due]:
+    """One reminder a day per case to its active coordinator, listing others' overdue tasks."""
+    planned = planned_targets(rule, model=CollabRequest, period=period)
+    groups = first_rows_of_each(
+        candidates.filter(request__coordinator__is_active=True)
+        .filter(Q(owner__isnull=True) | ~Q(owner_id=F("request__coordinator_id")))
+        .exclude(request_id__in=planned),
+        group="request_id",
+        order_by=DIGEST_ORDER,
+        fields=TASK_FIELDS,
+    )
+    dues = []
+    for case, rows in groups.items():
+        first, total, code = rows[0], rows[0]["group_total"], rows[0]["request__code"]
+        with speaking(first["request__coordinator__language"]):
+            title = ngettext(
+                "%(count)s task of %(case)s is overdue",
+                "%(count)s tasks of %(case)s are overdue",
+                total,
+            ) % {"count": total, "case": code}
+            lines = [
+                _("%(task)s · %(owner)s · due on %(date)s")
+                % {"task": _label(row), "owner": _owner_name(row), "date": row["due_on"]}
+                for row in rows
+            ]
+            body = digest_lines(lines, total)
+        dues.append(
+            Due(
+                target=CollabRequest(pk=case),
+                recipient_id=first["request__coordinator_id"],
+                period=period,
+                title=title,
+                body=body,
+                url=reverse("tasks_app:tracking", args=[code]) + "?overdue=on",
+            )
+        )
+    return dues
 
 
 # --- key task overdue -------------------------------------------------------------------------
 
 
 def key_overdue_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
-    """To the leader in charge of the task's lead department (of the case's initiating
-    department when it has none), or the delegate acting for them today: a key task — flagged
-    itself or under a flagged parent — overdue ``escalate_after_days`` working days.
+    """To the leader in charge of each key task's lead department (of the case's initiating
+    department when it has none), or the delegate acting for them today: one reminder a day
+    listing the key tasks — flagged themselves or under a flagged parent — that are
+    ``escalate_after_days`` working days overdue today, then every ``repeat_days`` working days
+    when the rule repeats (0, the default: that day only).
 
-    Once per due date (period ``key-overdue:<due>``), or every ``repeat_days`` working days
-    after that when the rule repeats (``key-overdue:<due>:<days behind>``)."""
+    The candidates are cut to twenty per department in SQL; departments with the same leader
+    are merged in memory, and leaders who have today's reminder already are left out."""
     if rule.escalate_after_days is None:
         return []
-    today, after, repeat = today_of(now), rule.escalate_after_days, rule.repeat_days
+    today, after = today_of(now), rule.escalate_after_days
     key = (
         Q(is_key=True)
         | Q(parent__is_key=True)
         | Q(parent__parent__is_key=True)
         | Q(parent__parent__parent__is_key=True)
     )
-    rows = list(
-        open_leaf_tasks()
-        .filter(key, due_on__lt=today)
-        .values(
-            *TASK_FIELDS,
-            "owner__display_name",
-            "owner__username",
-            "lead_department_id",
-            "request__initiator_department_id",
-        )
-    )
-    if not rows:
+    overdue = open_leaf_tasks().filter(key, due_on__lt=today)
+    listed = listed_due_dates(overdue, today=today, first=after, repeat=rule.repeat_days)
+    if listed is None:
         return []
-    since = min(row["due_on"] for row in rows)
-    calendar = WorkdayCalendar(since, today)
-    behind = workdays_after(calendar, since, today)
-    workday = calendar.is_workday(today)
+    due_dates, behind = listed
+    period = today.isoformat()
     deciders = escalation_deciders(today)
-    url = RecordUrl("tasks_app:task")
-    pending = []
-    for row in rows:
-        days = behind[row["due_on"]]
-        if not repeats_today(behind=days, first=after, repeat_days=max(repeat, 1), workday=workday):
-            continue
-        department = row["lead_department_id"] or row["request__initiator_department_id"]
-        decider = deciders.get(department)
-        if decider is None:
-            continue
-        period = f"key-overdue:{row['due_on']}" + (f":{days}" if repeat else "")
-        pending.append(
-            Pending(
-                Task,
-                row["pk"],
-                decider[0],
-                period,
-                lambda row=row, days=days, decider=decider, period=period: _key_due(
-                    row, days=days, decider=decider, period=period, url=url
-                ),
-            )
-        )
-    return unplanned(rule, pending, now=now)
+    planned = planned_targets(rule, model=User, period=period)
+    groups = first_rows_of_each(
+        overdue.filter(due_dates)
+        .annotate(escalated_from=Coalesce("lead_department_id", "request__initiator_department_id"))
+        .exclude(
+            escalated_from__in=[
+                dept for dept, (person, _l) in deciders.items() if person in planned
+            ]
+        ),
+        group="escalated_from",
+        order_by=DIGEST_ORDER,
+        fields=TASK_FIELDS,
+    )
+    by_decider: dict[tuple[int, str], list[list[dict]]] = defaultdict(list)
+    for department, rows in groups.items():
+        if department in deciders:
+            by_decider[deciders[department]].append(rows)
+    return [
+        _key_digest(decider, groups_of_rows, behind=behind, period=period)
+        for decider, groups_of_rows in by_decider.items()
+    ]
 
 
-def _key_due(row: dict, *, days: int, decider: tuple[int, str], period: str, url) -> Due:
+def _key_digest(
+    decider: tuple[int, str],
+    groups_of_rows: list[list[dict]],
+    *,
+    behind: dict[datetime.date, int],
+    period: str,
+) -> Due:
     recipient_id, language = decider
+    total = sum(rows[0]["group_total"] for rows in groups_of_rows)
+    rows = sorted(
+        (row for rows in groups_of_rows for row in rows),
+        key=lambda row: (row["due_on"], row["request__code"], row["pk"]),
+    )
+    cases = {row["request__code"] for row in rows}
+    with speaking(language):
+        if total == 1:
+            [row] = rows
+            title = _key_title(row, behind[row["due_on"]])
+            body = _("Owner: %(owner)s. Due on %(date)s.") % {
+                "owner": _owner_name(row),
+                "date": row["due_on"],
+            }
+            url = RecordUrl("tasks_app:task")(row["request__code"], row["pk"])
+        else:
+            title = ngettext(
+                "%(count)s key task is overdue: a decision may be needed",
+                "%(count)s key tasks are overdue: a decision may be needed",
+                total,
+            ) % {"count": total}
+            lines = [
+                _("%(case)s · %(task)s · %(owner)s · %(days)s working days overdue")
+                % {
+                    "case": row["request__code"],
+                    "task": _label(row),
+                    "owner": _owner_name(row),
+                    "days": behind[row["due_on"]],
+                }
+                for row in rows
+            ]
+            body = digest_lines(lines, total)
+            url = (
+                reverse("tasks_app:tracking", args=[rows[0]["request__code"]]) + "?overdue=on"
+                if len(cases) == 1 and total == len(rows)
+                else reverse("dashboard:home")
+            )
     return Due(
-        target=Task(pk=row["pk"]),
+        target=User(pk=recipient_id),
         recipient_id=recipient_id,
         period=period,
-        title=in_language(language, lambda: _key_title(row, days)),
-        body=in_language(
-            language,
-            lambda: (
-                _("Owner: %(owner)s. Due on %(date)s.")
-                % {
-                    "owner": row["owner__display_name"] or row["owner__username"] or "—",
-                    "date": row["due_on"],
-                }
-            ),
-        ),
-        url=url(row["request__code"], row["pk"]),
+        title=title,
+        body=body,
+        url=url,
         escalation=True,
     )
 
@@ -476,21 +445,6 @@ def _key_title(row: dict, days: int) -> str:
         "Key task %(task)s of %(case)s is %(days)s working days overdue",
         days,
     ) % {"task": _label(row), "case": row["request__code"], "days": days}
-
-
-def escalation_deciders(on: datetime.date) -> dict[int, tuple[int, str]]:
-    """For every department: (id, language) of who answers its escalations on ``on`` — its
-    leader in charge or the delegate acting for them — as ``escalation_decider_for`` answers
-    one department at a time, in three queries for all of them."""
-    leaders = leaders_in_charge()
-    acting = delegates_in_force(on=on)
-    decider_of = {department: acting.get(leader, leader) for department, leader in leaders.items()}
-    languages = dict(
-        User.objects.filter(pk__in=set(decider_of.values())).values_list("pk", "language")
-    )
-    return {
-        department: (person, languages.get(person, "")) for department, person in decider_of.items()
-    }
 
 
 # --- no progress update today -----------------------------------------------------------------
@@ -504,55 +458,24 @@ def no_progress_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due
     (as on the workbench). Period: today's date; the target is the owner, the link 我的任务."""
     today = today_of(now)
     updated_today = ProgressUpdate.objects.filter(task=OuterRef("pk"), day=today)
-    rows = (
-        open_leaf_tasks()
-        .filter(owner__is_active=True)
+    return owner_digests(
+        rule,
+        candidates=open_leaf_tasks()
         .filter(
             Q(status__in=[Status.IN_PROGRESS, Status.DELAYED])
             | Q(status=Status.NOT_STARTED, start_on__lte=today)
         )
-        .exclude(Exists(updated_today))
-        .order_by("owner_id", "request__code", "position", "pk")
-        .values(*TASK_FIELDS)
-    )
-    by_owner: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_owner[row["owner_id"]].append(row)
-    url, period = reverse("tasks_app:my_tasks"), today.isoformat()
-    return unplanned(
-        rule,
-        now=now,
-        pending=[
-            Pending(
-                User,
-                owner,
-                owner,
-                period,
-                lambda owner=owner, mine=mine: Due(
-                    target=User(pk=owner),
-                    recipient_id=owner,
-                    period=period,
-                    title=in_language(mine[0]["owner__language"], lambda: _progress_title(mine)),
-                    body=in_language(
-                        mine[0]["owner__language"],
-                        lambda: digest_lines(
-                            [f"{row['request__code']} · {_label(row)}" for row in mine]
-                        ),
-                    ),
-                    url=url,
-                ),
+        .exclude(Exists(updated_today)),
+        period=today.isoformat(),
+        many_title=lambda count: (
+            ngettext(
+                "%(count)s of your tasks has no progress update today",
+                "%(count)s of your tasks have no progress update today",
+                count,
             )
-            for owner, mine in by_owner.items()
-        ],
+            % {"count": count}
+        ),
     )
-
-
-def _progress_title(mine: list[dict]) -> str:
-    return ngettext(
-        "%(count)s of your tasks has no progress update today",
-        "%(count)s of your tasks have no progress update today",
-        len(mine),
-    ) % {"count": len(mine)}
 
 
 # --- the rules --------------------------------------------------------------------------------

@@ -5,7 +5,12 @@ from django.utils.translation import ngettext
 from collab_portal.lib.admin import ReadOnlyAdminMixin
 from collab_portal.reminders.models import Reminder, ReminderRule, WebhookEndpoint
 from collab_portal.reminders.registry import rules
-from collab_portal.reminders.services import reminder_resend, rule_label, rule_settings
+from collab_portal.reminders.services import (
+    reminder_resend,
+    robot_test_send,
+    rule_label,
+    rule_settings,
+)
 
 
 @admin.register(ReminderRule)
@@ -96,3 +101,19 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_filter = ["platform", "enabled"]
     search_fields = ["department__name"]
     list_select_related = ["department"]
+    actions = ["send_test_message"]
+
+    @admin.action(description=_("Send a test message to the group"))
+    def send_test_message(self, request, queryset):
+        for robot in queryset.select_related("department"):
+            failure = robot_test_send(robot=robot, admin=request.user)
+            if failure is None:
+                self.message_user(
+                    request, _("%(robot)s: the platform accepted it.") % {"robot": robot}
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(robot)s: it failed: %(reason)s") % {"robot": robot, "reason": failure},
+                    level=messages.ERROR,
+                )

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from collab_portal.lib.broker import send_task_quietly
-from collab_portal.lib.workdays import is_workday
+from collab_portal.lib.workdays import WorkdayCalendar, is_workday
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.reminders.models import Reminder, ReminderRule, WebhookEndpoint
@@ -101,6 +102,16 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     return offered
 
 
+def latest_working_evening(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The end of today's working day, or of the last one before it: by then every rule has
+    run. The demo plans its reminders as of this moment, so a newcomer sees them whatever the
+    hour (the beat's own sweeps later find them planned and add nothing)."""
+    today = timezone.localdate(now)
+    calendar = WorkdayCalendar(today - datetime.timedelta(days=30), today)
+    day = today if calendar.is_workday(today) else calendar.add_workdays(today, -1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(17, 30)))
+
+
 # --- delivery -------------------------------------------------------------------------------
 
 
@@ -177,6 +188,37 @@ def robot_retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=2**attempts)
 
 
+# The platforms' documented limits per robot: DingTalk and WeCom 20 messages a minute, Feishu
+# 100 a minute (and 5 a second, which one post at a time stays under).
+POSTS_PER_MINUTE = {
+    WebhookEndpoint.Platform.DINGTALK: 20,
+    WebhookEndpoint.Platform.WECOM: 20,
+    WebhookEndpoint.Platform.FEISHU: 100,
+}
+RATE_WINDOW = datetime.timedelta(minutes=1)
+
+
+class RecentPosts:
+    """How many messages each robot was sent in the last minute: read from the log once per
+    robot per run (one query), then counted as this run posts."""
+
+    def __init__(self):
+        self._counts: dict[int, int] = {}
+
+    def may_post(self, robot: WebhookEndpoint) -> bool:
+        if robot.pk not in self._counts:
+            self._counts[robot.pk] = Reminder.objects.filter(
+                robot_state=State.SENT,
+                robot_claimed_at__gte=timezone.now() - RATE_WINDOW,
+                recipient__department_id=robot.department_id,
+                recipient__remind_by_robot=True,
+            ).count()
+        if self._counts[robot.pk] >= POSTS_PER_MINUTE[robot.platform]:
+            return False
+        self._counts[robot.pk] += 1
+        return True
+
+
 def robots_deliver(*, limit: int = BATCH) -> int:
     """Post pending reminders to their department's group robot; a failure is retried up to
     MAX_ROBOT_ATTEMPTS times, then the row shows as failed with the reason.
@@ -189,7 +231,7 @@ def robots_deliver(*, limit: int = BATCH) -> int:
     claimable = _claimable("robot_state", "robot_claimed_at") & (
         models.Q(robot_next_at__isnull=True) | models.Q(robot_next_at__lte=timezone.now())
     )
-    sent = 0
+    sent, posts = 0, RecentPosts()
     for reminder_id in list(
         Reminder.objects.filter(claimable).order_by("pk").values_list("pk", flat=True)[:limit]
     ):
@@ -202,6 +244,12 @@ def robots_deliver(*, limit: int = BATCH) -> int:
         robot = _robot_for(reminder.recipient)
         if robot is None:
             Reminder.objects.filter(pk=reminder_id).update(robot_state="")
+            continue
+        if not posts.may_post(robot):
+            # The platform's limit for this minute is reached: wait, without using a try.
+            Reminder.objects.filter(pk=reminder_id).update(
+                robot_state=State.PENDING, robot_next_at=timezone.now() + RATE_WINDOW
+            )
             continue
         try:
             webhook_send(endpoint=robot, reminder=reminder)
@@ -220,6 +268,26 @@ def robots_deliver(*, limit: int = BATCH) -> int:
         )
         sent += 1
     return sent
+
+
+def robot_test_send(*, robot: WebhookEndpoint, admin: User) -> str | None:
+    """Post a test message to ``robot`` now, addressed to ``admin``, as an admin does after
+    setting one up; returns None when the platform accepted it, else why it did not."""
+    from collab_portal.reminders.webhooks import WebhookFailed, webhook_send
+
+    sample = Reminder(
+        rule="robot_test",
+        recipient=admin,
+        title=_("Test message from the collaboration portal"),
+        body=_("If your group sees this, the portal's reminders for %(department)s arrive here.")
+        % {"department": robot.department.name},
+        url="/",
+    )
+    try:
+        webhook_send(endpoint=robot, reminder=sample)
+    except WebhookFailed as failure:
+        return str(failure)
+    return None
 
 
 def reminder_resend(*, reminder: Reminder) -> bool:

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -499,3 +501,58 @@ def test_resend_puts_a_failed_one_back_and_the_next_run_sends_it(
     assert pending.robot_state == Reminder.State.SENT and pending.robot_attempts == 1
     assert len(robot.received) == MAX_ROBOT_ATTEMPTS + 1
     assert reminder_resend(reminder=pending) is False  # only a failed one is sent again
+
+
+def test_a_robot_gets_no_more_than_its_platforms_limit_a_minute(company, sales_robot, robot):
+    Reminder.objects.bulk_create(
+        Reminder(
+            rule="test",
+            target_type=ContentType.objects.get_for_model(company.sales),
+            target_id=str(company.sales.pk),
+            recipient=company.sales_staff,
+            period=f"p{n}",
+            title=f"提醒 {n}",
+            state=Reminder.State.SENT,
+            robot_state=Reminder.State.PENDING,
+        )
+        for n in range(22)
+    )
+
+    assert robots_deliver() == 20  # DingTalk: 20 messages a minute
+    waiting = Reminder.objects.filter(robot_state=Reminder.State.PENDING)
+    assert waiting.count() == 2 and len(robot.received) == 20
+    assert all(r.robot_attempts == 0 for r in waiting)  # waiting is not a failed try
+    assert all(r.robot_next_at > timezone.now() + datetime.timedelta(seconds=50) for r in waiting)
+    _time_passes()
+    assert robots_deliver() == 0  # the minute is not over for the robot
+
+    Reminder.objects.update(robot_claimed_at=timezone.now() - datetime.timedelta(minutes=2))
+    _time_passes()
+    assert robots_deliver() == 2
+    assert len(robot.received) == 22
+    assert not Reminder.objects.exclude(robot_state=Reminder.State.SENT).exists()
+
+
+def test_an_admin_sends_a_test_message_to_a_new_robot(company, sales_robot, robot, login):
+    client = login(company.admin)
+    changelist = reverse("admin:reminders_webhookendpoint_changelist")
+
+    page = client.post(
+        changelist,
+        {"action": "send_test_message", "_selected_action": [sales_robot.pk]},
+        follow=True,
+    )
+
+    [request] = robot.received
+    assert request.payload["msgtype"] == "markdown"
+    assert "测试" in request.payload["markdown"]["text"]
+    assert "平台已接收" in page.content.decode()
+    assert not Reminder.objects.exists()  # a test is not a reminder
+
+    robot.answers({"errcode": 310000, "errmsg": "sign not match"})
+    page = client.post(
+        changelist,
+        {"action": "send_test_message", "_selected_action": [sales_robot.pk]},
+        follow=True,
+    )
+    assert "310000" in page.content.decode() and "sign not match" in page.content.decode()

@@ -384,7 +384,7 @@ def test_titles_are_rendered_in_each_recipients_language(company, pending):
     from django.utils.translation import gettext_lazy
 
     from collab_portal.reminders.registry import Due
-    from requests_app.reminder_rules import in_their_language
+    from collab_portal.reminders.sweeps import in_their_language
 
     company.tech_head.language = "en"
     company.tech_head.save()

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from collab_portal.notifications.models import Notification
-from collab_portal.org.models import WorkdayOverride
+from collab_portal.org.models import User, WorkdayOverride
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.registry import rule_spec
 from collab_portal.reminders.services import reminders_deliver, reminders_sweep
@@ -74,24 +74,27 @@ def periods(dues) -> list[tuple[int, int, str]]:
 # --- task_due_soon --------------------------------------------------------------------------
 
 
+def digest_of(dues, person):
+    """The reminder about ``person``'s own tasks that they get from ``dues``."""
+    [due] = [due for due in dues if due.recipient_id == person.pk and isinstance(due.target, User)]
+    assert due.target.pk == person.pk
+    return due
+
+
 def test_it_reminds_the_owner_two_working_days_before_and_on_the_day(company, survey):
     dated(survey, "2025-10-09")  # the first working day after the holiday
 
     assert sweep(DUE_SOON, at("2025-09-26")) == []
     assert sweep(DUE_SOON, at("2025-09-28")) == []  # a working Sunday, still 3 working days
-    [before] = sweep(DUE_SOON, at("2025-09-29"))
-    assert (before.target.pk, before.recipient_id, before.period) == (
-        survey.pk,
-        company.tech_head.pk,
-        "due-soon:2025-10-09:2",
-    )
+    before = digest_of(sweep(DUE_SOON, at("2025-09-29")), company.tech_head)
+    assert before.period == "2025-09-29"
     assert before.url == f"/requests/{survey.request.code}/tasks/{survey.pk}/"
     assert "问卷设计" in before.title and survey.request.code in before.title
-    assert not before.escalation
-    # the same reminder, offered again, until the day's own
-    assert periods(sweep(DUE_SOON, at("2025-09-30"))) == periods([before])
-    [on_the_day] = sweep(DUE_SOON, at("2025-10-09"))
-    assert on_the_day.period == "due-soon:2025-10-09:0"
+    assert "2025-10-09" in before.title and not before.escalation
+    assert sweep(DUE_SOON, at("2025-09-30")) == []  # once before, then on the day
+    on_the_day = digest_of(sweep(DUE_SOON, at("2025-10-09")), company.tech_head)
+    assert on_the_day.period == "2025-10-09"
+    assert on_the_day.title != before.title and "问卷设计" in on_the_day.title
     assert sweep(DUE_SOON, at("2025-10-10")) == []
 
 
@@ -99,15 +102,17 @@ def test_two_working_days_before_may_be_a_make_up_sunday(company, survey):
     dated(survey, "2025-09-30")
 
     assert sweep(DUE_SOON, at("2025-09-26")) == []  # Monday to Friday would say: now
-    assert [d.period for d in sweep(DUE_SOON, at("2025-09-28"))] == ["due-soon:2025-09-30:2"]
-    assert [d.period for d in sweep(DUE_SOON, at("2025-09-30"))] == ["due-soon:2025-09-30:0"]
+    assert [d.period for d in sweep(DUE_SOON, at("2025-09-28"))] == ["2025-09-28"]
+    assert sweep(DUE_SOON, at("2025-09-29")) == []
+    assert [d.period for d in sweep(DUE_SOON, at("2025-09-30"))] == ["2025-09-30"]
 
 
 def test_a_task_due_on_a_holiday_is_reminded_of_on_the_last_working_day_before_it(company, survey):
     dated(survey, "2025-10-04")
 
-    assert [d.period for d in sweep(DUE_SOON, at("2025-09-29"))] == ["due-soon:2025-10-04:2"]
-    assert [d.period for d in sweep(DUE_SOON, at("2025-09-30"))] == ["due-soon:2025-10-04:0"]
+    assert [d.period for d in sweep(DUE_SOON, at("2025-09-29"))] == ["2025-09-29"]
+    assert [d.period for d in sweep(DUE_SOON, at("2025-09-30"))] == ["2025-09-30"]
+    assert sweep(DUE_SOON, at("2025-10-04"), on_rest_days=True) == []
 
 
 def test_an_admin_override_moves_the_reminder(company, survey):
@@ -115,20 +120,23 @@ def test_an_admin_override_moves_the_reminder(company, survey):
     WorkdayOverride.objects.create(date=datetime.date(2025, 10, 8), is_workday=True)
 
     assert sweep(DUE_SOON, at("2025-09-29")) == []
-    assert [d.period for d in sweep(DUE_SOON, at("2025-09-30"))] == ["due-soon:2025-10-09:2"]
+    assert [d.period for d in sweep(DUE_SOON, at("2025-09-30"))] == ["2025-09-30"]
 
 
-def test_the_lead_time_is_the_admins(company, survey):
+def test_the_lead_time_and_the_repeat_are_the_admins(company, survey):
     dated(survey, "2025-10-09")
 
     assert sweep(DUE_SOON, at("2025-09-29"), lead_days=0) == []
-    assert [d.period for d in sweep(DUE_SOON, at("2025-10-09"), lead_days=0)] == [
-        "due-soon:2025-10-09:0"
-    ]
+    assert [d.period for d in sweep(DUE_SOON, at("2025-10-09"), lead_days=0)] == ["2025-10-09"]
     assert sweep(DUE_SOON, at("2025-09-26"), lead_days=3) == []
-    assert [d.period for d in sweep(DUE_SOON, at("2025-09-28"), lead_days=3)] == [
-        "due-soon:2025-10-09:3"
+    assert [d.period for d in sweep(DUE_SOON, at("2025-09-28"), lead_days=3)] == ["2025-09-28"]
+    # every working day from the first one within the lead time
+    listed = [
+        day
+        for day in ("2025-09-28", "2025-09-29", "2025-09-30", "2025-10-09", "2025-10-10")
+        if sweep(DUE_SOON, at(day), lead_days=3, repeat_days=1)
     ]
+    assert listed == ["2025-09-28", "2025-09-29", "2025-09-30", "2025-10-09"]
 
 
 def test_only_open_leaves_of_executing_cases_with_an_active_owner_count(
@@ -139,7 +147,8 @@ def test_only_open_leaves_of_executing_cases_with_an_active_owner_count(
     Task.objects.filter(pk=interviews.pk).update(status=Task.Status.DONE)
 
     # the parent follows its leaves; a done task is done
-    assert [d.target.pk for d in sweep(DUE_SOON, at("2025-09-30"))] == [survey.pk]
+    [due] = sweep(DUE_SOON, at("2025-09-30"))
+    assert due.recipient_id == company.tech_head.pk and "问卷设计" in due.title
 
     company.tech_head.is_active = False
     company.tech_head.save()
@@ -151,15 +160,50 @@ def test_only_open_leaves_of_executing_cases_with_an_active_owner_count(
     assert sweep(DUE_SOON, at("2025-09-30")) == []
 
 
+def test_an_owner_of_several_tasks_gets_one_reminder_listing_them(
+    company, executing, interviews, feedback
+):
+    dated(interviews, "2025-09-30")
+    dated(feedback, "2025-10-04")
+
+    mine = digest_of(sweep(DUE_SOON, at("2025-09-30")), company.tech_staff)
+
+    assert "2" in mine.title and mine.url == "/tasks/mine/"
+    assert mine.body.splitlines() == [
+        f"{executing.code} · {interviews.wbs_code} 客户访谈 · 截止 2025-09-30",
+        f"{executing.code} · {feedback.wbs_code} 方案反馈 · 截止 2025-10-04",
+    ]
+
+
+def test_a_long_digest_lists_twenty_and_says_how_many_more(company, executing, survey):
+    Task.objects.bulk_create(
+        Task(
+            request=executing,
+            name=f"补充任务 {n}",
+            wbs_code=f"8.{n}",
+            position=800 + n,
+            owner=company.tech_head,
+            due_on=datetime.date(2025, 9, 30),
+        )
+        for n in range(25)
+    )
+
+    mine = digest_of(sweep(DUE_SOON, at("2025-09-30")), company.tech_head)
+
+    lines = mine.body.splitlines()
+    assert len(lines) == 21 and "25" in mine.title
+    assert lines[-1] == "……另有 5 项"
+
+
 def test_a_new_due_date_reminds_again(company, survey):
     dated(survey, "2025-09-30")
     plan(DUE_SOON, at("2025-09-30"))
-    dated(survey, "2025-10-10")
-    plan(DUE_SOON, at("2025-10-09"))
+    dated(survey, "2025-10-13")  # 2 working days before: 10-10, as 10-11 is a make-up Saturday
+    plan(DUE_SOON, at("2025-10-10"))
 
     assert sent(DUE_SOON) == [
-        (company.tech_head.pk, "due-soon:2025-09-30:0", False),
-        (company.tech_head.pk, "due-soon:2025-10-10:2", False),
+        (company.tech_head.pk, "2025-09-30", False),
+        (company.tech_head.pk, "2025-10-10", False),
     ]
 
 
@@ -172,11 +216,10 @@ def test_it_reminds_the_owner_daily_from_the_first_day_after_the_due_date(
     dated(survey, "2025-09-30")
 
     assert sweep(OVERDUE, at("2025-09-30")) == []
-    dues = sweep(OVERDUE, at("2025-10-09"))
-    owner = [due for due in dues if due.recipient_id == company.tech_head.pk]
-    assert periods(owner) == [(survey.pk, company.tech_head.pk, "2025-10-09")]
-    assert "问卷设计" in owner[0].title
-    assert owner[0].url == f"/requests/{executing.code}/tasks/{survey.pk}/"
+    owner = digest_of(sweep(OVERDUE, at("2025-10-09")), company.tech_head)
+    assert owner.period == "2025-10-09"
+    assert "问卷设计" in owner.title
+    assert owner.url == f"/requests/{executing.code}/tasks/{survey.pk}/"
     assert [d.period for d in sweep(OVERDUE, at("2025-10-10"))] == ["2025-10-10"] * 2
 
 
@@ -190,11 +233,12 @@ def test_the_coordinator_hears_once_a_day_per_case_of_the_others_overdue_tasks(
 
     assert periods(dues) == sorted(
         [
-            (survey.pk, company.tech_head.pk, "2025-10-09"),
-            (interviews.pk, company.tech_staff.pk, "2025-10-09"),
+            (company.tech_head.pk, company.tech_head.pk, "2025-10-09"),
+            (company.tech_staff.pk, company.tech_staff.pk, "2025-10-09"),
             (executing.pk, company.tech_staff.pk, "2025-10-09"),
         ]
     )
+    assert "客户访谈" in digest_of(dues, company.tech_staff).title
     [digest] = [due for due in dues if isinstance(due.target, CollabRequest)]
     assert executing.code in digest.title
     assert "问卷设计" in digest.body and "客户访谈" not in digest.body
@@ -205,7 +249,11 @@ def test_it_repeats_every_n_working_days_or_once(company, survey):
     dated(survey, "2025-09-26")  # behind: 09-28 1, 09-29 2, 09-30 3, 10-09 4, 10-10 5
 
     def fired(day, **changes):
-        return [d.period for d in sweep(OVERDUE, at(day), **changes) if d.target.pk == survey.pk]
+        return [
+            d.period
+            for d in sweep(OVERDUE, at(day), **changes)
+            if d.recipient_id == company.tech_head.pk
+        ]
 
     assert [fired(d, repeat_days=2) for d in ("2025-09-28", "2025-09-29", "2025-09-30")] == [
         ["2025-09-28"],
@@ -218,10 +266,10 @@ def test_it_repeats_every_n_working_days_or_once(company, survey):
     settings_of(OVERDUE, repeat_days=0)
     for day in ("2025-09-28", "2025-09-29", "2025-10-09"):
         plan(OVERDUE, at(day))
+    # once, on its first working day overdue, to the owner and to the coordinator
     assert sent(OVERDUE, recipient=company.tech_head) == [
-        (company.tech_head.pk, "overdue:2025-09-26", False)
+        (company.tech_head.pk, "2025-09-28", False)
     ]
-    # once, and the coordinator heard of it on its first working day overdue only
     assert [period for _r, period, _e in sent(OVERDUE, recipient=company.tech_staff)] == [
         "2025-09-28"
     ]
@@ -246,16 +294,17 @@ def test_the_leader_in_charge_hears_once_of_a_key_task_2_working_days_overdue(
 
     assert sweep(KEY_OVERDUE, at("2025-09-28")) == []  # 1 working day (a make-up Sunday)
     [due] = sweep(KEY_OVERDUE, at("2025-09-29"))
-    assert (due.target.pk, due.recipient_id, due.period, due.escalation) == (
-        feedback.pk,
+    assert (due.target, due.recipient_id, due.period, due.escalation) == (
+        tech_leader,
         tech_leader.pk,
-        "key-overdue:2025-09-26",
+        "2025-09-29",
         True,
     )
-    assert "方案反馈" in due.title
+    assert "方案反馈" in due.title and "2" in due.title
+    assert due.url == f"/requests/{feedback.request.code}/tasks/{feedback.pk}/"
     for day in ("2025-09-29", "2025-09-30", "2025-10-09"):
         plan(KEY_OVERDUE, at(day))
-    assert sent(KEY_OVERDUE) == [(tech_leader.pk, "key-overdue:2025-09-26", True)]
+    assert sent(KEY_OVERDUE) == [(tech_leader.pk, "2025-09-29", True)]
 
 
 def test_the_holiday_does_not_count_towards_the_escalation(company, feedback, tech_leader):
@@ -287,36 +336,49 @@ def test_the_leaders_delegate_in_force_hears_of_it(company, feedback):
     dated(feedback, "2025-09-26")
 
     assert [d.recipient_id for d in sweep(KEY_OVERDUE, at("2025-09-29"))] == [stand_in.pk]
-    assert [d.recipient_id for d in sweep(KEY_OVERDUE, at("2025-09-30"))] == [company.leader.pk]
+    assert [d.recipient_id for d in sweep(KEY_OVERDUE, at("2025-09-30"), repeat_days=1)] == [
+        company.leader.pk
+    ]
 
 
 def test_a_leaf_under_a_key_parent_is_key_and_plain_tasks_are_not(
-    company, survey, interviews, research
+    company, executing, survey, interviews, research
 ):
     dated(survey, "2025-09-26")
     dated(interviews, "2025-09-26")
     assert sweep(KEY_OVERDUE, at("2025-09-29")) == []
 
     Task.objects.filter(pk=research.pk).update(is_key=True)
-    assert sorted(d.target.pk for d in sweep(KEY_OVERDUE, at("2025-09-29"))) == sorted(
-        [survey.pk, interviews.pk]
-    )
+    [digest] = sweep(KEY_OVERDUE, at("2025-09-29"))
+    assert "2" in digest.title and digest.escalation
+    assert "问卷设计" in digest.body and "客户访谈" in digest.body
+    assert digest.url == f"/requests/{executing.code}/tracking/?overdue=on"
+
+
+def test_tasks_of_departments_with_one_leader_reach_them_in_one_reminder(
+    company, executing, survey, interviews, feedback
+):
+    for task in (survey, interviews, feedback):
+        dated(task, "2025-09-26", is_key=True)
+    Task.objects.filter(pk=survey.pk).update(lead_department=company.sales)
+
+    [digest] = sweep(KEY_OVERDUE, at("2025-09-29"))  # sales and tech: both 钱总's
+
+    assert digest.recipient_id == company.leader.pk
+    assert len(digest.body.splitlines()) == 3 and "3" in digest.title
 
 
 def test_no_escalation_when_the_admins_leave_it_empty_and_repeats_when_they_ask(company, feedback):
     dated(feedback, "2025-09-26")
 
     assert sweep(KEY_OVERDUE, at("2025-09-29"), escalate_after_days=None) == []
-    assert [d.period for d in sweep(KEY_OVERDUE, at("2025-09-29"), escalate_after_days=1)] == [
-        "key-overdue:2025-09-26"
+    assert [d.period for d in sweep(KEY_OVERDUE, at("2025-09-28"), escalate_after_days=1)] == [
+        "2025-09-28"
     ]
     settings_of(KEY_OVERDUE, escalate_after_days=2, repeat_days=1)
-    for day in ("2025-09-29", "2025-09-30"):
+    for day in ("2025-09-28", "2025-09-29", "2025-09-30"):
         plan(KEY_OVERDUE, at(day))
-    assert [period for _r, period, _e in sent(KEY_OVERDUE)] == [
-        "key-overdue:2025-09-26:2",
-        "key-overdue:2025-09-26:3",
-    ]
+    assert [period for _r, period, _e in sent(KEY_OVERDUE)] == ["2025-09-29", "2025-09-30"]
 
 
 # --- no_progress_today ----------------------------------------------------------------------
@@ -405,13 +467,13 @@ def test_the_lead_time_is_honoured_through_the_sweep(company, survey, monkeypatc
     reminders_sweep(now=at("2025-09-29"))
     assert not Reminder.objects.exists()
     reminders_sweep(now=at("2025-09-30"))
-    assert sent(DUE_SOON) == [(company.tech_head.pk, "due-soon:2025-10-09:1", False)]
+    assert sent(DUE_SOON) == [(company.tech_head.pk, "2025-09-30", False)]
 
 
 def test_sweeping_twice_plans_nothing_new_and_the_relay_delivers_once(
     company, overdue_survey, interviews, feedback, monkeypatch
 ):
-    dated(interviews, "2025-09-30", start="2025-09-22", status=Task.Status.IN_PROGRESS)
+    dated(interviews, "2025-10-09", start="2025-09-22", status=Task.Status.IN_PROGRESS)
     dated(feedback, "2025-09-26", start="2025-09-22")
     rules = [DUE_SOON, OVERDUE, KEY_OVERDUE, NO_PROGRESS]
     monkeypatch.setattr("collab_portal.reminders.services.rules", lambda: rules)

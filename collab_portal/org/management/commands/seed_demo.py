@@ -5,6 +5,7 @@ from collab_portal.lib import demo_registry
 from collab_portal.lib.broker import broker_deferred
 from collab_portal.notifications.models import Notification
 from collab_portal.org.seeding import DEMO_LOGINS, DEMO_PASSWORD, seed_organisation
+from collab_portal.reminders.services import latest_working_evening, reminders_sweep
 
 
 class Command(BaseCommand):
@@ -24,7 +25,12 @@ class Command(BaseCommand):
         Notification.objects.filter(
             email_state=Notification.EmailState.PENDING, pk__gt=last_before or 0
         ).update(email_state=Notification.EmailState.NOT_NEEDED)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(people)} people."))
+        planned = reminders_sweep(now=latest_working_evening())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(people)} people, {sum(planned.values())} reminders due."
+            )
+        )
         if not quiet_logins:
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for username, role in DEMO_LOGINS:
