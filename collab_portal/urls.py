@@ -10,6 +10,7 @@ from requests_app import urls as requests_urls
 urlpatterns = [
     path("", include("collab_portal.dashboard.urls")),
     path("notifications/", include("collab_portal.notifications.urls")),
+    path("dashboard/", include("insights_app.urls")),
     path("me/", include("collab_portal.org.urls")),
     path("verify/", include("collab_portal.signoffs.urls")),
     path("requests/", include("requests_app.urls")),

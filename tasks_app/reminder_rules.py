@@ -426,7 +426,7 @@ def _key_digest(
             url = (
                 reverse("tasks_app:tracking", args=[rows[0]["request__code"]]) + "?overdue=on"
                 if len(cases) == 1 and total == len(rows)
-                else reverse("dashboard:home")
+                else reverse("insights:drill", args=["tasks"]) + "?status=overdue"
             )
     return Due(
         target=User(pk=recipient_id),

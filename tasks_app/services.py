@@ -7,6 +7,7 @@ the status machine and post one progress update a day."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from collab_portal.activity.services import activity_record, refuse_if_urged_rec
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
+from collab_portal.org.selectors import departments_overseen_by
 from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest, Milestone
 from tasks_app.models import MAX_DEPTH, ProgressUpdate, Task, TaskDateChange
@@ -580,19 +582,35 @@ def task_resume(*, actor: User, task: Task) -> Task:
     return task
 
 
-def may_urge(user: User, task: Task, *, is_leaf: bool, today: datetime.date | None = None) -> bool:
-    """The coordinator (or an admin) chases the owner of an overdue leaf task."""
+def may_urge(
+    user: User,
+    task: Task,
+    *,
+    is_leaf: bool,
+    today: datetime.date | None = None,
+    overseen: Collection[int] | None = None,
+) -> bool:
+    """催办 an overdue leaf task's owner: the coordinator, an admin, or a head or leader in
+    charge of the department the task counts for (its lead department, else the case's
+    initiating one — as on the managers' dashboard). ``overseen``: the user's
+    ``departments_overseen_by``, when the caller has read it for many tasks."""
     today = today or timezone.localdate()
-    return (
+    if not (
         is_leaf
-        and may_edit_wbs(user, task.request)
+        and user.is_active
         and task.request.stage == Stage.EXECUTING
         and task.status != Status.DONE
         and task.due_on is not None
         and task.due_on < today
         and task.owner_id is not None
         and task.owner_id != user.pk
-    )
+    ):
+        return False
+    if may_edit_wbs(user, task.request):
+        return True
+    if overseen is None:
+        overseen = departments_overseen_by(user)
+    return (task.lead_department_id or task.request.initiator_department_id) in overseen
 
 
 @transaction.atomic
@@ -602,7 +620,13 @@ def task_urge(*, actor: User, task: Task) -> User:
     task = _lock_task(task)
     request = task.request
     refuse_unless(
-        may_edit_wbs(actor, request), _("Only the coordinator urges the owner of a task.")
+        may_edit_wbs(actor, request)
+        or (task.lead_department_id or request.initiator_department_id)
+        in departments_overseen_by(actor),
+        _(
+            "Only the coordinator, or a head or leader in charge of the task's department, "
+            "urges its owner."
+        ),
     )
     refuse_unless(
         request.stage == Stage.EXECUTING, _("Tasks are worked on while the request is executing.")

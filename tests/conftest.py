@@ -113,3 +113,13 @@ def media_root(settings, tmp_path_factory):
     """Every test stores its uploads (and archive bundles) in a folder of its own."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty in-memory cache (the KPIs are kept there for minutes)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

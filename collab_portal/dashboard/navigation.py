@@ -22,7 +22,7 @@ NAV_ENTRIES = [
     NavEntry(_("Tasks"), "tasks_app:my_tasks", "ti-checklist"),
     NavEntry(_("Risks"), "risks_app:register", "ti-alert-triangle"),
     NavEntry(_("Acceptance"), "acceptance_app:list", "ti-circle-check"),
-    NavEntry(_("Dashboard"), "dashboard:weekly", "ti-chart-bar"),
+    NavEntry(_("Dashboard"), "insights:weekly", "ti-chart-bar"),
     NavEntry(_("Administration"), "admin:index", "ti-settings", admin_only=True),
 ]
 

@@ -19,6 +19,9 @@ from tasks_app.models import Task
 from tests.tasks_app.fixtures import day
 
 NOT_OVERDUE = "Only an overdue task that is not done can be urged."
+NOT_THEIRS = (
+    "Only the coordinator, or a head or leader in charge of the task's department, urges its owner."
+)
 NOBODY = "This task has nobody else to urge: assign an active owner first."
 
 
@@ -71,8 +74,9 @@ def test_only_the_coordinator_urges_and_only_an_overdue_open_leaf(company, execu
     on_time.refresh_from_db()
 
     refusals = [
-        (company.tech_head, survey, "Only the coordinator urges the owner of a task."),
-        (company.sales_staff, survey, "Only the coordinator urges the owner of a task."),
+        # the head of its department may urge, but it is his own task
+        (company.tech_head, survey, NOBODY),
+        (company.sales_staff, survey, NOT_THEIRS),
         (company.tech_staff, research, "A parent task follows its subtasks; urge those instead."),
         (company.tech_staff, on_time, NOT_OVERDUE),
         # the coordinator's own task: there is nobody else to urge
@@ -90,6 +94,22 @@ def test_only_the_coordinator_urges_and_only_an_overdue_open_leaf(company, execu
         services.task_urge(actor=company.tech_staff, task=survey)
 
     assert not Activity.objects.filter(verb="task_urge").exists()
+
+
+def test_the_head_or_leader_in_charge_of_its_department_urges_too(company, executing, survey):
+    assert survey.lead_department == company.tech
+    Task.objects.filter(pk=survey.pk).update(owner=company.tech_staff)
+    survey.refresh_from_db()
+    CollabRequest.objects.filter(pk=executing.pk).update(coordinator=company.sales_staff)
+
+    services.task_urge(actor=company.tech_head, task=survey)
+    services.task_urge(actor=company.leader, task=survey)  # leader in charge of the division
+    with pytest.raises(ActionRefused, match=re.escape(_(NOT_THEIRS))):
+        services.task_urge(actor=company.sales_head, task=survey)  # another department's head
+
+    assert sorted(
+        Activity.objects.filter(verb="task_urge").values_list("actor__username", flat=True)
+    ) == ["leader", "tech_head"]
 
 
 def test_the_task_page_offers_the_button_to_the_coordinator_and_it_urges(

@@ -1,0 +1,115 @@
+"""The dashboard's week as an Excel workbook (the PDF is a template of the forms' family)."""
+
+from __future__ import annotations
+
+import io
+
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from insights_app.weekly import LEVELS, WeeklyDashboard
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filename(board: WeeklyDashboard, extension: str) -> str:
+    return _("Weekly status %(department)s %(week)s.%(ext)s") % {
+        "department": board.scope.label,
+        "week": board.week.value,
+        "ext": extension,
+    }
+
+
+def xlsx_response(board: WeeklyDashboard, kpis) -> HttpResponse:
+    # openpyxl is imported when a file is made, as for the other exports.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    bold = Font(bold=True)
+
+    def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
+        page = book.active if first else book.create_sheet()
+        page.title = title[:31]
+        page.append(header)
+        for cell in page[1]:
+            cell.font = bold
+        for row in rows:
+            page.append(row)
+        for column in page.columns:
+            width = max(len(str(cell.value or "")) for cell in column)
+            page.column_dimensions[column[0].column_letter].width = min(60, max(10, width * 1.6))
+        return page
+
+    summary = board.summary
+    sheet(
+        _("Summary"),
+        [_("Figure"), _("Value")],
+        [
+            [_("Department"), board.scope.label],
+            [_("Week"), board.week.label],
+            [_("Counted up to"), board.as_of.isoformat()],
+            [_("Open cases"), summary.open_cases],
+            *[[label, count] for _stage, label, count in summary.cases_by_stage],
+            [_("Waiting for review"), summary.waiting_for_review],
+            [_("Tasks done this week"), summary.tasks_done],
+            [_("Tasks in progress"), summary.tasks_in_progress],
+            [_("Overdue tasks"), summary.tasks_overdue],
+            [_("Open risks"), summary.open_risks],
+            [_("Major risks"), summary.major_risks],
+            [_("Average review wait (hours)"), summary.average_review_wait_hours],
+            [_("Deliveries waiting for acceptance"), board.acceptance.waiting],
+            [_("Deliveries accepted this week"), board.acceptance.accepted],
+            [_("Deliveries sent back for rework this week"), board.acceptance.rejected],
+        ],
+        first=True,
+    )
+    sheet(
+        _("Burn-up"),
+        [_("Week"), _("Planned (cumulative)"), _("Done (cumulative)")],
+        [list(row) for row in board.burn_up],
+    )
+    sheet(
+        _("Overdue tasks"),
+        [_("Case"), _("Task"), _("Owner"), _("Due"), _("Working days late")],
+        [[t.case_code, t.label, t.owner, t.due_on, t.days_late] for t in board.overdue],
+    )
+    sheet(
+        _("Workload"),
+        [
+            _("Person") if board.by_person else _("Department"),
+            _("In progress"),
+            _("Done this week"),
+            _("Overdue"),
+        ],
+        [[w.label, w.in_progress, w.done, w.overdue] for w in board.workload],
+    )
+    sheet(
+        _("Upcoming deadlines"),
+        [_("Case"), _("Task"), _("Owner"), _("Due")],
+        [[t.case_code, t.label, t.owner, t.due_on] for t in board.upcoming],
+    )
+    sheet(
+        _("Risk matrix"),
+        [_("Impact / likelihood"), *[str(level.label) for level in LEVELS]],
+        [
+            [str(impact.label), *[board.matrix[(impact, likelihood)] for likelihood in LEVELS]]
+            for impact in LEVELS
+        ],
+    )
+    sheet(
+        _("KPIs"),
+        [_("KPI"), _("This week"), _("Measured"), _("How it is computed")],
+        [
+            [row.label, row.this_week.value, row.this_week.sample_size, row.how_computed]
+            for row in kpis
+        ],
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename(board, "xlsx"))
+    add_never_cache_headers(response)  # names and overdue work: no shared cache
+    return response

@@ -1,0 +1,428 @@
+"""What the dashboard pages show, built from the figures: the charts' data (each point with the
+address of the list behind it), the KPI table with its trend and comparison, and the
+drill-through lists (the rows a figure counts, never more or fewer)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from acceptance_app.models import Delivery
+from collab_portal.lib.workdays import WorkdayCalendar
+from insights_app import weekly
+from insights_app.kpis import DEFINITION_OF, KPI_DEFINITIONS, KpiComparison, kpi_compare, kpi_trend
+from insights_app.scope import Scope, Week
+from requests_app.models import CollabRequest
+from risks_app.models import Level
+from tasks_app.models import Task
+
+DRILL_PAGE_ROWS = 50
+LEVEL_LABELS = {level.value: str(level.label) for level in Level}
+
+
+def drill_url(scope: Scope, week: Week, kind: str, **filters) -> str:
+    query = {
+        "department": scope.value,
+        "week": week.value,
+        **{k: v for k, v in filters.items() if v not in (None, "")},
+    }
+    return reverse("insights:drill", args=[kind]) + "?" + urlencode(query)
+
+
+# --- the charts ---------------------------------------------------------------------------
+
+
+def chart_data(board: weekly.WeeklyDashboard) -> dict:
+    """Everything the page's charts draw, with the list behind each bar or cell (JSON)."""
+    scope, week = board.scope, board.week
+    return {
+        "stages": {
+            "labels": [label for _stage, label, _n in board.summary.cases_by_stage],
+            "values": [n for _stage, _label, n in board.summary.cases_by_stage],
+            "urls": [
+                drill_url(scope, week, "cases", stage=stage)
+                for stage, _l, _n in board.summary.cases_by_stage
+            ],
+        },
+        "burn_up": {
+            "labels": [label for label, _p, _a in board.burn_up],
+            "planned": [planned for _l, planned, _a in board.burn_up],
+            "actual": [actual for _l, _p, actual in board.burn_up],
+            "names": [_("Planned (cumulative)"), _("Done (cumulative)")],
+            "url": drill_url(scope, week, "tasks", status="done"),
+        },
+        "workload": {
+            "labels": [load.label for load in board.workload],
+            "names": [_("In progress"), _("Done this week"), _("Overdue")],
+            "series": [
+                [load.in_progress for load in board.workload],
+                [load.done for load in board.workload],
+                [load.overdue for load in board.workload],
+            ],
+            "urls": [
+                [_workload_url(board, load, status) for load in board.workload]
+                for status in ("in_progress", "done", "overdue")
+            ],
+        },
+    }
+
+
+def stage_links(board: weekly.WeeklyDashboard) -> list[tuple[str, int, str]]:
+    return [
+        (label, count, drill_url(board.scope, board.week, "cases", stage=stage))
+        for stage, label, count in board.summary.cases_by_stage
+    ]
+
+
+@dataclass(frozen=True)
+class UpcomingRow:
+    due_on: datetime.date
+    milestone: bool
+    label: str
+    url: str
+    owner: str
+
+
+def upcoming_rows(board: weekly.WeeklyDashboard) -> list[UpcomingRow]:
+    """The milestones and tasks due in the next 7 working days, by date."""
+    rows = [
+        UpcomingRow(day, True, f"{code} · {name}", reverse("requests_app:detail", args=[code]), "")
+        for day, code, name in board.milestones
+    ] + [
+        UpcomingRow(
+            line.due_on,
+            False,
+            f"{line.case_code} · {line.label}",
+            reverse("tasks_app:task", args=[line.case_code, line.pk]),
+            line.owner,
+        )
+        for line in board.upcoming
+    ]
+    return sorted(rows, key=lambda row: (row.due_on, not row.milestone, row.label))
+
+
+def _workload_url(board: weekly.WeeklyDashboard, load: weekly.Workload, status: str) -> str:
+    return drill_url(
+        board.scope,
+        board.week,
+        "tasks",
+        status=status,
+        part=load.department_id,
+        owner=load.owner_id if board.by_person else None,
+    )
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    count: int
+    url: str
+    tone: str
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    impact: str
+    cells: list[MatrixCell]
+
+
+# The register's colours: 红 high×high, 橙, 黄, 蓝 low×low.
+TONES = {6: "bg-red-lt", 5: "bg-orange-lt", 4: "bg-orange-lt", 3: "bg-yellow-lt", 2: "bg-azure-lt"}
+WEIGHT = {Level.HIGH: 3, Level.MEDIUM: 2, Level.LOW: 1}
+
+
+def level_labels() -> list[str]:
+    return [LEVEL_LABELS[level] for level in weekly.LEVELS]
+
+
+def matrix_rows(board: weekly.WeeklyDashboard) -> list[MatrixRow]:
+    return [
+        MatrixRow(
+            impact=LEVEL_LABELS[impact],
+            cells=[
+                MatrixCell(
+                    count=board.matrix[(impact, likelihood)],
+                    url=drill_url(
+                        board.scope, board.week, "risks", impact=impact, likelihood=likelihood
+                    ),
+                    tone=TONES.get(WEIGHT[impact] + WEIGHT[likelihood], "bg-azure-lt"),
+                )
+                for likelihood in weekly.LEVELS
+            ],
+        )
+        for impact in weekly.LEVELS
+    ]
+
+
+# --- the KPIs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    key: str
+    label: str
+    how_computed: str
+    unit: str
+    this_week: object
+    comparison: KpiComparison
+    trend: list[float | None]
+
+    @property
+    def change_percent(self) -> str | None:
+        change = self.comparison.relative_change
+        return None if change is None else f"{change * 100:+.0f}"
+
+
+# The KPIs are recounted at most this often for one question (department, week, periods):
+# reading a company's timeline takes a few hundred milliseconds, and a head opens the page
+# many times a day. Each web process keeps its own copy (Django's default in-memory cache).
+KPI_CACHE_SECONDS = 600
+
+
+def kpi_rows(*, scope: Scope, week: Week, period, baseline) -> tuple[list[KpiRow], list[str]]:
+    """Each KPI: its week, its 12-week trend, and the period against the baseline."""
+    key = ":".join(["insights:kpis", scope.value, week.value, *map(str, [*period, *baseline])])
+    return cache.get_or_set(
+        key,
+        lambda: _kpi_rows(scope=scope, week=week, period=period, baseline=baseline),
+        KPI_CACHE_SECONDS,
+    )
+
+
+def _kpi_rows(*, scope: Scope, week: Week, period, baseline) -> tuple[list[KpiRow], list[str]]:
+    trend = kpi_trend(department_ids=_ids(scope), last_week_end=week.sunday, weeks=12)
+    compared = kpi_compare(department_ids=_ids(scope), period=period, baseline=baseline)
+    labels = [f"W{iso_week:02d}" for _y, iso_week, _v in trend[KPI_DEFINITIONS[0].key]]
+    rows = [
+        KpiRow(
+            key=definition.key,
+            label=str(definition.label),
+            how_computed=str(definition.how_computed),
+            unit=definition.unit,
+            this_week=trend[definition.key][-1][2],
+            comparison=compared[definition.key],
+            trend=[value.value for _y, _w, value in trend[definition.key]],
+        )
+        for definition in KPI_DEFINITIONS
+    ]
+    return rows, labels
+
+
+def _ids(scope: Scope) -> set[int] | None:
+    return None if scope.department_ids is None else set(scope.department_ids)
+
+
+def kpi_chart_data(rows: list[KpiRow], labels: list[str]) -> dict:
+    return {
+        "labels": labels,
+        "series": {row.key: row.trend for row in rows},
+        "units": {row.key: DEFINITION_OF[row.key].unit for row in rows},
+    }
+
+
+# --- the lists behind the figures -----------------------------------------------------------
+
+TASK_STATUSES = {
+    "overdue": gettext_lazy("Overdue tasks"),
+    "done": gettext_lazy("Tasks done this week"),
+    "in_progress": gettext_lazy("Tasks in progress"),
+    "upcoming": gettext_lazy("Tasks due in the next 7 working days"),
+}
+DELIVERY_STATES = {
+    "waiting": gettext_lazy("Deliveries waiting for acceptance"),
+    "accepted": gettext_lazy("Deliveries accepted this week"),
+    "rejected": gettext_lazy("Deliveries sent back for rework this week"),
+}
+
+
+class BadDrill(ValueError):
+    """The list asked for is not one the dashboard shows (a tampered address)."""
+
+
+@dataclass
+class Drill:
+    kind: str
+    title: str
+    page: Page
+    total: int
+    task_lines: list | None = None
+
+
+def drill(
+    *, scope: Scope, week: Week, kind: str, query, page_number, today: datetime.date
+) -> Drill:
+    as_of = week.as_of(today)
+    if kind == "tasks":
+        return _task_drill(scope, week, query=query, page_number=page_number, as_of=as_of)
+    if kind == "cases":
+        stage = query.get("stage", "")
+        if stage not in weekly.OPEN_CASE_STAGES:
+            raise BadDrill(stage)
+        cases = (
+            weekly.cases_in(scope)
+            .filter(stage=stage)
+            .select_related("initiator", "initiator_department", "coordinator")
+            .order_by("-updated_at", "pk")
+        )
+        title = _("Open cases: %(stage)s") % {"stage": CollabRequest.Stage(stage).label}
+        return _paged("cases", title, cases, page_number)
+    if kind == "risks":
+        impact, likelihood = query.get("impact", ""), query.get("likelihood", "")
+        risks = weekly.risks_in(scope).filter(weekly.open_risk_on(as_of))
+        if impact or likelihood:
+            if impact not in LEVEL_LABELS or likelihood not in LEVEL_LABELS:
+                raise BadDrill(impact)
+            risks = risks.filter(impact=impact, likelihood=likelihood)
+            title = _("Open risks: impact %(impact)s, likelihood %(likelihood)s") % {
+                "impact": LEVEL_LABELS[impact],
+                "likelihood": LEVEL_LABELS[likelihood],
+            }
+        elif query.get("major"):
+            risks, title = risks.filter(weekly.MAJOR_RISK), _("Open major risks")
+        else:
+            title = _("Open risks")
+        risks = risks.select_related("request", "owner", "task").order_by("deadline", "pk")
+        return _paged("risks", title, risks, page_number)
+    if kind == "deliveries":
+        state = query.get("state", "")
+        if state not in DELIVERY_STATES:
+            raise BadDrill(state)
+        deliveries = Delivery.objects.filter(request__in=weekly.cases_in(scope).values("pk"))
+        decided = weekly.decided_within(week)
+        deliveries = {
+            "waiting": deliveries.filter(state=Delivery.State.SUBMITTED),
+            "accepted": deliveries.filter(decided, state=Delivery.State.ACCEPTED),
+            "rejected": deliveries.filter(decided, state=Delivery.State.REJECTED),
+        }[state]
+        deliveries = deliveries.select_related("request", "submitted_by").order_by(
+            "-submitted_at", "pk"
+        )
+        return _paged("deliveries", str(DELIVERY_STATES[state]), deliveries, page_number)
+    raise BadDrill(kind)
+
+
+def _task_drill(scope: Scope, week: Week, *, query, page_number, as_of: datetime.date) -> Drill:
+    status = query.get("status", "")
+    if status not in TASK_STATUSES:
+        raise BadDrill(status)
+    tasks = weekly.tasks_in(scope)
+    part = _int(query.get("part"))
+    if part is not None:
+        subtree = next((members for pk, _name, members in scope.children if pk == part), None)
+        if subtree is None:
+            raise BadDrill(part)
+        tasks = tasks.filter(weekly.counted_in(subtree))
+    owner = _int(query.get("owner"))
+    if query.get("owner") and owner is None:
+        raise BadDrill(query.get("owner"))
+    if owner is not None:
+        tasks = tasks.filter(owner_id=owner)
+    calendar = WorkdayCalendar(
+        as_of - datetime.timedelta(days=400), as_of + datetime.timedelta(days=30)
+    )
+    tasks = {
+        "overdue": tasks.filter(weekly.overdue_on(as_of)),
+        "done": tasks.filter(weekly.done_within(week)),
+        "in_progress": tasks.filter(weekly.in_progress_on(as_of)),
+        "upcoming": weekly.upcoming_tasks(tasks, as_of=as_of, calendar=calendar),
+    }[status]
+    tasks = tasks.select_related("request", "owner", "lead_department").order_by(
+        "due_on", "request__code", "pk"
+    )
+    result = _paged("tasks", str(TASK_STATUSES[status]), tasks, page_number)
+    result.task_lines = [
+        TaskDrillRow(
+            task=task,
+            days_late=calendar.workdays_between(task.due_on + datetime.timedelta(days=1), as_of)
+            if task.due_on and task.due_on < as_of and status == "overdue"
+            else 0,
+        )
+        for task in result.page.object_list
+    ]
+    return result
+
+
+@dataclass(frozen=True)
+class TaskDrillRow:
+    task: Task
+    days_late: int
+
+
+def _paged(kind: str, title: str, rows: QuerySet, page_number) -> Drill:
+    paginator = Paginator(rows, DRILL_PAGE_ROWS)
+    page = paginator.get_page(page_number)
+    return Drill(kind=kind, title=title, page=page, total=paginator.count)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def dashboard_url(scope: Scope, week: Week) -> str:
+    return (
+        reverse("insights:weekly")
+        + "?"
+        + urlencode({"department": scope.value, "week": week.value})
+    )
+
+
+def kpis_url(query) -> str:
+    """The KPI section's address, with the dashboard's own question (department, week, periods)."""
+    return reverse("insights:kpis") + ("?" + query.urlencode() if query else "")
+
+
+def query_without_page(query) -> str:
+    """The list's address without its page number, for the pagination links."""
+    kept = query.copy()
+    kept.pop("page", None)
+    return kept.urlencode()
+
+
+def figure_links(board: weekly.WeeklyDashboard) -> dict[str, str]:
+    """The list behind each summary figure and panel."""
+    scope, week = board.scope, board.week
+    return {
+        "waiting_for_review": drill_url(
+            scope, week, "cases", stage=CollabRequest.Stage.PENDING_REVIEW
+        ),
+        "tasks_done": drill_url(scope, week, "tasks", status="done"),
+        "tasks_overdue": drill_url(scope, week, "tasks", status="overdue"),
+        "tasks_in_progress": drill_url(scope, week, "tasks", status="in_progress"),
+        "tasks_upcoming": drill_url(scope, week, "tasks", status="upcoming"),
+        "open_risks": drill_url(scope, week, "risks"),
+        "major_risks": drill_url(scope, week, "risks", major=1),
+        "deliveries_waiting": drill_url(scope, week, "deliveries", state="waiting"),
+        "deliveries_accepted": drill_url(scope, week, "deliveries", state="accepted"),
+        "deliveries_rejected": drill_url(scope, week, "deliveries", state="rejected"),
+        "pdf": reverse("insights:weekly_pdf")
+        + "?"
+        + urlencode({"department": scope.value, "week": week.value}),
+        "xlsx": reverse("insights:weekly_xlsx")
+        + "?"
+        + urlencode({"department": scope.value, "week": week.value}),
+    }
+
+
+def urgeable_tasks(user, listing: Drill) -> set[int]:
+    """The listed tasks ``user`` may urge the owner of (the departments they oversee read once)."""
+    if listing.kind != "tasks":
+        return set()
+    from collab_portal.org.selectors import departments_overseen_by
+    from tasks_app.services import may_urge
+
+    overseen = set(departments_overseen_by(user))
+    return {
+        row.task.pk
+        for row in listing.task_lines
+        if may_urge(user, row.task, is_leaf=True, overseen=overseen)
+    }

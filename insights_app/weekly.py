@@ -1,0 +1,482 @@
+"""The managers' weekly dashboard (看板): one department (and everything below it) or the whole
+company, for one ISO week, counted as of the week's Sunday — or today, for this week.
+
+What counts for a department:
+- cases: those it initiated or receives (one of its departments is a receiving side);
+- tasks: leaf tasks its departments lead, or without a lead department in a case it initiated
+  (the KPIs count them the same way); tasks of cancelled cases never count;
+- risks: those of its cases;
+- deliveries: those of its cases.
+
+A task was overdue on a day when it was due before that day and not done by then (its
+completion time is kept), so last week's figures do not change when a task is finished today.
+Every figure is read in a fixed number of queries whatever the data: aggregates with
+conditional counts, and the first rows of each list."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from acceptance_app.models import Delivery
+from collab_portal.activity.models import Activity
+from collab_portal.lib.workdays import WorkdayCalendar
+from insights_app.scope import Scope, Week
+from requests_app.models import CollabPlan, CollabRequest, Milestone, Receiver, Review
+from risks_app.models import Level, Risk
+from tasks_app.models import Task
+
+Stage = CollabRequest.Stage
+Status = Task.Status
+ONE_DAY = datetime.timedelta(days=1)
+LIST_ROWS = 20
+BURN_UP_WEEKS = 12
+UPCOMING_WORKDAYS = 7
+OPEN_CASE_STAGES = [
+    Stage.PENDING_REVIEW,
+    Stage.RETURNED,
+    Stage.SYNCING,
+    Stage.PLANNING,
+    Stage.BREAKDOWN,
+    Stage.EXECUTING,
+    Stage.ACCEPTING,
+    Stage.RETROSPECTIVE,
+]
+LEVELS = [Level.HIGH, Level.MEDIUM, Level.LOW]
+OPEN_RISK_STATES = [Risk.State.OPEN, Risk.State.MITIGATING, Risk.State.ESCALATED]
+
+
+# --- what counts ---------------------------------------------------------------------------------
+
+
+def cases_in(scope: Scope) -> QuerySet[CollabRequest]:
+    cases = CollabRequest.objects.all()
+    if scope.department_ids is None:
+        return cases
+    return cases.filter(
+        Q(initiator_department_id__in=scope.department_ids)
+        | Exists(
+            Receiver.objects.filter(request=OuterRef("pk"), department_id__in=scope.department_ids)
+        )
+    )
+
+
+def counted_in(department_ids: frozenset[int]) -> Q:
+    """Tasks led by one of ``department_ids``, or without a lead department in a case one of
+    them initiated."""
+    return Q(lead_department_id__in=department_ids) | Q(
+        lead_department__isnull=True, request__initiator_department_id__in=department_ids
+    )
+
+
+def tasks_in(scope: Scope) -> QuerySet[Task]:
+    tasks = Task.objects.leaves().exclude(request__stage__in=[Stage.CANCELLED, Stage.DRAFT])
+    if scope.department_ids is None:
+        return tasks
+    return tasks.filter(counted_in(scope.department_ids))
+
+
+def risks_in(scope: Scope) -> QuerySet[Risk]:
+    if scope.department_ids is None:
+        return Risk.objects.all()
+    return Risk.objects.filter(request__in=cases_in(scope).values("pk"))
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _done_by(day: datetime.date) -> Q:
+    """Done before the end of ``day``."""
+    return Q(status=Status.DONE, completed_at__lt=_start_of(day + ONE_DAY))
+
+
+def overdue_on(day: datetime.date) -> Q:
+    """Due before ``day`` and not done by the end of it."""
+    return Q(due_on__lt=day) & ~_done_by(day)
+
+
+def in_progress_on(day: datetime.date) -> Q:
+    """Started by the end of ``day`` and not done by then."""
+    return Q(started_at__lt=_start_of(day + ONE_DAY)) & ~_done_by(day)
+
+
+def done_within(week: Week) -> Q:
+    return Q(
+        status=Status.DONE,
+        completed_at__gte=_start_of(week.monday),
+        completed_at__lt=_start_of(week.sunday + ONE_DAY),
+    )
+
+
+def decided_within(week: Week) -> Q:
+    return Q(
+        decided_at__gte=_start_of(week.monday), decided_at__lt=_start_of(week.sunday + ONE_DAY)
+    )
+
+
+def upcoming_tasks(
+    tasks: QuerySet[Task], *, as_of: datetime.date, calendar: WorkdayCalendar
+) -> QuerySet[Task]:
+    """Not done by ``as_of`` and due in the 7 working days after it."""
+    until = calendar.add_workdays(as_of, UPCOMING_WORKDAYS)
+    return tasks.filter(due_on__gt=as_of, due_on__lte=until).exclude(_done_by(as_of))
+
+
+def open_risk_on(day: datetime.date) -> Q:
+    """Raised by the end of ``day`` and neither resolved nor closed by then."""
+    end = _start_of(day + ONE_DAY)
+    return (
+        Q(created_at__lt=end)
+        & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
+        & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    )
+
+
+MAJOR_RISK = Q(major_override=True) | (
+    Q(major_override__isnull=True, impact=Level.HIGH)
+    & (Q(milestone__isnull=False) | Q(task__is_key=True))
+)
+
+
+# --- the figures ----------------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    open_cases: int
+    cases_by_stage: list[tuple[str, str, int]]  # (stage, label, count)
+    waiting_for_review: int
+    tasks_done: int
+    tasks_overdue: int
+    tasks_in_progress: int
+    open_risks: int
+    major_risks: int
+    average_review_wait_hours: float | None
+    reviews_decided: int
+
+
+@dataclass
+class TaskLine:
+    pk: int
+    label: str
+    case_code: str
+    owner: str
+    owner_id: int | None
+    due_on: datetime.date | None
+    days_late: int = 0
+    key: bool = False
+
+
+@dataclass
+class Workload:
+    label: str
+    department_id: int | None
+    owner_id: int | None
+    in_progress: int
+    done: int
+    overdue: int
+
+
+@dataclass
+class Acceptance:
+    waiting: int
+    accepted: int
+    rejected: int
+    cases_accepting: int
+    cases_in_retrospective: int
+
+
+@dataclass
+class WeeklyDashboard:
+    scope: Scope
+    week: Week
+    as_of: datetime.date
+    summary: Summary
+    burn_up: list[tuple[str, int, int]]  # (week label, planned, actual) cumulative
+    overdue: list[TaskLine]
+    matrix: dict[tuple[str, str], int]  # (impact, likelihood) → open risks
+    workload: list[Workload]
+    upcoming: list[TaskLine]
+    upcoming_total: int
+    milestones: list[tuple[datetime.date, str, str]]  # (date, case code, name)
+    acceptance: Acceptance
+    by_person: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CasesInScope:
+    """The scope's cases read once (id and stage): the stage counts come from it, and the
+    risks, deliveries and milestones are filtered by its ids (None: the whole company)."""
+
+    ids: list[int] | None
+    stage_counts: dict[str, int]
+
+    def of(self, path: str = "request_id") -> Q:
+        return Q() if self.ids is None else Q(**{f"{path}__in": self.ids})
+
+
+def cases_read(scope: Scope) -> CasesInScope:
+    rows = list(cases_in(scope).values_list("pk", "stage"))
+    counts: dict[str, int] = defaultdict(int)
+    for _pk, stage in rows:
+        counts[stage] += 1
+    ids = None if scope.department_ids is None else [pk for pk, _stage in rows]
+    return CasesInScope(ids=ids, stage_counts=dict(counts))
+
+
+def weekly_dashboard(
+    *, scope: Scope, week: Week, today: datetime.date | None = None
+) -> WeeklyDashboard:
+    """Every figure of the dashboard for ``scope`` and ``week`` (12 queries)."""
+    today = today or timezone.localdate()
+    as_of = week.as_of(today)
+    calendar = WorkdayCalendar(
+        week.monday - datetime.timedelta(days=400), as_of + datetime.timedelta(days=30)
+    )
+    cases = cases_read(scope)
+    tasks = tasks_in(scope)
+    workload, by_person, task_totals = _workload(tasks, scope=scope, week=week, as_of=as_of)
+    upcoming, upcoming_total = _upcoming(tasks, as_of=as_of, calendar=calendar)
+    risk_counts, matrix = _risks(cases, as_of=as_of)
+    return WeeklyDashboard(
+        scope=scope,
+        week=week,
+        as_of=as_of,
+        summary=_summary(scope, cases, week=week, task_totals=task_totals, risks=risk_counts),
+        burn_up=_burn_up(tasks, week=week),
+        overdue=_overdue(tasks, as_of=as_of, calendar=calendar),
+        matrix=matrix,
+        workload=workload,
+        by_person=by_person,
+        upcoming=upcoming,
+        upcoming_total=upcoming_total,
+        milestones=_milestones(cases, as_of=as_of, calendar=calendar),
+        acceptance=_acceptance(cases, week=week),
+    )
+
+
+def _summary(
+    scope: Scope, cases: CasesInScope, *, week: Week, task_totals: dict, risks: dict
+) -> Summary:
+    counts = cases.stage_counts
+    by_stage = [
+        (stage, str(Stage(stage).label), counts.get(stage, 0)) for stage in OPEN_CASE_STAGES
+    ]
+    review_wait = _review_wait(scope, week=week)
+    return Summary(
+        open_cases=sum(count for _stage, _label, count in by_stage),
+        cases_by_stage=by_stage,
+        waiting_for_review=counts.get(Stage.PENDING_REVIEW, 0),
+        tasks_done=task_totals["done"],
+        tasks_overdue=task_totals["overdue"],
+        tasks_in_progress=task_totals["in_progress"],
+        open_risks=risks["open"],
+        major_risks=risks["major"],
+        average_review_wait_hours=review_wait[0],
+        reviews_decided=review_wait[1],
+    )
+
+
+def _review_wait(scope: Scope, *, week: Week) -> tuple[float | None, int]:
+    """Average hours from a request's (re)submission to its review decided this week, and how
+    many were decided (one query: the submission is the case's latest before the decision)."""
+    submitted = (
+        Activity.objects.filter(
+            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_id=Cast(OuterRef("request_id"), CharField()),
+            verb__in=["submit", "resubmit"],
+            created_at__lte=OuterRef("decided_at"),
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    reviews = Review.objects.filter(
+        decided_at__gte=_start_of(week.monday),
+        decided_at__lt=_start_of(week.sunday + ONE_DAY),
+    )
+    if scope.department_ids is not None:
+        reviews = reviews.filter(request__initiator_department_id__in=scope.department_ids)
+    result = reviews.annotate(submitted_at=Subquery(submitted)).aggregate(
+        wait=Avg(F("decided_at") - F("submitted_at")), count=Count("pk")
+    )
+    wait = result["wait"]
+    return (None if wait is None else round(wait.total_seconds() / 3600, 1), result["count"])
+
+
+def _burn_up(tasks: QuerySet[Task], *, week: Week) -> list[tuple[str, int, int]]:
+    """Cumulative tasks planned to be done (by their planned due date, else their due date) and
+    done, at the end of each of the 12 weeks up to ``week`` (one query)."""
+    weeks = [week.shifted(-n) for n in reversed(range(BURN_UP_WEEKS))]
+    counts = tasks.annotate(planned_due=Coalesce("planned_due_on", "due_on")).aggregate(
+        **{
+            f"planned_{n}": Count("pk", filter=Q(planned_due__lte=w.sunday))
+            for n, w in enumerate(weeks)
+        },
+        **{f"done_{n}": Count("pk", filter=_done_by(w.sunday)) for n, w in enumerate(weeks)},
+    )
+    return [
+        (f"W{w.iso_week:02d}", counts[f"planned_{n}"], counts[f"done_{n}"])
+        for n, w in enumerate(weeks)
+    ]
+
+
+TASK_LINE_FIELDS = (
+    "pk",
+    "wbs_code",
+    "name",
+    "due_on",
+    "is_key",
+    "owner_id",
+    "owner__display_name",
+    "owner__username",
+    "request__code",
+)
+
+
+def _line(row: dict, *, days_late: int = 0) -> TaskLine:
+    return TaskLine(
+        pk=row["pk"],
+        label=f"{row['wbs_code']} {row['name']}".strip(),
+        case_code=row["request__code"],
+        owner=row["owner__display_name"] or row["owner__username"] or "—",
+        owner_id=row["owner_id"],
+        due_on=row["due_on"],
+        days_late=days_late,
+        key=row["is_key"],
+    )
+
+
+def _overdue(
+    tasks: QuerySet[Task], *, as_of: datetime.date, calendar: WorkdayCalendar
+) -> list[TaskLine]:
+    """The first overdue tasks (their number is the workload's total)."""
+    rows = list(
+        tasks.filter(overdue_on(as_of))
+        .order_by("due_on", "request__code", "pk")
+        .values(*TASK_LINE_FIELDS)[:LIST_ROWS]
+    )
+    return [
+        _line(row, days_late=calendar.workdays_between(row["due_on"] + ONE_DAY, as_of))
+        for row in rows
+    ]
+
+
+TASK_FIGURES = ("in_progress", "done", "overdue")
+
+
+def _workload(
+    tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: datetime.date
+) -> tuple[list[Workload], bool, dict[str, int]]:
+    """In progress, done this week and overdue, per direct sub-department of the scope — or
+    per person when it has none — and the scope's totals (one query)."""
+    counts = {
+        "in_progress": Count("pk", filter=in_progress_on(as_of)),
+        "done": Count("pk", filter=done_within(week)),
+        "overdue": Count("pk", filter=overdue_on(as_of)),
+    }
+    if not scope.children:
+        rows = list(
+            tasks.values("owner_id", "owner__display_name", "owner__username")
+            .annotate(**counts)
+            .order_by("-overdue", "owner__display_name", "owner_id")
+        )
+        loads = [
+            Workload(
+                label=row["owner__display_name"] or row["owner__username"],
+                department_id=None,
+                owner_id=row["owner_id"],
+                in_progress=row["in_progress"],
+                done=row["done"],
+                overdue=row["overdue"],
+            )
+            for row in rows
+            if row["owner_id"] is not None and any(row[key] for key in TASK_FIGURES)
+        ]
+        return loads, True, _totals(rows)
+    department = Coalesce("lead_department_id", "request__initiator_department_id")
+    rows = list(tasks.annotate(counted_in=department).values("counted_in").annotate(**counts))
+    per_department = {row["counted_in"]: row for row in rows}
+    loads = []
+    for pk, name, subtree in scope.children:
+        total = {
+            key: sum(per_department.get(member, {}).get(key, 0) for member in subtree)
+            for key in TASK_FIGURES
+        }
+        loads.append(
+            Workload(name, pk, None, total["in_progress"], total["done"], total["overdue"])
+        )
+    return loads, False, _totals(rows)
+
+
+def _totals(rows: list[dict]) -> dict[str, int]:
+    return {key: sum(row[key] for row in rows) for key in TASK_FIGURES}
+
+
+def _upcoming(
+    tasks: QuerySet[Task], *, as_of: datetime.date, calendar: WorkdayCalendar
+) -> tuple[list[TaskLine], int]:
+    upcoming = upcoming_tasks(tasks, as_of=as_of, calendar=calendar)
+    rows = list(
+        upcoming.order_by("due_on", "request__code", "pk").values(*TASK_LINE_FIELDS)[:LIST_ROWS]
+    )
+    return [_line(row) for row in rows], upcoming.count()
+
+
+def _milestones(
+    cases: CasesInScope, *, as_of: datetime.date, calendar: WorkdayCalendar
+) -> list[tuple[datetime.date, str, str]]:
+    until = calendar.add_workdays(as_of, UPCOMING_WORKDAYS)
+    return list(
+        Milestone.objects.filter(
+            cases.of("plan__request_id"),
+            plan__state=CollabPlan.State.CONFIRMED,
+            due_on__gt=as_of,
+            due_on__lte=until,
+        )
+        .exclude(plan__request__stage__in=[Stage.CANCELLED, Stage.ARCHIVED])
+        .order_by("due_on", "plan__request__code")
+        .values_list("due_on", "plan__request__code", "name")[:LIST_ROWS]
+    )
+
+
+def _risks(
+    cases: CasesInScope, *, as_of: datetime.date
+) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Open and major risks on ``as_of``, and the open ones by impact × likelihood (one query)."""
+    rows = list(
+        Risk.objects.filter(cases.of(), open_risk_on(as_of))
+        .values("impact", "likelihood")
+        .annotate(open=Count("pk"), major=Count("pk", filter=MAJOR_RISK))
+    )
+    counted = {(row["impact"], row["likelihood"]): row["open"] for row in rows}
+    matrix = {
+        (impact, likelihood): counted.get((impact, likelihood), 0)
+        for impact in LEVELS
+        for likelihood in LEVELS
+    }
+    totals = {"open": sum(row["open"] for row in rows), "major": sum(row["major"] for row in rows)}
+    return totals, matrix
+
+
+def _acceptance(cases: CasesInScope, *, week: Week) -> Acceptance:
+    decided = decided_within(week)
+    counts = Delivery.objects.filter(cases.of()).aggregate(
+        waiting=Count("pk", filter=Q(state=Delivery.State.SUBMITTED)),
+        accepted=Count("pk", filter=decided & Q(state=Delivery.State.ACCEPTED)),
+        rejected=Count("pk", filter=decided & Q(state=Delivery.State.REJECTED)),
+    )
+    return Acceptance(
+        waiting=counts["waiting"],
+        accepted=counts["accepted"],
+        rejected=counts["rejected"],
+        cases_accepting=cases.stage_counts.get(Stage.ACCEPTING, 0),
+        cases_in_retrospective=cases.stage_counts.get(Stage.RETROSPECTIVE, 0),
+    )

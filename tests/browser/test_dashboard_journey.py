@@ -1,0 +1,91 @@
+"""In Chromium, with the demo data: a department head opens the dashboard, looks at last week,
+comes back to this week, clicks the overdue bar of the workload chart into the list behind it
+and urges an owner; the process KPIs load into the page; a leader in charge sees only the
+departments they lead."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from collab_portal.activity.models import Activity
+from collab_portal.org.models import Department, User
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "dashboard"
+
+
+def sign_in(page, base, username):
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "demo12345")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def figure(page, name: str) -> int:
+    return int(page.inner_text(f"[data-figure={name}]"))
+
+
+def test_a_head_reads_the_week_and_urges_an_overdue_owner(live_server, page):
+    call_command("seed_demo", quiet_logins=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    sign_in(page, base, "wufang")
+    page.click("a.nav-link:has-text('看板')")
+    page.wait_for_selector("[data-chart=workload] svg")
+    overdue = figure(page, "tasks_overdue")
+    assert overdue > 0
+    page.wait_for_selector("[data-testid=kpis] [data-kpi=on_time_task_rate]")  # loaded by htmx
+    assert page.locator("[data-testid=kpis] [data-sparkline] svg").count() == 8
+    page.screenshot(path=str(SHOTS / "01-this-week.png"), full_page=True)
+
+    page.click("[data-testid=previous-week]")
+    page.wait_for_selector("[data-chart=stages] svg")
+    assert "week=" in page.url
+    page.screenshot(path=str(SHOTS / "02-last-week.png"), full_page=True)
+    page.go_back()
+    page.wait_for_selector("[data-chart=workload] svg")
+
+    # The red (overdue) part of the first person's bar opens their overdue tasks.
+    page.locator('[data-chart=workload] path[fill="#d63939"]').first.click()
+    page.wait_for_url("**/dashboard/list/tasks/**")
+    assert "status=overdue" in page.url
+    listed = int(page.inner_text("[data-testid=drill-total]"))
+    assert 0 < listed <= overdue
+    page.screenshot(path=str(SHOTS / "03-overdue-list.png"), full_page=True)
+
+    button = page.locator("[data-testid^=urge-]").first
+    task_pk = int(button.get_attribute("data-testid").removeprefix("urge-"))
+    button.click()
+    page.wait_for_selector(".alert-success, .alert")
+    assert Activity.objects.filter(
+        verb="task_urge", actor__username="wufang", target_id=str(task_pk)
+    ).exists()
+    assert "status=overdue" in page.url  # back on the list
+    page.screenshot(path=str(SHOTS / "04-urged.png"), full_page=True)
+    assert errors == []
+
+
+def test_a_leader_in_charge_chooses_among_the_departments_they_lead(live_server, page):
+    call_command("seed_demo", quiet_logins=True)
+    base = live_server.url
+    leader = User.objects.get(username="sunwei")
+    led = Department.objects.filter(leader_in_charge=leader)
+
+    sign_in(page, base, "sunwei")
+    page.goto(f"{base}/dashboard/")
+    options = page.locator("#id_department option").all_inner_texts()
+    assert {name.strip() for name in options} >= {department.name for department in led}
+    other = (
+        Department.objects.exclude(pk__in=led)
+        .exclude(parent__in=led)
+        .filter(parent__isnull=False)
+        .first()
+    )
+    response = page.goto(f"{base}/dashboard/?department={other.pk}")
+    assert response.status == 404
