@@ -1,7 +1,8 @@
 """Benchmark: the inbox (工作台) and the managers' dashboard (看板) of a large company — 2,000
 people in 50 departments under 10 divisions, 5,000 cases over the last 16 weeks in every stage,
 100,000 tasks, 20,000 risks — on PostgreSQL. Reports each page's SQL queries and the median and
-p95 server time (issue 8's budget: p95 under 200 ms here).
+p95 server time (issue 8's budget: p95 under 200 ms here): while counting (nothing kept) and
+within the minute the dashboard keeps its figures (ten for the KPIs).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/collab_benchmark_insights \\
         python benchmarks/insights.py [--cases 5000] [--repeat 30]
@@ -314,10 +315,19 @@ def _without_auto_now(model, write, field_name: str = "created_at") -> None:
         field.auto_now_add = was
 
 
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 def measure(people: dict, repeat: int) -> None:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     division, department = people["division"], people["department"]
     pages = [
@@ -333,22 +343,32 @@ def measure(people: dict, repeat: int) -> None:
             f"/dashboard/list/tasks/?department={department.pk}&status=overdue",
         ),
     ]
-    print(f"\n{'page':<34}{'queries':>8}{'median ms':>11}{'p95 ms':>9}")
+    print(
+        f"\n{'page':<38}{'queries':>8}  {'counting: median':>16}{'p95 ms':>8}"
+        f"  {'kept: median':>12}{'p95 ms':>8}"
+    )
     for label, person, url in pages:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(person)
         client.get(url)
-        with CaptureQueriesContext(connection) as queries:
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            cache.clear()
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        times = []
+        counting, kept = [], []
         for _ in range(repeat):
+            cache.clear()  # the dashboard keeps its figures a minute, the KPIs ten
             started = time.perf_counter()
             client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
+            counting.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            client.get(url)
+            kept.append((time.perf_counter() - started) * 1000)
         print(
-            f"{label:<34}{len(queries):>8}{statistics.median(times):>11.1f}"
-            f"{percentile(times, 0.95):>9.1f}"
+            f"{label:<38}{counter.count:>8}  {statistics.median(counting):>16.1f}"
+            f"{percentile(counting, 0.95):>8.1f}  {statistics.median(kept):>12.1f}"
+            f"{percentile(kept, 0.95):>8.1f}"
         )
 
 

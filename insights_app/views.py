@@ -14,7 +14,6 @@ from collab_portal.org.selectors import company_name
 from insights_app import exports, pages
 from insights_app.forms import ComparisonForm, DashboardForm
 from insights_app.scope import department_choices, scope_for, this_week
-from insights_app.weekly import weekly_dashboard
 
 RECENT_WEEKS = 26
 
@@ -46,7 +45,7 @@ def weekly(request):
     scope, week, form = _scope_and_week(request)
     if scope is None:
         return render(request, "insights_app/no_dashboard.html")
-    board = weekly_dashboard(scope=scope, week=week)
+    board = pages.weekly_board(scope=scope, week=week)
     current = this_week()
     return render(
         request,
@@ -133,7 +132,7 @@ def _export(request):
     scope, week, _form = _scope_and_week(request)
     if scope is None:
         raise Http404
-    board = weekly_dashboard(scope=scope, week=week)
+    board = pages.weekly_board(scope=scope, week=week)
     before = week.shifted(-1)
     kpis, _labels = pages.kpi_rows(
         scope=scope,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.utils import timezone
 
 from acceptance_app.models import Delivery
@@ -208,7 +208,7 @@ class WeeklyDashboard:
     milestones: list[tuple[datetime.date, str, str]]  # (date, case code, name)
     acceptance: Acceptance
     by_person: bool = False
-    extra: dict = field(default_factory=dict)
+    counted_at: datetime.datetime = field(default_factory=timezone.now)
 
 
 @dataclass(frozen=True)
@@ -313,19 +313,44 @@ def _review_wait(scope: Scope, *, week: Week) -> tuple[float | None, int]:
 
 def _burn_up(tasks: QuerySet[Task], *, week: Week) -> list[tuple[str, int, int]]:
     """Cumulative tasks planned to be done (by their planned due date, else their due date) and
-    done, at the end of each of the 12 weeks up to ``week`` (one query)."""
+    done, at the end of each of the 12 weeks up to ``week`` (two queries: the tasks counted by
+    the Monday of their planned week, and of the week they were done in)."""
     weeks = [week.shifted(-n) for n in reversed(range(BURN_UP_WEEKS))]
-    counts = tasks.annotate(planned_due=Coalesce("planned_due_on", "due_on")).aggregate(
-        **{
-            f"planned_{n}": Count("pk", filter=Q(planned_due__lte=w.sunday))
-            for n, w in enumerate(weeks)
-        },
-        **{f"done_{n}": Count("pk", filter=_done_by(w.sunday)) for n, w in enumerate(weeks)},
+    planned = (
+        tasks.annotate(planned_due=Coalesce("planned_due_on", "due_on"))
+        .filter(planned_due__lte=week.sunday)
+        .annotate(monday=TruncWeek("planned_due"))
+        .values("monday")
+        .annotate(n=Count("pk"))
+        .values_list("monday", "n")
     )
+    done = (
+        tasks.filter(status=Status.DONE, completed_at__lt=_start_of(week.sunday + ONE_DAY))
+        .annotate(monday=TruncWeek("completed_at"))
+        .values("monday")
+        .annotate(n=Count("pk"))
+        .values_list("monday", "n")
+    )
+    planned_by_week, done_by_week = _by_monday(planned), _by_monday(done)
     return [
-        (f"W{w.iso_week:02d}", counts[f"planned_{n}"], counts[f"done_{n}"])
-        for n, w in enumerate(weeks)
+        (
+            f"W{w.iso_week:02d}",
+            sum(n for monday, n in planned_by_week.items() if monday <= w.monday),
+            sum(n for monday, n in done_by_week.items() if monday <= w.monday),
+        )
+        for w in weeks
     ]
+
+
+def _by_monday(rows) -> dict[datetime.date, int]:
+    counts: dict[datetime.date, int] = defaultdict(int)
+    for monday, n in rows:
+        if isinstance(monday, datetime.datetime):
+            monday = (
+                timezone.localtime(monday).date() if timezone.is_aware(monday) else monday.date()
+            )
+        counts[monday] += n
+    return counts
 
 
 TASK_LINE_FIELDS = (
@@ -382,6 +407,8 @@ def _workload(
         "done": Count("pk", filter=done_within(week)),
         "overdue": Count("pk", filter=overdue_on(as_of)),
     }
+    # A task done before the week counts in none of them: leave it out before counting.
+    tasks = tasks.exclude(status=Status.DONE, completed_at__lt=_start_of(week.monday))
     if not scope.children:
         rows = list(
             tasks.values("owner_id", "owner__display_name", "owner__username")
