@@ -9,6 +9,7 @@ class AcceptanceAppConfig(AppConfig):
 
     def ready(self):
         from acceptance_app.activity_verbs import VERBS
+        from acceptance_app.inbox import register as register_inbox
         from acceptance_app.selectors import waiting_items_for
         from collab_portal.activity.verbs import register_verbs
         from collab_portal.dashboard.inbox import register_waiting_source
@@ -16,6 +17,7 @@ class AcceptanceAppConfig(AppConfig):
 
         register_verbs(VERBS)
         register_waiting_source(waiting_items_for)
+        register_inbox()  # the inbox's tabs: acceptance_app/inbox.py
         register_case_link(
             CaseLink(
                 _("Delivery and acceptance"),

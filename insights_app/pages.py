@@ -350,7 +350,7 @@ def _task_drill(scope: Scope, week: Week, *, query, page_number, as_of: datetime
         "in_progress": tasks.filter(weekly.in_progress_on(as_of)),
         "upcoming": weekly.upcoming_tasks(tasks, as_of=as_of, calendar=calendar),
     }[status]
-    tasks = tasks.select_related("request", "owner", "lead_department").order_by(
+    tasks = tasks.select_related("request__coordinator", "owner", "lead_department").order_by(
         "due_on", "request__code", "pk"
     )
     result = _paged("tasks", str(TASK_STATUSES[status]), tasks, page_number)

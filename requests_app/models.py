@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -43,18 +44,32 @@ class CodeSequence(models.Model):
 
 class CollabRequestQuerySet(models.QuerySet):
     def visible_to(self, user) -> CollabRequestQuerySet:
-        """Cases ``user`` may see: initiator, receivers' members, heads and leaders in charge of
-        the departments involved (and their delegates today), reviewers, people copied in,
-        external parties' internal owners, admins."""
+        """Cases ``user`` may see: initiator, coordinator, receivers' members, heads and leaders
+        in charge of the departments involved (and their delegates today), reviewers, people
+        copied in, external parties' internal owners, the owners and collaborators of its tasks
+        and risks (and the heads over a task's lead department), admins."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_portal_admin:
             return self
         from collab_portal.org.selectors import departments_overseen_by
 
+        # Later stages' models by name: this app is below them and never imports them.
+        task_model = apps.get_model("tasks_app", "Task")
+        risk_model = apps.get_model("risks_app", "Risk")
         overseen = departments_overseen_by(user)
         visible = (
             Q(initiator=user)
+            | Q(coordinator=user)
+            # one subquery per index: an OR inside one would scan every task
+            | Q(pk__in=task_model.objects.filter(owner=user).values("request_id"))
+            | Q(
+                pk__in=task_model.collaborators.through.objects.filter(user=user).values(
+                    "task__request_id"
+                )
+            )
+            | Q(pk__in=task_model.objects.filter(lead_department__in=overseen).values("request_id"))
+            | Q(pk__in=risk_model.objects.filter(owner=user).values("request_id"))
             | Q(initiator_department__in=overseen)
             | Q(reviewer=user)
             | Q(pk__in=Review.objects.filter(reviewer=user).values("request_id"))

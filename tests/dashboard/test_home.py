@@ -1,12 +1,15 @@
-"""工作台: the signed-in person's department, roles and what waits for them."""
+"""工作台: the signed-in person's department, roles, notifications and the inbox around them
+(the inbox's tabs themselves: test_inbox.py)."""
 
 import datetime
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from collab_portal.dashboard import inbox
+from collab_portal.dashboard.navigation import NAV_ENTRIES
 from collab_portal.notifications.services import notify
 from tests.factories import DelegationFactory
 
@@ -35,12 +38,20 @@ def test_the_navigation_hides_pages_that_do_not_exist_and_admin_for_staff(compan
     assert 'nav-link-title">任务</span>' in body
     assert 'nav-link-title">风险</span>' in body
     assert 'nav-link-title">验收</span>' in body
-    assert 'nav-link-title">看板</span>' not in body  # the dashboard comes with a later issue
+    for entry in NAV_ENTRIES:
+        if entry.admin_only:
+            continue
+        try:
+            reverse(entry.url_name)
+        except NoReverseMatch:  # a page of a later issue: no dead link
+            assert f'nav-link-title">{entry.label}</span>' not in body
+        else:
+            assert f'nav-link-title">{entry.label}</span>' in body
     admin_body = login(company.admin).get("/").content.decode()
     assert 'href="/admin/"' in admin_body
 
 
-def test_waiting_items_from_registered_sources_are_listed_oldest_first(company, login, monkeypatch):
+def test_the_earlier_waiting_registry_still_answers_oldest_first(company, monkeypatch):
     now = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
 
     def source(*, user):
@@ -52,9 +63,34 @@ def test_waiting_items_from_registered_sources_are_listed_oldest_first(company, 
         ]
 
     monkeypatch.setattr(inbox, "_sources", [source])
+    assert [item.url for item in inbox.waiting_for(company.sales_head)] == ["/older", "/newer"]
+    assert inbox.waiting_for(company.sales_staff) == []
+
+
+def test_rows_from_registered_inbox_sources_are_listed_longest_waiting_first(
+    company, login, monkeypatch, pending
+):
+    now = timezone.now()
+
+    def source(*, context):
+        if context.user != company.sales_head:
+            return []
+        return [
+            inbox.InboxRow("review", pending.pk, "/newer", since=now, title="较新的申请"),
+            inbox.InboxRow(
+                "review",
+                pending.pk,
+                "/older",
+                since=now - datetime.timedelta(days=2),
+                title="较早的申请",
+            ),
+        ]
+
+    monkeypatch.setattr(inbox, "_inbox_sources", {**inbox._inbox_sources, "waiting": [source]})
     body = login(company.sales_head).get("/").content.decode()
     assert body.index("较早的申请") < body.index("较新的申请")
     assert "暂无待办事项" not in body
+    assert 'data-testid="tab-count-waiting">2</span>' in body
     assert "较早的申请" not in login(company.sales_staff).get("/").content.decode()
 
 
@@ -69,4 +105,6 @@ def test_the_home_page_runs_a_constant_number_of_queries(company, login):
     with CaptureQueriesContext(connection) as many:
         client.get("/")
     assert len(few) == len(many)
-    assert len(many) <= 22  # each stage app's waiting source asks at most a few queries
+    # The inbox asks each stage app's sources a few queries each (test_inbox.py measures it
+    # with 10× the data); the profile and the notifications a few more.
+    assert len(many) <= 45

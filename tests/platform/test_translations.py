@@ -27,9 +27,9 @@ def test_every_chinese_string_is_translated_and_none_is_fuzzy():
 def test_the_compiled_catalogue_matches_its_source(locale):
     source = _catalogue(locale)
     compiled = polib.mofile(str(ROOT / "locale" / locale / "LC_MESSAGES" / "django.mo"))
-    compiled_strings = {entry.msgid: entry.msgstr for entry in compiled}
-    assert {e.msgid: e.msgstr for e in source if e.msgstr} == {
-        k: v for k, v in compiled_strings.items() if k and v
+    compiled_strings = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in compiled}
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in source if e.msgstr} == {
+        k: v for k, v in compiled_strings.items() if k[1] and v
     }
 
 

@@ -138,3 +138,40 @@ def test_no_button_once_the_task_is_on_time(company, executing, survey, login):
     page = reverse("tasks_app:task", args=[executing.code, survey.pk])
 
     assert 'data-testid="urge"' not in login(company.tech_staff).get(page).content.decode()
+
+
+def test_task_and_risk_owners_from_other_departments_see_the_case(company, executing, survey):
+    from risks_app.models import Risk
+    from tests.factories import DepartmentFactory, UserFactory
+
+    finance = DepartmentFactory(code="FIN", name="财务部", parent=company.company)
+    owner, helper, risk_owner, stranger = (UserFactory(department=finance) for _ in range(4))
+    finance_head = UserFactory(department=finance)
+    finance.head = finance_head
+    finance.save()
+    visible = CollabRequest.objects.visible_to
+    assert not any(
+        visible(person).filter(pk=executing.pk).exists()
+        for person in (owner, helper, risk_owner, stranger, finance_head)
+    )
+
+    Task.objects.filter(pk=survey.pk).update(owner=owner)
+    survey.collaborators.add(helper)
+    interviews = Task.objects.get(request=executing, name="客户访谈")
+    Task.objects.filter(pk=interviews.pk).update(lead_department=finance)
+    Risk.objects.create(
+        request=executing,
+        number=1,
+        description="d",
+        category="other",
+        impact="low",
+        likelihood="low",
+        measures="m",
+        deadline=survey.due_on,
+        owner=risk_owner,
+        raised_by=company.tech_staff,
+    )
+
+    for person in (owner, helper, risk_owner, finance_head):  # finance leads 客户访谈
+        assert visible(person).filter(pk=executing.pk).count() == 1
+    assert not visible(stranger).filter(pk=executing.pk).exists()

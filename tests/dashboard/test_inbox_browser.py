@@ -1,0 +1,51 @@
+"""In Chromium: the initiator urges a pending review from the inbox's row (htmx) and stays on the
+inbox, which shows the answer; a second urge is refused with the reason."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from collab_portal.activity.models import Activity
+from requests_app.models import CollabRequest
+from tests.browser.conftest import browser, page  # noqa: F401  (the browser tests' fixtures)
+from tests.dashboard.builders import pending_case
+from tests.factories import TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "inbox"
+
+
+def test_urging_from_the_inbox_keeps_the_inbox_and_shows_the_answer(
+    live_server,
+    page,  # noqa: F811
+    company,
+):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    case = pending_case(company, "浏览器里的待审需求")
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", company.sales_staff.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+    page.click("[data-testid=tab-initiated]")
+    page.wait_for_url(f"{base}/?tab=initiated")
+    row = page.locator(f"[data-testid=inbox-row][data-case='{case.code}']")
+    row.locator("[data-testid=urge]").click()
+    page.locator("#inbox-messages .alert-success").wait_for()
+    assert page.url == f"{base}/?tab=initiated"
+    urges = Activity.objects.filter(
+        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_id=str(case.pk),
+        verb="urge",
+    )
+    assert urges.count() == 1
+    page.screenshot(path=str(SHOTS / "01-urged.png"), full_page=True)
+
+    row.locator("[data-testid=urge]").click()
+    page.locator("#inbox-messages .alert-danger").wait_for()
+    assert page.locator("#inbox-messages .alert").count() == 1
+    assert urges.count() == 1
+    page.screenshot(path=str(SHOTS / "02-refused.png"), full_page=True)
