@@ -8,7 +8,6 @@ from django.contrib.contenttypes.models import ContentType
 
 from collab_portal.activity.models import Activity
 from requests_app.models import CollabRequest
-from tests.browser.conftest import browser, page  # noqa: F401  (the browser tests' fixtures)
 from tests.dashboard.builders import pending_case
 from tests.factories import TEST_PASSWORD
 
@@ -18,7 +17,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "inbox"
 
 def test_urging_from_the_inbox_keeps_the_inbox_and_shows_the_answer(
     live_server,
-    page,  # noqa: F811
+    page,
     company,
 ):
     SHOTS.mkdir(parents=True, exist_ok=True)
