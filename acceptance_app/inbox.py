@@ -6,12 +6,13 @@ assembling. Reads only; each source asks a fixed number of queries whatever the 
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acceptance_app.models import AcceptanceReview, Delivery, Retrospective, SatisfactionRating
+from acceptance_app.models import AcceptanceReview, Delivery
+from acceptance_app.selectors import acting_for_ids, deliveries_awaiting, retrospectives_awaiting
 from collab_portal.activity.models import Activity
 from collab_portal.dashboard.inbox import (
     DRAFTS,
@@ -23,17 +24,11 @@ from collab_portal.dashboard.inbox import (
     InboxRow,
     register_inbox_source,
 )
-from collab_portal.org.models import Delegation
 from requests_app.inbox import acting_persons
 from requests_app.models import CollabRequest, Receiver
 
 Stage = CollabRequest.Stage
 State = Delivery.State
-
-
-def _acting_for_ids(user):
-    """A subquery of the ids of everyone whose delegate in force ``user`` is."""
-    return Delegation.objects.in_force().filter(delegate=user).values("principal_id")
 
 
 def _urge_url(delivery: Delivery) -> str:
@@ -44,26 +39,7 @@ def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
     """The rules of ``selectors.waiting_items_for``: the acceptance for the initiator (or their
     delegate), the link to send for external work, the retrospective for the coordinator, the
     rating for the receiving departments' heads (2 queries)."""
-    user = context.user
-    delegated = _acting_for_ids(user)
-    by_link = Exists(
-        Receiver.objects.filter(
-            request=OuterRef("request"), kind=Receiver.Kind.EXTERNAL, contact__isnull=False
-        )
-    )
-    owns_party = Exists(
-        Receiver.objects.filter(request=OuterRef("request"), party__internal_owner=user)
-    )
-    deliveries = (
-        Delivery.objects.filter(state=State.SUBMITTED, request__stage=Stage.ACCEPTING)
-        .annotate(by_link=by_link, owns_party=owns_party)
-        .filter(
-            Q(request__initiator=user)
-            | Q(request__initiator_id__in=delegated, by_link=False)
-            | Q(owns_party=True, by_link=True)
-        )
-        .select_related("request")
-    )
+    deliveries = deliveries_awaiting(context.user)
     rows = [
         InboxRow(
             kind="acceptance_link" if delivery.by_link else "acceptance",
@@ -76,23 +52,7 @@ def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
         )
         for delivery in deliveries
     ]
-    my_departments = Q(department__head=user) | Q(department__head_id__in=delegated)
-    unrated = Exists(
-        Receiver.objects.filter(
-            my_departments, request=OuterRef("request"), kind=Receiver.Kind.INTERNAL
-        ).exclude(
-            pk__in=SatisfactionRating.objects.filter(retrospective=OuterRef(OuterRef("pk"))).values(
-                "receiver_id"
-            )
-        )
-    )
-    coordinating = Q(request__coordinator=user) | Q(request__coordinator_id__in=delegated)
-    retrospectives = (
-        Retrospective.objects.filter(request__stage=Stage.RETROSPECTIVE, filed_at__isnull=True)
-        .annotate(unrated=unrated, coordinating=ExpressionWrapper(coordinating, BooleanField()))
-        .filter(Q(coordinating=True) | Q(unrated=True))
-        .select_related("request")
-    )
+    retrospectives = retrospectives_awaiting(context.user)
     for retrospective in retrospectives:
         for wanted, kind, counterpart in (
             (retrospective.coordinating, "retrospective", retrospective.request.initiator_id),
@@ -216,7 +176,7 @@ def involved_rows(*, context: InboxContext) -> list[InboxRow]:
     """The acceptances I coordinate, with 催办 (as their coordinator), and the deliveries I
     accepted or sent back (2 queries)."""
     user = context.user
-    delegated = _acting_for_ids(user)
+    delegated = acting_for_ids(user)
     waiting = Delivery.objects.filter(state=State.SUBMITTED, request__stage=Stage.ACCEPTING).filter(
         Q(request__coordinator=user) | Q(request__coordinator_id__in=delegated)
     )

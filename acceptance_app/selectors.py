@@ -408,15 +408,15 @@ def acceptance_counts(*, user: User) -> dict[str, int]:
 # --- what waits for whom --------------------------------------------------------------------
 
 
-def _acting_for_ids(user: User):
+def acting_for_ids(user: User):
     """A subquery of the ids of everyone whose delegate in force ``user`` is."""
     return Delegation.objects.in_force().filter(delegate=user).values("principal_id")
 
 
-def waiting_items_for(*, user: User) -> list[WaitingItem]:
-    """Acceptances for the initiator (or delegate), acceptance links to send for external
-    work, retrospectives for the coordinator, ratings for the receivers' heads (2 queries)."""
-    delegated = _acting_for_ids(user)
+def deliveries_awaiting(user: User) -> QuerySet[Delivery]:
+    """Submitted deliveries waiting on ``user``: to accept as the initiator (or their delegate),
+    or to send the customer's acceptance link for as the party's internal owner; each
+    annotated ``by_link``."""
     by_link = Exists(
         Receiver.objects.filter(
             request=OuterRef("request"), kind=Receiver.Kind.EXTERNAL, contact__isnull=False
@@ -425,25 +425,22 @@ def waiting_items_for(*, user: User) -> list[WaitingItem]:
     owns_party = Exists(
         Receiver.objects.filter(request=OuterRef("request"), party__internal_owner=user)
     )
-    deliveries = (
+    return (
         Delivery.objects.filter(state=State.SUBMITTED, request__stage=Stage.ACCEPTING)
         .annotate(by_link=by_link, owns_party=owns_party)
         .filter(
             Q(request__initiator=user)
-            | Q(request__initiator_id__in=delegated, by_link=False)
+            | Q(request__initiator_id__in=acting_for_ids(user), by_link=False)
             | Q(owns_party=True, by_link=True)
         )
         .select_related("request")
     )
-    items = [
-        WaitingItem(
-            kind=_("Acceptance link") if delivery.by_link else _("Acceptance"),
-            title=f"{delivery.request.code} v{delivery.version} {delivery.request.subject}",
-            url=delivery.get_absolute_url(),
-            since=delivery.submitted_at or timezone.now(),
-        )
-        for delivery in deliveries
-    ]
+
+
+def retrospectives_awaiting(user: User) -> QuerySet[Retrospective]:
+    """Unfiled retrospectives waiting on ``user``: to write as the coordinator (or delegate),
+    annotated ``coordinating``; to rate as a receiving department's head, ``unrated``."""
+    delegated = acting_for_ids(user)
     my_departments = Q(department__head=user) | Q(department__head_id__in=delegated)
     unrated = Exists(
         Receiver.objects.filter(
@@ -455,12 +452,28 @@ def waiting_items_for(*, user: User) -> list[WaitingItem]:
         )
     )
     coordinating = Q(request__coordinator=user) | Q(request__coordinator_id__in=delegated)
-    retrospectives = (
+    return (
         Retrospective.objects.filter(request__stage=Stage.RETROSPECTIVE, filed_at__isnull=True)
         .annotate(unrated=unrated, coordinating=ExpressionWrapper(coordinating, BooleanField()))
         .filter(Q(coordinating=True) | Q(unrated=True))
         .select_related("request")
     )
+
+
+def waiting_items_for(*, user: User) -> list[WaitingItem]:
+    """Acceptances for the initiator (or delegate), acceptance links to send for external
+    work, retrospectives for the coordinator, ratings for the receivers' heads (2 queries)."""
+    deliveries = deliveries_awaiting(user)
+    items = [
+        WaitingItem(
+            kind=_("Acceptance link") if delivery.by_link else _("Acceptance"),
+            title=f"{delivery.request.code} v{delivery.version} {delivery.request.subject}",
+            url=delivery.get_absolute_url(),
+            since=delivery.submitted_at or timezone.now(),
+        )
+        for delivery in deliveries
+    ]
+    retrospectives = retrospectives_awaiting(user)
     for retrospective in retrospectives:
         title = f"{retrospective.request.code} {retrospective.request.subject}"
         for wanted, kind in (

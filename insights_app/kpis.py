@@ -46,7 +46,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -77,7 +77,8 @@ from acceptance_app.metrics import ReasonCount
 from acceptance_app.models import Delivery
 from collab_portal.activity.models import Activity
 from collab_portal.lib.workdays import WorkdayCalendar
-from collab_portal.org.models import Department
+from collab_portal.org.selectors import department_children, with_departments_below
+from insights_app.weekly import counted_in
 from requests_app.models import CollabPlan, CollabRequest, Review
 from risks_app.models import Risk
 from tasks_app.models import Task
@@ -316,17 +317,7 @@ def _departments_in_scope(department_ids: Iterable[int] | None) -> frozenset[int
     wanted = set(department_ids)
     if not wanted:
         return frozenset()
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
-        children[parent_id].append(pk)
-    found: set[int] = set()
-    stack = list(wanted)
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.add(pk)
-            stack.extend(children.get(pk, ()))
-    return frozenset(found)
+    return frozenset(with_departments_below(wanted, department_children()))
 
 
 def _case_scope(scope: frozenset[int] | None, *, case: str = "") -> Q:
@@ -337,13 +328,8 @@ def _case_scope(scope: frozenset[int] | None, *, case: str = "") -> Q:
 
 
 def _task_scope(scope: frozenset[int] | None) -> Q:
-    """Tasks led by a department in ``scope``, or without a lead department in a case
-    initiated there."""
-    if scope is None:
-        return Q()
-    return Q(lead_department_id__in=scope) | Q(
-        lead_department__isnull=True, request__initiator_department_id__in=scope
-    )
+    """Tasks counted for a department in ``scope``, as the dashboard counts them."""
+    return Q() if scope is None else counted_in(scope)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab_portal.org.models import Department, User
-from collab_portal.org.selectors import departments_overseen_by
+from collab_portal.org.selectors import departments_overseen_by, with_departments_below
 
 COMPANY = "all"
 
@@ -77,17 +77,13 @@ def scope_for(user: User, value: str | None) -> Scope | None:
         raise Http404
     tree = list(Department.objects.order_by("code", "pk").values_list("pk", "parent_id", "name"))
     below: dict[int | None, list[tuple[int, str]]] = {}
+    children: dict[int | None, list[int]] = {}
     for pk, parent_id, name in tree:
         below.setdefault(parent_id, []).append((pk, name))
+        children.setdefault(parent_id, []).append(pk)
 
     def subtree(root: int) -> frozenset[int]:
-        found, stack = set(), [root]
-        while stack:
-            pk = stack.pop()
-            if pk not in found:
-                found.add(pk)
-                stack.extend(child for child, _name in below.get(pk, []))
-        return frozenset(found)
+        return frozenset(with_departments_below([root], children))
 
     if value == COMPANY:
         roots = below.get(None, [])

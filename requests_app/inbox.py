@@ -42,9 +42,9 @@ from collab_portal.org.selectors import delegates_in_force
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CarbonCopy, CollabPlan, CollabRequest, Receiver, Review
 from requests_app.selectors import (
-    _acknowledgements_awaiting,
-    _plans_awaiting,
-    _reviews_awaiting,
+    acknowledgements_awaiting,
+    plans_awaiting,
+    reviews_awaiting,
 )
 from requests_app.services import plan_sides
 
@@ -148,7 +148,7 @@ def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
     user = context.user
     handed = _case_activities("hand_over").order_by("-created_at", "-pk")
     reviews = (
-        _reviews_awaiting(user)
+        reviews_awaiting(user)
         .prefetch_related(None)  # the receivers it prefetches are not shown here
         .annotate(
             handed_at=Subquery(handed.values("created_at")[:1]),
@@ -170,7 +170,7 @@ def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
                 key=f"review:{case.pk}",
             )
         )
-    for plan in _plans_awaiting(user):
+    for plan in plans_awaiting(user):
         rows.append(
             InboxRow(
                 kind="plan_confirmation",
@@ -182,7 +182,7 @@ def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
                 key=f"plan:{plan.pk}",
             )
         )
-    for record in _acknowledgements_awaiting(user):
+    for record in acknowledgements_awaiting(user):
         rows.append(
             InboxRow(
                 kind="sync_ack",

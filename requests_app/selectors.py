@@ -122,7 +122,7 @@ def visible_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequ
     )
 
 
-def _plans_awaiting(user: User) -> list[CollabPlan]:
+def plans_awaiting(user: User) -> list[CollabPlan]:
     """Proposed plans with a side that ``user`` decides for and that has not signed yet."""
     principals = principals_acting_for(user)
     departments = Department.objects.filter(head_id__in=principals).values_list("pk", flat=True)
@@ -163,7 +163,7 @@ def _plans_awaiting(user: User) -> list[CollabPlan]:
     return awaiting
 
 
-def _reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
+def reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
     return (
         _base_list()
         .filter(stage=Stage.PENDING_REVIEW, reviewer_id__in=principals_acting_for(user))
@@ -171,7 +171,7 @@ def _reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
     )
 
 
-def _acknowledgements_awaiting(user: User) -> QuerySet[SyncRecord]:
+def acknowledgements_awaiting(user: User) -> QuerySet[SyncRecord]:
     principals = principals_acting_for(user)
     return (
         SyncRecord.objects.filter(
@@ -209,7 +209,7 @@ def waiting_rows(*, user: User) -> list[WaitingRow]:
             request.get_absolute_url(),
             request.submitted_at or request.created_at,
         )
-        for request in _reviews_awaiting(user)
+        for request in reviews_awaiting(user)
     ]
     rows += [
         WaitingRow(
@@ -219,7 +219,7 @@ def waiting_rows(*, user: User) -> list[WaitingRow]:
             plan.proposed_at or plan.created_at,
             detail=f"v{plan.version}",
         )
-        for plan in _plans_awaiting(user)
+        for plan in plans_awaiting(user)
     ]
     rows += [
         WaitingRow(
@@ -229,7 +229,7 @@ def waiting_rows(*, user: User) -> list[WaitingRow]:
             record.recorded_at,
             detail=record.receiver.label,
         )
-        for record in _acknowledgements_awaiting(user)
+        for record in acknowledgements_awaiting(user)
     ]
     return sorted(rows, key=lambda row: row.since)
 

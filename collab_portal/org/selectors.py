@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -180,6 +181,25 @@ def principals_acting_for(user: User, *, on: datetime.date | None = None) -> lis
     ]
 
 
+def with_departments_below(roots: Iterable[int], children: dict[int | None, list[int]]) -> set[int]:
+    """``roots`` and every department below them, in the tree given as parent → children ids."""
+    found, stack = set(), list(roots)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, ()))
+    return found
+
+
+def department_children() -> dict[int | None, list[int]]:
+    """The department tree as parent id → children ids (1 query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    return children
+
+
 def departments_overseen_by(user: User, *, on: datetime.date | None = None) -> list[int]:
     """Ids of the departments whose cases ``user`` oversees: those they head or lead in charge
     of, those of everyone they are acting for today, and everything below them (3 queries)."""
@@ -189,13 +209,7 @@ def departments_overseen_by(user: User, *, on: datetime.date | None = None) -> l
     for pk, parent_id, _head, _leader in tree:
         children.setdefault(parent_id, []).append(pk)
     roots = [pk for pk, _parent, head, leader in tree if head in principals or leader in principals]
-    overseen, stack = set(), list(roots)
-    while stack:
-        pk = stack.pop()
-        if pk not in overseen:
-            overseen.add(pk)
-            stack.extend(children.get(pk, []))
-    return sorted(overseen)
+    return sorted(with_departments_below(roots, children))
 
 
 def company_name() -> str:
