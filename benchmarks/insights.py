@@ -199,6 +199,7 @@ def seed(case_count: int) -> dict:
                 position=p,
                 owner=case.coordinator,
                 lead_department=case.initiator_department,
+                is_leaf=False,
             )
             for case in with_tasks
             for p in range(parents_per_case)
@@ -245,11 +246,13 @@ def seed(case_count: int) -> dict:
     risky = [
         c for c in cases if c.stage not in ("draft", "pending_review", "returned", "cancelled")
     ]
-    risks_per_case = max(1, round(20_000 * len(cases) / 5000 / max(1, len(risky))))
+    risks_wanted = 20_000 * len(cases) // 5000
     risks = []
-    for case in risky:
+    for n, case in enumerate(risky):
         raised = timezone.localdate(case.approved_at) + datetime.timedelta(days=3)
-        for k in range(risks_per_case):
+        # spread evenly: every case gets the same share, the first ones one more
+        share = risks_wanted // len(risky) + (n < risks_wanted % len(risky))
+        for k in range(share):
             resolved = case.stage == "archived" or rnd.random() < 0.5
             resolved_on = raised + datetime.timedelta(days=rnd.randint(1, 30))
             resolved = resolved and resolved_on <= today

@@ -30,10 +30,13 @@ class TaskQuerySet(models.QuerySet):
         return self.open().filter(due_on__lt=today)
 
     def leaves(self) -> TaskQuerySet:
-        # NOT EXISTS, not a LEFT JOIN on the children: PostgreSQL estimates the anti-join
-        # well, where the join's "IS NULL" filter is guessed at one row and planned as a
-        # nested loop over every task (4.5 s instead of 0.1 s on 100,000 tasks).
-        return self.exclude(models.Exists(Task.objects.filter(parent=models.OuterRef("pk"))))
+        return self.filter(is_leaf=True)
+
+    def mark_leaves(self) -> int:
+        """Set ``is_leaf`` from the tree, for rows written around save() (bulk_create)."""
+        return self.update(
+            is_leaf=~models.Exists(Task.objects.filter(parent=models.OuterRef("pk")))
+        )
 
 
 class Task(ConcurrentTransitionMixin, models.Model):
@@ -53,6 +56,9 @@ class Task(ConcurrentTransitionMixin, models.Model):
     position = models.PositiveIntegerField(default=0)
     wbs_code = models.CharField(_("task ID"), max_length=32, blank=True)
     depth = models.PositiveSmallIntegerField(default=1)
+    # Kept by renumber() and by save()/delete(): the dashboards, KPIs and reminders count leaves
+    # of 100,000 tasks, and an anti-join on the children doubled each of those queries.
+    is_leaf = models.BooleanField(default=True, editable=False)
     name = models.CharField(_("task name"), max_length=120)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     owner = models.ForeignKey(
@@ -136,10 +142,23 @@ class Task(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.wbs_code} {self.name}".strip()
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding and self.parent_id:
+            Task.objects.filter(pk=self.parent_id, is_leaf=True).update(is_leaf=False)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("tasks_app:task", args=[self.request.code, self.pk])
+
+    def delete(self, *args, **kwargs):
+        parent_id = self.parent_id
+        deleted = super().delete(*args, **kwargs)
+        if parent_id and not Task.objects.filter(parent_id=parent_id).exists():
+            Task.objects.filter(pk=parent_id).update(is_leaf=True)
+        return deleted
 
     @property
     def is_overdue(self) -> bool:

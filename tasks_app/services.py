@@ -87,10 +87,11 @@ def _check_wbs_editor(actor: User, request: CollabRequest) -> None:
 
 
 def renumber(request: CollabRequest) -> None:
-    """Give every task its WBS code (1, 1.2, 1.2.3) and depth from the tree order; 2 queries."""
+    """Give every task its WBS code (1, 1.2, 1.2.3), depth and leaf flag from the tree order;
+    2 queries."""
     tasks = list(
         Task.objects.filter(request=request).only(
-            "pk", "parent_id", "position", "wbs_code", "depth"
+            "pk", "parent_id", "position", "wbs_code", "depth", "is_leaf"
         )
     )
     children: dict[int | None, list[Task]] = {}
@@ -103,14 +104,21 @@ def renumber(request: CollabRequest) -> None:
             sorted(children.get(parent_id, []), key=lambda t: (t.position, t.pk)), 1
         ):
             code = f"{prefix}{index}"
-            if (task.wbs_code, task.depth, task.position) != (code, depth, index - 1):
+            is_leaf = task.pk not in children
+            if (task.wbs_code, task.depth, task.position, task.is_leaf) != (
+                code,
+                depth,
+                index - 1,
+                is_leaf,
+            ):
                 task.wbs_code, task.depth, task.position = code, depth, index - 1
+                task.is_leaf = is_leaf
                 changed.append(task)
             walk(task.pk, f"{code}.", depth + 1)
 
     walk(None, "", 1)
     if changed:
-        Task.objects.bulk_update(changed, ["wbs_code", "depth", "position"])
+        Task.objects.bulk_update(changed, ["wbs_code", "depth", "position", "is_leaf"])
 
 
 def _subtree(task: Task) -> list[Task]:

@@ -4,9 +4,11 @@ part in or were copied on, and their drafts — one tab each.
 The platform imports no stage app. At start-up each stage app registers the sources of the tabs'
 rows (``register_inbox_source``) and requests_app registers the loader that describes the cases
 the rows are about and leaves out those the person may not see (``register_inbox_cases``).
-``inbox_for`` asks every source of every tab once, so each tab's count is the number of rows it
-lists, in a fixed number of queries whatever the data size: the sources' own, the case loader's,
-one for the people named on the rows and, for the page shown, one for the working-day calendar.
+``inbox_for`` asks every source of the tabs it is given once, so each tab's count is the number
+of rows it lists, in a fixed number of queries whatever the data size: the sources' own, the case
+loader's, one for the people named on the rows and, for the page shown, one for the working-day
+calendar. The page builds the tab shown and the waiting tab (its red count is in the title); the
+other tabs' counts come in a second request once the page is up (``tab_counts``).
 
 ``register_waiting_source`` / ``waiting_for`` are the earlier, simpler registry of what waits for
 someone (kind, title, link, since); they are kept for the callers that still use them.
@@ -292,11 +294,37 @@ class FilterChoices:
     stages: list[tuple[str, str]]
 
 
+def with_carried_choices(choices: FilterChoices, data) -> FilterChoices:
+    """Keep the initiator or department chosen on another tab a valid choice here, though no
+    row of the tabs built names it (1 query for each such choice)."""
+    from collab_portal.org.models import Department, User
+
+    def carried(options: list[tuple[int, str]], raw, named) -> list[tuple[int, str]]:
+        value = str(raw or "")
+        if not value.isdecimal() or len(value) > 12 or int(value) in dict(options):
+            return options
+        name = named(int(value))
+        return sorted([*options, (int(value), name)], key=lambda item: item[1]) if name else options
+
+    def person(pk):
+        found = User.objects.filter(pk=pk).first()
+        return found.name if found else ""
+
+    def department(pk):
+        return Department.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+
+    return dataclasses.replace(
+        choices,
+        initiators=carried(choices.initiators, data.get("initiator"), person),
+        departments=carried(choices.departments, data.get("department"), department),
+    )
+
+
 @dataclass(frozen=True)
 class TabSummary:
     key: str
     label: str
-    count: int
+    count: int | None  # None: not counted in this request (the page asks for it afterwards)
     active: bool
 
 
@@ -312,10 +340,15 @@ class InboxPage:
     def count(self) -> int:
         return self.page.paginator.count
 
+    @property
+    def counts_pending(self) -> bool:
+        return any(summary.count is None for summary in self.tabs)
+
 
 @dataclass
 class Inbox:
-    """Every tab's rows for one person, before filters."""
+    """The rows of the tabs asked for (all of them unless told), for one person, before
+    filters."""
 
     user: Any
     entries: dict[str, list[InboxEntry]]
@@ -323,7 +356,7 @@ class Inbox:
 
     def choices(self, tab: TabSpec) -> FilterChoices:
         """The filters' options: the tab's kinds, and the initiators and departments of the
-        rows of every tab (so that a filter carried to another tab stays a valid choice)."""
+        rows of the tabs built (the view adds a carried choice these rows do not name)."""
         initiators: dict[int, str] = {}
         departments: dict[int, str] = {}
         for entries in self.entries.values():
@@ -340,40 +373,53 @@ class Inbox:
     def filtered(self, tab: TabSpec, filters: InboxFilters) -> list[InboxEntry]:
         return [entry for entry in self.entries[tab.key] if filters.keep(entry)]
 
+    def counts(self, *, tab: TabSpec, filters: InboxFilters) -> dict[str, int | None]:
+        """Each built tab's count under ``filters`` (the type filter is the shown tab's own:
+        the other tabs' links leave it out, and so do their counts); None for the others."""
+        others = dataclasses.replace(filters, kind="")
+        return {
+            spec.key: len(self.filtered(spec, filters if spec is tab else others))
+            if spec.key in self.entries
+            else None
+            for spec in TABS
+        }
+
+    def summaries(self, *, tab: TabSpec, filters: InboxFilters) -> list[TabSummary]:
+        counts = self.counts(tab=tab, filters=filters)
+        return [
+            TabSummary(spec.key, str(spec.label), counts[spec.key], spec is tab) for spec in TABS
+        ]
+
     def page(self, *, tab: TabSpec, filters: InboxFilters, number=None) -> InboxPage:
         """The tab's rows under ``filters``, a page of them with how long each waited, and
-        every tab's count under the same filters (the type filter is the shown tab's own:
-        the other tabs' links leave it out, and so do their counts)."""
-        others = dataclasses.replace(filters, kind="")
-        counts = {
-            spec.key: len(self.filtered(spec, filters if spec is tab else others)) for spec in TABS
-        }
+        the counts of the tabs built."""
+        summaries = self.summaries(tab=tab, filters=filters)
         rows = self.filtered(tab, filters)
         page = Paginator(rows, PAGE_SIZE).get_page(number)
         _label_waits(page.object_list, now=self.now)
+        waiting = next(summary for summary in summaries if summary.key == WAITING)
         return InboxPage(
             tab=tab,
-            tabs=[
-                TabSummary(spec.key, str(spec.label), counts[spec.key], spec is tab)
-                for spec in TABS
-            ],
+            tabs=summaries,
             page=page,
-            waiting_count=counts[WAITING],
+            waiting_count=waiting.count or 0,
             filtered=filters.active,
         )
 
 
-def inbox_for(user) -> Inbox:
-    """Ask every registered source of every tab, describe the cases through the case loader
-    (which leaves out what ``user`` may not see), name the people, merge and sort."""
+def inbox_for(user, tabs: Iterable[str] | None = None) -> Inbox:
+    """Ask every registered source of the tabs named (every tab unless told), describe the
+    cases through the case loader (which leaves out what ``user`` may not see), name the
+    people, merge and sort."""
     from collab_portal.org.models import User
 
     context = InboxContext(user=user)
+    wanted = [tab for tab in TABS if tabs is None or tab.key in tabs]
     raw = {
         tab.key: [
             row for source in _inbox_sources.get(tab.key, []) for row in source(context=context)
         ]
-        for tab in TABS
+        for tab in wanted
     }
     case_ids = {row.case_id for rows in raw.values() for row in rows}
     cases: dict[int, InboxCase] = {}
@@ -398,7 +444,8 @@ def inbox_for(user) -> Inbox:
         else {}
     )
     entries = {
-        tab.key: _entries(tab, raw[tab.key], cases=cases, people=people, user=user) for tab in TABS
+        tab.key: _entries(tab, raw[tab.key], cases=cases, people=people, user=user)
+        for tab in wanted
     }
     return Inbox(user=user, entries=entries, now=context.now)
 

@@ -5,4 +5,5 @@ from collab_portal.dashboard import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("inbox/counts/", views.tab_counts, name="tab_counts"),
 ]

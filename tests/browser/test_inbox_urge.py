@@ -31,6 +31,10 @@ def test_urging_from_the_inbox_keeps_the_inbox_and_shows_the_answer(
 
     page.click("[data-testid=tab-initiated]")
     page.wait_for_url(f"{base}/?tab=initiated")
+    # the page builds its own tab and the waiting tab; the other counts arrive just after
+    page.locator("[data-testid=tab-count-involved]").wait_for()
+    assert page.locator("[data-testid=tab-count-initiated]").inner_text() == "1"
+    assert page.locator("[data-testid=tab-count-drafts]").inner_text() == "0"
     row = page.locator(f"[data-testid=inbox-row][data-case='{case.code}']")
     row.locator("[data-testid=urge]").click()
     page.locator("#inbox-messages .alert-success").wait_for()

@@ -72,6 +72,23 @@ def _page(client, tab, **params):
     return response
 
 
+def tab_counts(client, tab, **params) -> dict[str, int]:
+    """Every tab's count as the person sees it: the page's own, and those it fetches once it
+    is up and swaps into their badges."""
+    shown = _page(client, tab, **params).context["inbox"].tabs
+    response = client.get("/inbox/counts/", {"tab": tab, **params})
+    assert response.status_code == 200
+    fetched = {summary.key: summary.count for summary in response.context["tabs"]}
+    body = response.content.decode()
+    for key, count in fetched.items():
+        if count or key != "waiting":
+            assert f'hx-swap-oob="true" class="badge' in body
+            assert f'data-testid="tab-count-{key}">{count}</span>' in body
+    built = {summary.key: summary.count for summary in shown if summary.count is not None}
+    assert not set(built) & set(fetched)
+    return {**built, **fetched}
+
+
 def rows(client, tab, **params) -> list[tuple[str, tuple[str, ...]]]:
     """(case code, kinds) of each row the tab lists, in its order."""
     page = _page(client, tab, **params).context["inbox"].page
@@ -123,13 +140,18 @@ def test_each_role_sees_exactly_its_rows_and_each_count_equals_the_rows(
     username, company, hr, world, login
 ):
     client = login(User.objects.get(username=username))
+    fetched = tab_counts(client, "waiting")
     for tab in TABS:
         response = _page(client, tab)
         page = response.context["inbox"]
         listed = [(e.case.code, tuple(e.kind_keys)) for e in page.page.object_list]
         assert listed == _named(world, EXPECTED[username].get(tab, [])), (username, tab)
         counts = {summary.key: summary.count for summary in page.tabs}
-        assert counts[tab] == len(listed) == page.count, (username, tab)
+        assert counts[tab] == len(listed) == page.count == fetched[tab], (username, tab)
+        # the page builds the tab shown and the waiting tab; it fetches the others' counts
+        assert {key for key, count in counts.items() if count is not None} == {tab, "waiting"}
+        assert page.counts_pending
+        assert ('hx-get="/inbox/counts/?tab=' + tab) in response.content.decode()
         body = response.content.decode()
         if listed or tab != "waiting":  # the red badge of an empty waiting tab is left out
             assert f'data-testid="tab-count-{tab}">{len(listed)}</span>' in body
@@ -274,8 +296,7 @@ def test_filters_narrow_the_rows_and_the_counts(company, hr, world, login):
     client = login(company.sales_head)
     assert rows(client, "waiting", kind="review") == [(world["P"], ("review",))]
     assert rows(client, "involved", stage="executing") == [(world["E"], ("reviewer", "signer"))]
-    page = _page(client, "involved", stage="executing").context["inbox"]
-    counts = {summary.key: summary.count for summary in page.tabs}
+    counts = tab_counts(client, "involved", stage="executing")
     # Every tab counts under the same filters (the type filter is the shown tab's own).
     assert counts == {
         "waiting": 0,
@@ -293,6 +314,19 @@ def test_filters_narrow_the_rows_and_the_counts(company, hr, world, login):
         theirs.code,
     ]
     assert rows(client, "waiting", initiator=other.pk) == [(theirs.code, ("review",))]
+
+
+def test_a_filter_chosen_on_one_tab_stays_valid_on_another(company, hr, world, login):
+    """A department chosen on a tab the page did not build (the counts' tabs are built apart)
+    stays a valid choice: it is applied, not refused; one that does not exist is refused."""
+    client = login(company.sales_head)
+    response = _page(client, "drafts", department=hr.department.pk)
+    form = response.context["filter_form"]
+    assert not form.errors
+    assert (hr.department.pk, "人事部") in form.fields["department"].choices
+    assert response.context["inbox"].filtered
+    assert tab_counts(client, "drafts", department=hr.department.pk)["waiting"] == 0
+    assert _page(client, "drafts", department=999999).context["filter_form"].errors
 
 
 def test_the_department_filter_matches_the_initiating_or_a_receiving_department(
@@ -410,6 +444,9 @@ def _measure(client) -> tuple[dict, dict]:
             assert response.status_code == 200
             counts[(username, tab)] = len(queries)
             sizes[(username, tab)] = response.context["inbox"].count
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/inbox/counts/").status_code == 200
+        counts[(username, "counts")] = len(queries)
     return counts, sizes
 
 
@@ -421,7 +458,7 @@ def test_every_tab_runs_the_same_queries_with_ten_times_the_data(company, hr, cl
     many, large = _measure(client)
     print("\ninbox queries per page (role, tab): N → 10×N rows, queries")
     for key in few:
-        rows_seen = f"rows {small[key]:3} → {large[key]:3}"
+        rows_seen = f"rows {small.get(key, '-'):>3} → {large.get(key, '-'):>3}"
         print(f"  {key[0]:12} {key[1]:10} {rows_seen}  queries {few[key]} → {many[key]}")
     assert many == few
     for key, size in small.items():

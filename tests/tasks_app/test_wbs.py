@@ -38,6 +38,49 @@ def test_codes_follow_the_tree_and_renumber_when_tasks_move(company, breakdown, 
     assert Task.objects.get(name="C").pk == c.pk
 
 
+def leaf_flags(case):
+    """Each task's stored leaf flag beside what the tree says."""
+    parents = set(Task.objects.filter(request=case).values_list("parent_id", flat=True))
+    return {
+        task.name: (task.is_leaf, task.pk not in parents)
+        for task in Task.objects.filter(request=case)
+    }
+
+
+def assert_leaf_flags_follow_the_tree(case):
+    flags = leaf_flags(case)
+    assert all(stored == actual for stored, actual in flags.values()), flags
+
+
+def test_the_leaf_flag_follows_every_change_of_the_tree(company, breakdown, add_task):
+    a = add_task(breakdown, "A")
+    b = add_task(breakdown, "B")
+    add_task(breakdown, "A1", parent=a, start_on=day(2), due_on=day(3))
+    assert leaf_flags(breakdown) == {"A": (False, False), "B": (True, True), "A1": (True, True)}
+    services.wbs_task_indent(actor=company.tech_staff, task=b)  # B under A
+    assert_leaf_flags_follow_the_tree(breakdown)
+    services.wbs_task_outdent(actor=company.tech_staff, task=Task.objects.get(name="A1"))
+    services.wbs_task_outdent(actor=company.tech_staff, task=Task.objects.get(name="B"))
+    assert leaf_flags(breakdown)["A"] == (True, True)
+    c = add_task(breakdown, "C", parent=Task.objects.get(name="B"))
+    assert leaf_flags(breakdown)["B"] == (False, False)
+    services.wbs_task_delete(actor=company.tech_staff, task=c)
+    assert leaf_flags(breakdown)["B"] == (True, True)
+    assert Task.objects.leaves().filter(request=breakdown).count() == 3
+
+
+def test_the_leaf_flag_follows_plain_saves_deletes_and_bulk_writes(company, breakdown):
+    parent = Task.objects.create(request=breakdown, name="P")
+    child = Task.objects.create(request=breakdown, name="K", parent=parent)
+    assert leaf_flags(breakdown) == {"P": (False, False), "K": (True, True)}
+    child.delete()
+    assert leaf_flags(breakdown) == {"P": (True, True)}
+    Task.objects.bulk_create([Task(request=breakdown, name="Q", parent=parent)])
+    assert leaf_flags(breakdown)["P"] == (True, False)  # bulk_create goes around save()
+    Task.objects.filter(request=breakdown).mark_leaves()
+    assert_leaf_flags_follow_the_tree(breakdown)
+
+
 def test_a_task_cannot_move_under_itself_or_its_subtasks(company, breakdown, add_task):
     a = add_task(breakdown, "A")
     a1 = add_task(breakdown, "A1", parent=a)
