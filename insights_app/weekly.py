@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast, Coalesce, TruncWeek
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from acceptance_app.models import Delivery
@@ -313,44 +313,26 @@ def _review_wait(scope: Scope, *, week: Week) -> tuple[float | None, int]:
 
 def _burn_up(tasks: QuerySet[Task], *, week: Week) -> list[tuple[str, int, int]]:
     """Cumulative tasks planned to be done (by their planned due date, else their due date) and
-    done, at the end of each of the 12 weeks up to ``week`` (two queries: the tasks counted by
-    the Monday of their planned week, and of the week they were done in)."""
+    done, at the end of each of the 12 weeks up to ``week``: one pass over the tasks, two
+    filtered counts per week."""
     weeks = [week.shifted(-n) for n in reversed(range(BURN_UP_WEEKS))]
-    planned = (
-        tasks.annotate(planned_due=Coalesce("planned_due_on", "due_on"))
-        .filter(planned_due__lte=week.sunday)
-        .annotate(monday=TruncWeek("planned_due"))
-        .values("monday")
-        .annotate(n=Count("pk"))
-        .values_list("monday", "n")
-    )
-    done = (
-        tasks.filter(status=Status.DONE, completed_at__lt=_start_of(week.sunday + ONE_DAY))
-        .annotate(monday=TruncWeek("completed_at"))
-        .values("monday")
-        .annotate(n=Count("pk"))
-        .values_list("monday", "n")
-    )
-    planned_by_week, done_by_week = _by_monday(planned), _by_monday(done)
-    return [
-        (
-            f"W{w.iso_week:02d}",
-            sum(n for monday, n in planned_by_week.items() if monday <= w.monday),
-            sum(n for monday, n in done_by_week.items() if monday <= w.monday),
-        )
-        for w in weeks
-    ]
-
-
-def _by_monday(rows) -> dict[datetime.date, int]:
-    counts: dict[datetime.date, int] = defaultdict(int)
-    for monday, n in rows:
-        if isinstance(monday, datetime.datetime):
-            monday = (
-                timezone.localtime(monday).date() if timezone.is_aware(monday) else monday.date()
+    counts = tasks.annotate(planned_due=Coalesce("planned_due_on", "due_on")).aggregate(
+        **{
+            f"planned_{n}": Count("pk", filter=Q(planned_due__lte=w.sunday))
+            for n, w in enumerate(weeks)
+        },
+        **{
+            f"done_{n}": Count(
+                "pk",
+                filter=Q(status=Status.DONE, completed_at__lt=_start_of(w.sunday + ONE_DAY)),
             )
-        counts[monday] += n
-    return counts
+            for n, w in enumerate(weeks)
+        },
+    )
+    return [
+        (f"W{w.iso_week:02d}", counts[f"planned_{n}"], counts[f"done_{n}"])
+        for n, w in enumerate(weeks)
+    ]
 
 
 TASK_LINE_FIELDS = (
