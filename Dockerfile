@@ -19,7 +19,8 @@ ENV PYTHONUNBUFFERED=1 \
     MEDIA_ROOT=/app/var/media
 
 # WeasyPrint runtime (Pango, HarfBuzz; libharfbuzz-subset0 keeps font subsetting fast),
-# CJK fonts for Chinese PDFs, gettext for compilemessages. Versions come from the pinned
+# CJK fonts for Chinese PDFs, gettext for compilemessages, pg_dump/pg_restore/psql (15, as the db
+# service) for scripts/backup.sh and scripts/restore.sh. Versions come from the pinned
 # Debian release (bookworm) and its security updates.
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -30,6 +31,7 @@ RUN apt-get update \
         fonts-noto-cjk \
         fonts-wqy-microhei \
         gettext \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 app \

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORTAL_PORT ?= 8000
 
-.PHONY: run test setup setup-test check lint format messages compile-messages clean benchmark
+.PHONY: run test setup setup-test check lint format messages compile-messages clean benchmark load-benchmark
 
 run: setup ## Set up, migrate, seed the demo company, start the portal and its Celery worker
 	$(PY) manage.py migrate --noinput
@@ -62,3 +62,18 @@ benchmark: setup ## Page and PDF timings on a seeded scratch database (PostgreSQ
 	fi; \
 	DATABASE_URL=$${BENCHMARK_DATABASE_URL:-sqlite:///$(CURDIR)/var/benchmark.sqlite3} $(PY) benchmarks/pages.py $(ARGS) && \
 	DATABASE_URL=$${BENCHMARK_DATABASE_URL:-sqlite:///$(CURDIR)/var/benchmark.sqlite3} $(PY) benchmarks/tracking.py
+
+load-benchmark: setup ## 50 people on the daily pages through gunicorn, a large company on PostgreSQL; writes benchmarks/LOAD.md
+	@pg_isready -h 127.0.0.1 -q || { echo "load-benchmark needs PostgreSQL on 127.0.0.1:5432"; exit 1; }
+	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='collab_benchmark_load'" | grep -q 1 || \
+		psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE collab_benchmark_load" >/dev/null
+	DATABASE_URL=$${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/collab_benchmark_load} \
+		$(PY) benchmarks/load.py --report benchmarks/LOAD.md $(ARGS)
+
+.PHONY: backup restore
+backup: $(STAMP) ## Back up the database and the uploaded files into $(BACKUP_DIR) (default var/backups; docs/operators-guide.md)
+	bash scripts/backup.sh "$(or $(BACKUP_DIR),var/backups)"
+
+restore: $(STAMP) ## Replace the database and the uploaded files with a backup: make restore BACKUP=var/backups/collab-portal-…
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/collab-portal-YYYYmmdd-HHMMSS"; exit 2; }
+	bash scripts/restore.sh "$(BACKUP)"

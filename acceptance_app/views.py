@@ -484,7 +484,7 @@ def acceptance_list(request):
     tab = request.GET.get("tab", "accepting")
     if tab not in selectors.LIST_TABS:
         tab = "accepting"
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "")[:100].replace("\x00", "")  # PostgreSQL refuses NUL
     cases = selectors.acceptance_list(user=request.user, tab=tab, query=query)
     context = {
         "tab": tab,

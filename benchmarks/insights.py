@@ -337,9 +337,11 @@ def measure(people: dict, repeat: int) -> None:
         ("inbox · department head", people["head"], "/"),
         ("inbox · staff", people["staff"], "/"),
         ("inbox · leader in charge", people["leader"], "/"),
+        ("inbox, other tabs' counts · head", people["head"], "/inbox/counts/?tab=waiting"),
         ("dashboard · department head", people["head"], "/dashboard/"),
         ("dashboard · leader, division", people["leader"], f"/dashboard/?department={division.pk}"),
         ("dashboard · admin, company", people["admin"], "/dashboard/?department=all"),
+        ("KPIs · department head", people["head"], f"/dashboard/kpis/?department={department.pk}"),
         (
             "overdue list · head",
             people["head"],
@@ -347,7 +349,7 @@ def measure(people: dict, repeat: int) -> None:
         ),
     ]
     print(
-        f"\n{'page':<38}{'queries':>8}  {'counting: median':>16}{'p95 ms':>8}"
+        f"\n{'page':<40}{'queries':>8}  {'counting: median':>16}{'p95 ms':>8}"
         f"  {'kept: median':>12}{'p95 ms':>8}"
     )
     for label, person, url in pages:
@@ -369,7 +371,7 @@ def measure(people: dict, repeat: int) -> None:
             client.get(url)
             kept.append((time.perf_counter() - started) * 1000)
         print(
-            f"{label:<38}{counter.count:>8}  {statistics.median(counting):>16.1f}"
+            f"{label:<40}{counter.count:>8}  {statistics.median(counting):>16.1f}"
             f"{percentile(counting, 0.95):>8.1f}  {statistics.median(kept):>12.1f}"
             f"{percentile(kept, 0.95):>8.1f}"
         )

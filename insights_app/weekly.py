@@ -29,6 +29,7 @@ from collab_portal.activity.models import Activity
 from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app.scope import Scope, Week
 from requests_app.models import CollabPlan, CollabRequest, Milestone, Receiver, Review
+from risks_app import models as risk_models
 from risks_app.models import Level, Risk
 from tasks_app.models import Task
 
@@ -139,10 +140,7 @@ def open_risk_on(day: datetime.date) -> Q:
     )
 
 
-MAJOR_RISK = Q(major_override=True) | (
-    Q(major_override__isnull=True, impact=Level.HIGH)
-    & (Q(milestone__isnull=False) | Q(task__is_key=True))
-)
+MAJOR_RISK = risk_models.MAJOR_RISK
 
 
 # --- the figures ----------------------------------------------------------------------------

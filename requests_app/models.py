@@ -47,7 +47,8 @@ class CollabRequestQuerySet(models.QuerySet):
         """Cases ``user`` may see: initiator, coordinator, receivers' members, heads and leaders
         in charge of the departments involved (and their delegates today), reviewers, people
         copied in, external parties' internal owners, the owners and collaborators of its tasks
-        and risks (and the heads over a task's lead department), admins."""
+        and risks (and the heads over a task's lead department), admins. A draft only its
+        initiator (and admins)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_portal_admin:
@@ -82,7 +83,8 @@ class CollabRequestQuerySet(models.QuerySet):
                 ).values("request_id")
             )
         )
-        return self.filter(visible)
+        # A draft is its initiator's own until it is submitted (or after it is withdrawn).
+        return self.filter(visible).filter(~Q(stage=self.model.Stage.DRAFT) | Q(initiator=user))
 
     def open(self) -> CollabRequestQuerySet:
         return self.filter(stage__in=OPEN_STAGES)

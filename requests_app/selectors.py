@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +58,8 @@ STEPPER = [
 
 def request_for(*, user: User, code: str) -> CollabRequest:
     """The case with ``code`` if ``user`` may see it, else 404 (no hint that it exists)."""
+    if "\x00" in code:  # from the URL; PostgreSQL refuses NUL in a query
+        raise Http404
     return get_object_or_404(
         CollabRequest.objects.visible_to(user)
         .select_related("initiator", "initiator_department", "reviewer", "coordinator")

@@ -485,7 +485,11 @@ def plan_sign(request, code):
         messages.error(request, _("Draft the plan first."))
         return redirect(case)
     form = forms.PlanSignForm(request.POST)
-    form.is_valid()
+    form.is_valid()  # a missing password is the service's to refuse, in its own words
+    if "comment" in form.errors:
+        # A comment that cannot be stored is refused, not dropped while the plan is signed.
+        messages.error(request, " ".join(form.errors["comment"]))
+        return redirect(case)
     comment = form.cleaned_data.get("comment", "").strip()
     if request.POST.get("decision") == "revise":
         return _perform(

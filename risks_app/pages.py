@@ -24,7 +24,7 @@ from risks_app.models import Instruction, Level, Risk
 from risks_app.selectors import LEVELS, RiskFilters, case_risks, matrix, register_risks
 from tasks_app.models import Task
 
-PAGE_SIZE = 200
+PAGE_SIZE = 50
 READ_ONLY_STAGES = (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED)
 STATE_CLASSES = {
     Risk.State.OPEN: "bg-secondary-lt",
@@ -140,7 +140,7 @@ class MatrixView:
     total: int
 
 
-def matrix_view(risks: list[Risk], *, base_url: str, query: QueryDict) -> MatrixView:
+def matrix_view(risks: QuerySet[Risk], *, base_url: str, query: QueryDict) -> MatrixView:
     """The 3×3 matrix of exactly ``risks`` (rows impact 高→低, columns likelihood 高→低). A
     cell links to the same page with the same filters narrowed to its impact and likelihood,
     which lists exactly the cell's risks."""
@@ -177,7 +177,7 @@ class Register:
     form: RiskFilterForm
     filters: RiskFilters
     active: bool
-    risks: list[Risk]
+    risks: QuerySet[Risk]
     page: Page
     rows: list[RiskRow]
     matrix: MatrixView
@@ -258,7 +258,7 @@ def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
     blocker as the description, category other, impact high when the task is key."""
     task = (
         Task.objects.filter(request=case, pk=task_pk).select_related("owner").first()
-        if task_pk and task_pk.isdigit()
+        if task_pk and task_pk.isdecimal()  # "²".isdigit() is true, int("²") fails
         else None
     )
     if task is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,17 +70,16 @@ class RiskFilters:
         return risks
 
 
-def filtered(risks: QuerySet[Risk], filters: RiskFilters) -> list[Risk]:
-    """Apply the filters; 'major' is computed, so it is applied in Python on the same rows."""
-    rows = list(filters.apply(risks))
-    return [risk for risk in rows if risk.is_major] if filters.major_only else rows
+def filtered(risks: QuerySet[Risk], filters: RiskFilters) -> QuerySet[Risk]:
+    rows = filters.apply(risks)
+    return rows.major() if filters.major_only else rows
 
 
-def case_risks(*, request: CollabRequest, filters: RiskFilters) -> list[Risk]:
+def case_risks(*, request: CollabRequest, filters: RiskFilters) -> QuerySet[Risk]:
     return filtered(risk_queryset().filter(request=request).order_by("number"), filters)
 
 
-def register_risks(*, user: User, filters: RiskFilters) -> list[Risk]:
+def register_risks(*, user: User, filters: RiskFilters) -> QuerySet[Risk]:
     """Across every case the user may see (leaders in charge and admins use it)."""
     visible = CollabRequest.objects.visible_to(user).values("pk")
     return filtered(
@@ -102,12 +101,13 @@ class Matrix:
     total: int = 0
 
 
-def matrix(risks: list[Risk]) -> Matrix:
-    """3×3 likelihood × impact counts of the given risks (rows: impact high → low)."""
-    counts: dict[tuple[str, str], int] = {}
-    for risk in risks:
-        counts[(risk.impact, risk.likelihood)] = counts.get((risk.impact, risk.likelihood), 0) + 1
-    result = Matrix(total=len(risks))
+def matrix(risks: QuerySet[Risk]) -> Matrix:
+    """3×3 likelihood × impact counts of the given risks (rows: impact high → low; 1 query)."""
+    counts = {
+        (row["impact"], row["likelihood"]): row["n"]
+        for row in risks.order_by().values("impact", "likelihood").annotate(n=Count("pk"))
+    }
+    result = Matrix(total=sum(counts.values()))
     for impact in LEVELS:
         cells = [
             MatrixCell(

@@ -3,6 +3,7 @@ tree and the task panel); without JavaScript every form still works by redirecti
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -50,6 +51,8 @@ def wbs_editor(request, code):
 
 
 def _task_of(case, pk) -> Task:
+    if not str(pk).isdecimal():  # ?parent= comes from the query string or the form
+        raise Http404
     return get_object_or_404(Task.objects.select_related("request"), pk=pk, request=case)
 
 

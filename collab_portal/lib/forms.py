@@ -1,8 +1,9 @@
 """Form helpers shared by every portal form."""
 
 from django import forms
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 
 class TablerFormMixin:
@@ -32,6 +33,16 @@ class TablerFormMixin:
 
 class PortalPasswordChangeForm(TablerFormMixin, PasswordChangeForm):
     pass
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form sets the username's max_length without validating it: a longer
+    name would reach the login-throttling log, whose column cannot hold it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from collab_portal.lib.forms import apply_validation_error
+from collab_portal.lib.forms import PortalAuthenticationForm, apply_validation_error
 from collab_portal.org.forms import DelegationForm, ReminderChannelsForm
 from collab_portal.org.models import Delegation
 from collab_portal.org.selectors import delegations_of
@@ -27,6 +27,7 @@ class LoginView(auth_views.LoginView):
     """Django's login, then the account's saved language for the rest of the visit."""
 
     template_name = "registration/login.html"
+    authentication_form = PortalAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):

@@ -33,5 +33,17 @@ def page(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Chromium reports every Content-Security-Policy violation on the console: any one fails the
+    # test, so an inline script or style that production would block is caught here.
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], "\n".join(violations)

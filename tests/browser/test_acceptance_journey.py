@@ -20,6 +20,7 @@ from collab_portal.signoffs.models import ExternalLink
 from requests_app.models import CollabRequest, Receiver
 from tasks_app.models import Task
 from tests.acceptance_app.fixtures import finish_all_tasks, leaf
+from tests.browser.steps import assert_read_only, pdf_payload
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,44 +71,6 @@ class Journey:
     def sign_with_password_if_asked(self):
         if self.count("#id_password"):
             self.page.fill("#id_password", TEST_PASSWORD)
-
-
-def pdf_payload(name, body):
-    return {"name": name, "mimeType": "application/pdf", "buffer": body}
-
-
-READ_ONLY_DELIVERY = (
-    "add-item",
-    "edit-item",
-    "submit-panel",
-    "submit-delivery",
-    "withdraw-delivery",
-    "go-accept",
-    "create-acceptance-link",
-    "acceptance-form",
-)
-READ_ONLY_RETROSPECTIVE = ("save-write-up", "file-retrospective", "file-panel", "rate")
-
-
-def assert_read_only(journey, versions):
-    """Nothing on the archived case's stage 5–6 pages changes it: no form in the page body
-    (the navbar's language and sign-out forms are outside it) and none of the action testids."""
-    code = journey.code
-    for path in (
-        f"/requests/{code}/delivery/",
-        *(f"/requests/{code}/delivery/v{version}/" for version in versions),
-    ):
-        journey.go(path)
-        assert journey.count("[data-testid=delivery-item]") > 0, path
-        for testid in READ_ONLY_DELIVERY:
-            assert journey.count(f"[data-testid={testid}]") == 0, (path, testid)
-        assert journey.count(".page-body form") == 0, path
-    journey.go(f"/requests/{code}/retrospective/")
-    assert journey.count("[data-testid=filed-badge]") == 1
-    for testid in READ_ONLY_RETROSPECTIVE:
-        assert journey.count(f"[data-testid={testid}]") == 0, testid
-    assert journey.count(".page-body form") == 0
-    assert journey.count("[data-testid=bundle-link]") == 1
 
 
 def test_delivery_rework_acceptance_retrospective_and_archive(

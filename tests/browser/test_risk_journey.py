@@ -15,18 +15,10 @@ from pypdf import PdfReader
 from requests_app.models import CollabRequest
 from risks_app.models import Risk
 from tasks_app.models import Task
+from tests.browser.steps import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "risks"
-
-
-def sign_in(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "demo12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_blocker_becomes_a_major_risk_that_is_answered_resolved_and_closed(live_server, page):

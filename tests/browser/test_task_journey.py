@@ -14,19 +14,11 @@ from pypdf import PdfReader
 
 from requests_app.models import CollabRequest
 from tasks_app.models import Task, WeeklySummary
+from tests.browser.steps import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "tasks"
 OWNER_LABEL = "韩雪 · 产品部 产品经理"
-
-
-def sign_in(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "demo12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_the_wbs_is_built_published_worked_on_and_reported(live_server, page):

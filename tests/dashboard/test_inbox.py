@@ -82,7 +82,7 @@ def tab_counts(client, tab, **params) -> dict[str, int]:
     body = response.content.decode()
     for key, count in fetched.items():
         if count or key != "waiting":
-            assert f'hx-swap-oob="true" class="badge' in body
+            assert 'hx-swap-oob="true" class="badge' in body
             assert f'data-testid="tab-count-{key}">{count}</span>' in body
     built = {summary.key: summary.count for summary in shown if summary.count is not None}
     assert not set(built) & set(fetched)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from collab_portal.org.models import Delegation, Department, ExternalContact, ExternalParty, User
 from collab_portal.org.selectors import decider_for_department, leader_in_charge_of
@@ -50,7 +51,8 @@ def test_the_printed_demo_logins_work_and_the_delegation_is_in_force(db, capsys)
     call_command("seed_demo")
     output = capsys.readouterr().out
     assert "demo12345" in output and "wufang" in output
-    assert authenticate(username="wufang", password="demo12345") is not None
+    sign_in = RequestFactory().post("/accounts/login/")  # django-axes needs the request
+    assert authenticate(sign_in, username="wufang", password="demo12345") is not None
     tech = Department.objects.get(code="TECH")
     decider = decider_for_department(tech)
     assert decider.label == "秦浩 (代 朱明)"

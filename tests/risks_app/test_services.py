@@ -237,7 +237,7 @@ def test_the_matrix_counts_each_cell(company, executing):
             request=executing,
             data=risk_data(company, impact=impact, likelihood=likelihood),
         )
-    grid = matrix(list(Risk.objects.all()))
+    grid = matrix(Risk.objects.all())
     cells = {(c.impact, c.likelihood): (c.count, c.colour) for _, row in grid.rows for c in row}
     assert cells[("high", "high")] == (1, "red")
     assert cells[("high", "low")] == (1, "yellow")
