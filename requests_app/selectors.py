@@ -417,6 +417,13 @@ def _reviewer_label(request: CollabRequest) -> str:
     return acting_for(request.reviewer).label
 
 
+def may_copy_in(user: User, request: CollabRequest) -> bool:
+    """抄送: the initiator or the reviewer (or whoever acts for them), while the case is open."""
+    return request.stage not in (Stage.ARCHIVED, Stage.CANCELLED) and (
+        user == request.initiator or may_act_for(user, request.reviewer)
+    )
+
+
 def _actions(*, user, request, sync_records, plans, kickoff) -> CaseActions:
     is_initiator = user == request.initiator
     stage = request.stage
@@ -426,9 +433,7 @@ def _actions(*, user, request, sync_records, plans, kickoff) -> CaseActions:
     actions.review = (
         stage == Stage.PENDING_REVIEW and not is_initiator and may_act_for(user, request.reviewer)
     )
-    actions.copy_in = stage not in (Stage.ARCHIVED, Stage.CANCELLED) and (
-        is_initiator or may_act_for(user, request.reviewer)
-    )
+    actions.copy_in = may_copy_in(user, request)
     actions.cancel = stage not in (Stage.ARCHIVED, Stage.CANCELLED) and (
         is_initiator or user.is_portal_admin
     )

@@ -145,8 +145,6 @@ def request_detail(request, code):
         context["hand_over_form"] = forms.HandOverForm(
             targets=selectors.qualified_hand_over_targets(request=case)
         )
-    if page.actions.copy_in:
-        context["copy_in_form"] = forms.CopyInForm()
     if page.actions.cancel:
         context["cancel_form"] = forms.CancelForm()
     if page.actions.sign_plan:
@@ -241,9 +239,16 @@ def request_hand_over(request, code):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def request_copy_in(request, code):
+    """The picker lists everyone in the company, so the case page asks for it (GET) only when
+    the person opens 抄送, instead of rendering thousands of options on every visit."""
     case = selectors.request_for(user=request.user, code=code)
+    if request.method == "GET":
+        if not selectors.may_copy_in(request.user, case):
+            return redirect(case)
+        template = "requests_app/_copy_in.html" if request.htmx else "requests_app/copy_in.html"
+        return render(request, template, {"case": case, "copy_in_form": forms.CopyInForm()})
     form = forms.CopyInForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the people to copy in."))

@@ -224,7 +224,7 @@ TABLE: dict[str, Row] = {
     "requests_app:urge": action(["pending"]),
     "requests_app:review": action(["pending"]),
     "requests_app:hand_over": action(["pending"]),
-    "requests_app:copy_in": action(["syncing"]),
+    "requests_app:copy_in": form(["syncing", "archived"]),
     "requests_app:cancel": action(["syncing"]),
     "requests_app:attachment": page(["syncing"], with_attachment),
     "requests_app:attachment_delete": action(["syncing"], with_attachment),

@@ -5,7 +5,6 @@ ever run; on every page that shows them, no dialog opens and ``window.__xss`` st
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401 (the Chromium fixtures)
 from tests.factories import TEST_PASSWORD
 from tests.security.bad_input_corpus import (
     IMG_ONERROR,
@@ -21,8 +20,8 @@ def test_no_stored_payload_runs_in_the_browser(
     company,
     executing,
     live_server,
-    browser,  # noqa: F811
-    page,  # noqa: F811
+    browser,
+    page,
 ):
     risk = store_payloads(company, executing)
     task = executing.tasks.get(name=SCRIPT)
