@@ -13,11 +13,12 @@ gunicorn:
 - saturation: the same people with no pause at all, to find the server's throughput ceiling.
 
 Each person's pages are the ones their role opens every day (the inbox, their tasks and cases,
-the dashboard, the risk register …). The report gives, per page, requests, throughput, median /
-p95 / p99 latency and SQL queries, plus PDF render times and the same figures for a view that
-does nothing (the yardstick: what gunicorn, the middleware and this machine cost on their own).
-It empties the database it is given: it refuses to run unless the database's name holds
-"benchmark".
+the dashboard, the risk register …), each followed by what the browser then asks for by itself
+(the inbox's other tab counts, the dashboard's KPIs). The report gives, per page, requests,
+throughput, median / p95 / p99 latency and SQL queries, plus PDF render times and the same
+figures for a view that does nothing (the yardstick: what gunicorn, the middleware and this
+machine cost on their own). It empties the database it is given: it refuses to run unless the
+database's name holds "benchmark".
 """
 
 import argparse
@@ -196,6 +197,11 @@ def query_counts(people: list[Person]) -> dict[str, int]:
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code} for {person.user}")
             counts[label] = len(queries.captured_queries)
+            then = follow_up(label, url)
+            if then and then[0] not in counts:
+                with CaptureQueriesContext(connection) as queries:
+                    client.get(then[1], HTTP_HX_REQUEST="true")
+                counts[then[0]] = len(queries.captured_queries)
     return counts
 
 
@@ -215,6 +221,7 @@ def server_environment(database_url: str, static_root: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="collab_portal.settings",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url,
+        CACHE_URL=os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/9"),
         STATIC_ROOT=static_root,
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
@@ -250,12 +257,24 @@ def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subproce
     raise SystemExit("gunicorn did not answer within 30 s")
 
 
-async def fetch(port: int, url: str, cookie: str) -> tuple[int, int]:
+def follow_up(label: str, url: str) -> tuple[str, str] | None:
+    """The request a browser makes by itself once the page is up (htmx ``hx-trigger=load``):
+    the inbox's other tab counts, the dashboard's KPIs."""
+    if label == "inbox":
+        return "inbox: other tabs' counts (htmx)", "/inbox/counts/?tab=waiting"
+    if url.startswith("/dashboard/?"):
+        return "dashboard: KPIs (htmx)", url.replace("/dashboard/?", "/dashboard/kpis/?", 1)
+    return None
+
+
+async def fetch(port: int, url: str, cookie: str, *, htmx: bool = False) -> tuple[int, int]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         (
             f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
-            f"Accept-Language: zh-hans\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+            f"Accept-Language: zh-hans\r\nCookie: {cookie}\r\nConnection: close\r\n"
+            + ("HX-Request: true\r\n" if htmx else "")
+            + "\r\n"
         ).encode()
     )
     await writer.drain()
@@ -271,21 +290,27 @@ async def drive(
     results = Results()
     deadline = time.perf_counter() + seconds
 
+    async def timed(label: str, url: str, cookie: str, *, htmx: bool = False):
+        started = time.perf_counter()
+        try:
+            status, _size = await fetch(port, url, cookie, htmx=htmx)
+        except OSError as error:
+            status = f"{error}"
+        elapsed = (time.perf_counter() - started) * 1000
+        if status == 200:
+            results.latencies[label].append(elapsed)
+        else:
+            results.errors[label].append(f"{url} → {status}")
+
     async def one_person(person: Person, rnd: random.Random):
         labels = [(label, url) for label, url, weight in person.pages for _ in range(weight)]
         await asyncio.sleep(rnd.uniform(0, think[1] or 0.5))  # people do not start in step
         while time.perf_counter() < deadline:
             label, url = rnd.choice(labels)
-            started = time.perf_counter()
-            try:
-                status, _size = await fetch(port, url, person.cookie)
-            except OSError as error:
-                status, _size = 0, str(error)
-            elapsed = (time.perf_counter() - started) * 1000
-            if status == 200:
-                results.latencies[label].append(elapsed)
-            else:
-                results.errors[label].append(f"{url} → {status}")
+            await timed(label, url, person.cookie)
+            then = follow_up(label, url)
+            if then:
+                await timed(*then, person.cookie, htmx=True)
             if think[1]:
                 await asyncio.sleep(rnd.uniform(*think))
 

@@ -212,6 +212,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_COMPANY_NAME = env("PORTAL_COMPANY_NAME", default="")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
+# The cache keeps the dashboard's figures (a minute) and the KPIs (ten): shared by every web
+# process when CACHE_URL names a Redis database, else each process keeps its own.
+CACHE_URL = env("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "collab",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = VAR_DIR / "broker"

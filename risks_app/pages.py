@@ -21,7 +21,14 @@ from requests_app.models import CollabRequest
 from risks_app import services
 from risks_app.forms import RiskFilterForm, RiskForm
 from risks_app.models import Instruction, Level, Risk
-from risks_app.selectors import LEVELS, RiskFilters, case_risks, matrix, register_risks
+from risks_app.selectors import (
+    LEVELS,
+    RiskFilters,
+    case_risks,
+    matrix,
+    register_risks,
+    visible_case_ids,
+)
 from tasks_app.models import Task
 
 PAGE_SIZE = 50
@@ -223,10 +230,10 @@ def case_register(*, case: CollabRequest, data: QueryDict) -> Register:
 
 def cross_register(*, user: User, data: QueryDict) -> Register:
     """The risks of every case ``user`` may see (leaders in charge and admins use it)."""
-    visible = CollabRequest.objects.visible_to(user).values("pk")
-    form = RiskFilterForm(data, owners=_owners(Risk.objects.filter(request__in=visible)))
+    visible = visible_case_ids(user)
+    form = RiskFilterForm(data, owners=_owners(Risk.objects.filter(request_id__in=visible)))
     filters = form.filters()
-    risks = register_risks(user=user, filters=filters)
+    risks = register_risks(case_ids=visible, filters=filters)
     base_url = reverse("risks_app:register")
     return _register(form, filters, risks, data=data, base_url=base_url)
 

@@ -79,11 +79,16 @@ def case_risks(*, request: CollabRequest, filters: RiskFilters) -> QuerySet[Risk
     return filtered(risk_queryset().filter(request=request).order_by("number"), filters)
 
 
-def register_risks(*, user: User, filters: RiskFilters) -> QuerySet[Risk]:
-    """Across every case the user may see (leaders in charge and admins use it)."""
-    visible = CollabRequest.objects.visible_to(user).values("pk")
+def visible_case_ids(user: User) -> list[int]:
+    """Read once per page: the register's page, count, matrix and owner list each filter by
+    it, and the visibility rule is several subqueries."""
+    return list(CollabRequest.objects.visible_to(user).values_list("pk", flat=True))
+
+
+def register_risks(*, case_ids: list[int], filters: RiskFilters) -> QuerySet[Risk]:
+    """Across the cases ``case_ids`` (those the person may see: ``visible_case_ids``)."""
     return filtered(
-        risk_queryset().filter(request__in=visible).order_by("-created_at", "-pk"), filters
+        risk_queryset().filter(request_id__in=case_ids).order_by("-created_at", "-pk"), filters
     )
 
 
