@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy
 from acceptance_app.models import Delivery
 from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app import weekly
-from insights_app.kpis import DEFINITION_OF, KPI_DEFINITIONS, KpiComparison, kpi_compare, kpi_trend
+from insights_app.kpis import (
+    DEFINITION_OF,
+    KPI_DEFINITIONS,
+    KpiComparison,
+    kpi_trend_and_compare,
+)
 from insights_app.scope import Scope, Week
 from requests_app.models import CollabRequest
 from risks_app.models import Level
@@ -214,8 +219,9 @@ def kpi_rows(*, scope: Scope, week: Week, period, baseline) -> tuple[list[KpiRow
 
 
 def _kpi_rows(*, scope: Scope, week: Week, period, baseline) -> tuple[list[KpiRow], list[str]]:
-    trend = kpi_trend(department_ids=_ids(scope), last_week_end=week.sunday, weeks=12)
-    compared = kpi_compare(department_ids=_ids(scope), period=period, baseline=baseline)
+    trend, compared = kpi_trend_and_compare(
+        department_ids=_ids(scope), last_week_end=week.sunday, period=period, baseline=baseline
+    )
     labels = [f"W{iso_week:02d}" for _y, iso_week, _v in trend[KPI_DEFINITIONS[0].key]]
     rows = [
         KpiRow(

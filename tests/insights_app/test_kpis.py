@@ -33,6 +33,7 @@ from insights_app.kpis import (
     KpiValue,
     kpi_compare,
     kpi_trend,
+    kpi_trend_and_compare,
     kpis_for,
 )
 from requests_app import services as request_services
@@ -58,6 +59,7 @@ from tests.tasks_app.fixtures import day
 
 Stage = CollabRequest.Stage
 START, END = on(9, 22), on(10, 12)
+WEEK = datetime.timedelta(weeks=1)
 BASELINE = (on(9, 8), on(9, 21))
 
 
@@ -558,6 +560,28 @@ def test_a_period_compares_with_its_baseline(data):
         None,
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("period", "baseline"),
+    [
+        ((START, END), BASELINE),
+        ((START, END), (START - 70 * WEEK, START - 68 * WEEK)),
+        ((END, END), (START, START)),
+    ],
+)
+def test_the_dashboards_one_read_gives_what_the_separate_questions_give(data, period, baseline):
+    """Trend and comparison from one read of the events (close windows) or three (a baseline
+    far back) answer exactly as kpi_trend and kpi_compare do, in fewer queries."""
+    asked = {"department_ids": {data.sales.pk}}
+    with CaptureQueriesContext(connection) as apart:
+        trend = kpi_trend(**asked, last_week_end=END)
+        compared = kpi_compare(**asked, period=period, baseline=baseline)
+    with CaptureQueriesContext(connection) as together:
+        both = kpi_trend_and_compare(**asked, last_week_end=END, period=period, baseline=baseline)
+    assert both == (trend, compared)
+    far_apart = baseline[0] < START - 60 * WEEK
+    assert (len(together) < len(apart)) is not far_apart
 
 
 def test_a_comparison_with_nothing_in_one_period_says_nothing(data):
