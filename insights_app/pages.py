@@ -204,7 +204,8 @@ def weekly_board(*, scope: Scope, week: Week) -> weekly.WeeklyDashboard:
 
 # The KPIs are recounted at most this often for one question (department, week, periods):
 # reading a company's timeline takes a few hundred milliseconds, and a head opens the page
-# many times a day. Each web process keeps its own copy (Django's default in-memory cache).
+# many times a day. Shared by the web processes when CACHE_URL names Redis (production),
+# else each process keeps its own copy.
 KPI_CACHE_SECONDS = 600
 
 
