@@ -166,6 +166,14 @@ def test_reminders_go_out_once_through_a_killed_worker_a_redis_restart_and_two_b
     first = worker("w1")
     assert wait_until(lambda: ready("w1"), timeout=30), log_tail("w1")
 
+    # Both beats up and sending before the outage (a slow start would otherwise meet it while
+    # still connecting, and back off past the end of the test).
+    def beating(name) -> bool:
+        return "Sending due task deliver-pending-reminders" in logs[name].read_text()
+
+    for name in ("beat-a", "beat-b"):
+        assert wait_until(lambda name=name: beating(name), timeout=30), log_tail(name)
+
     # The web with Redis up, warmed (the first page of a run compiles its templates).
     client.get("/")
     normal_times = {}
