@@ -5,7 +5,6 @@ assembling. Reads only; each source asks a fixed number of queries whatever the 
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +12,6 @@ from django.utils.translation import gettext_lazy
 
 from acceptance_app.models import AcceptanceReview, Delivery
 from acceptance_app.selectors import acting_for_ids, deliveries_awaiting, retrospectives_awaiting
-from collab_portal.activity.models import Activity
 from collab_portal.dashboard.inbox import (
     DRAFTS,
     HANDLED,
@@ -24,7 +22,7 @@ from collab_portal.dashboard.inbox import (
     InboxRow,
     register_inbox_source,
 )
-from requests_app.inbox import acting_persons
+from requests_app.inbox import acting_persons, timeline_rows
 from requests_app.models import CollabRequest, Receiver
 
 Stage = CollabRequest.Stage
@@ -82,40 +80,7 @@ HANDLED_KINDS = {
 
 def handled_rows(*, context: InboxContext) -> list[InboxRow]:
     """The acceptance decisions, ratings and filings I made, from the timeline (2 queries)."""
-    activities = list(
-        Activity.objects.filter(
-            actor=context.user,
-            verb__in=list(HANDLED_KINDS),
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
-        ).only("subject_id", "target_type_id", "target_id", "verb", "comment", "created_at")
-    )
-    delivery_type = ContentType.objects.get_for_model(Delivery)
-    deliveries = {
-        delivery.pk: delivery
-        for delivery in Delivery.objects.filter(
-            pk__in={int(a.target_id) for a in activities if a.target_type_id == delivery_type.pk}
-        )
-        .select_related("request")
-        .only("pk", "version", "state", "request__code", "request__stage")
-    }
-    rows = []
-    for activity in activities:
-        delivery = (
-            deliveries.get(int(activity.target_id))
-            if activity.target_type_id == delivery_type.pk
-            else None
-        )
-        rows.append(
-            InboxRow(
-                kind=activity.verb,
-                case_id=int(activity.subject_id),
-                url=delivery.get_absolute_url() if delivery else "",
-                since=activity.created_at,
-                detail=activity.comment,
-                key=f"activity:{activity.pk}",
-            )
-        )
-    return rows
+    return timeline_rows(context=context, verbs=HANDLED_KINDS, target_model=Delivery)
 
 
 def _is_coordinator(context: InboxContext, case: CollabRequest) -> bool:

@@ -17,6 +17,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
 )
 from django.db.models.functions import Cast
@@ -216,38 +217,63 @@ HANDLED_KINDS = {
 
 
 def handled_rows(*, context: InboxContext) -> list[InboxRow]:
-    """The decisions I took on stages 1–2, from the timeline (1–2 queries)."""
+    """The decisions I took on stages 1–2, from the timeline (2 queries)."""
+    return timeline_rows(context=context, verbs=HANDLED_KINDS, target_model=CollabPlan)
+
+
+def timeline_rows(*, context: InboxContext, verbs, target_model) -> list[InboxRow]:
+    """我已处理: a row for each line of a case's timeline the person wrote with one of ``verbs``,
+    opening the ``target_model`` record (a plan, a delivery) the line names (2 queries)."""
     activities = list(
         Activity.objects.filter(
             actor=context.user,
-            verb__in=list(HANDLED_KINDS),
+            verb__in=list(verbs),
             subject_type=_content_type(CollabRequest),
         ).only("subject_id", "target_type_id", "target_id", "verb", "comment", "created_at")
     )
-    plan_type = _content_type(CollabPlan)
-    plan_ids = {int(a.target_id) for a in activities if a.target_type_id == plan_type.pk}
-    plans = {
-        plan.pk: plan
-        for plan in CollabPlan.objects.filter(pk__in=plan_ids)
+    target_type = _content_type(target_model)
+    target_ids = {int(a.target_id) for a in activities if a.target_type_id == target_type.pk}
+    targets = {
+        target.pk: target
+        for target in target_model.objects.filter(pk__in=target_ids)
         .select_related("request")
         .only("pk", "version", "state", "request__code", "request__stage")
     }
     rows = []
     for activity in activities:
-        plan = (
-            plans.get(int(activity.target_id)) if activity.target_type_id == plan_type.pk else None
+        target = (
+            targets.get(int(activity.target_id))
+            if activity.target_type_id == target_type.pk
+            else None
         )
         rows.append(
             InboxRow(
                 kind=activity.verb,
                 case_id=int(activity.subject_id),
-                url=plan.get_absolute_url() if plan else "",
+                url=target.get_absolute_url() if target else "",
                 since=activity.created_at,
                 detail=activity.comment,
                 key=f"activity:{activity.pk}",
             )
         )
     return rows
+
+
+def involvement_rows(relations: dict[str, tuple[QuerySet, str]]) -> list[InboxRow]:
+    """我参与的: for each kind, the cases of the rows ``relations[kind]`` names (a queryset and
+    the path from its rows to their case's id); a row per case and kind (1 query)."""
+    named = Q()
+    marks = {}
+    for n, (records, path) in enumerate(relations.values()):
+        named |= Q(pk__in=records.values(path))
+        marks[f"involved_{n}"] = Exists(records.filter(**{path: OuterRef("pk")}))
+    cases = CollabRequest.objects.filter(named).annotate(**marks).values_list("pk", *marks)
+    return [
+        InboxRow(kind=kind, case_id=pk)
+        for pk, *flags in cases
+        for kind, flagged in zip(relations, flags, strict=True)
+        if flagged
+    ]
 
 
 # --- 我发起的 ----------------------------------------------------------------------------------

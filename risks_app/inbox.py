@@ -5,7 +5,6 @@ each source asks a fixed number of queries whatever the data size."""
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.models import Activity
@@ -17,6 +16,7 @@ from collab_portal.dashboard.inbox import (
     InboxRow,
     register_inbox_source,
 )
+from requests_app.inbox import involvement_rows
 from requests_app.models import CollabRequest
 from risks_app.models import Risk
 from risks_app.selectors import escalations_waiting
@@ -80,26 +80,12 @@ def handled_rows(*, context: InboxContext) -> list[InboxRow]:
 
 def involved_rows(*, context: InboxContext) -> list[InboxRow]:
     """Cases where I own a risk or a risk was escalated to me (1 query)."""
-    user = context.user
-    owned = Risk.objects.filter(owner=user)
-    escalated = Risk.objects.filter(escalated_to=user)
-    cases = (
-        CollabRequest.objects.filter(
-            Q(pk__in=owned.values("request_id")) | Q(pk__in=escalated.values("request_id"))
-        )
-        .annotate(
-            as_owner=Exists(owned.filter(request=OuterRef("pk"))),
-            as_leader=Exists(escalated.filter(request=OuterRef("pk"))),
-        )
-        .values_list("pk", "as_owner", "as_leader")
+    return involvement_rows(
+        {
+            "risk_owner": (Risk.objects.filter(owner=context.user), "request_id"),
+            "risk_escalated": (Risk.objects.filter(escalated_to=context.user), "request_id"),
+        }
     )
-    rows = []
-    for pk, as_owner, as_leader in cases:
-        if as_owner:
-            rows.append(InboxRow(kind="risk_owner", case_id=pk))
-        if as_leader:
-            rows.append(InboxRow(kind="risk_escalated", case_id=pk))
-    return rows
 
 
 def register() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -18,6 +17,7 @@ from collab_portal.dashboard.inbox import (
     InboxRow,
     register_inbox_source,
 )
+from requests_app.inbox import involvement_rows
 from requests_app.models import CollabRequest
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.weekly import WEEKLY_STAGES, weekly_summary_url
@@ -64,26 +64,15 @@ def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
 
 def involved_rows(*, context: InboxContext) -> list[InboxRow]:
     """Cases where I own a task or help on one (1 query)."""
-    user = context.user
-    owned = Task.objects.filter(owner=user)
-    helped = Task.collaborators.through.objects.filter(user=user)
-    cases = (
-        CollabRequest.objects.filter(
-            Q(pk__in=owned.values("request_id")) | Q(pk__in=helped.values("task__request_id"))
-        )
-        .annotate(
-            as_owner=Exists(owned.filter(request=OuterRef("pk"))),
-            as_helper=Exists(helped.filter(task__request=OuterRef("pk"))),
-        )
-        .values_list("pk", "as_owner", "as_helper")
+    return involvement_rows(
+        {
+            "task_owner": (Task.objects.filter(owner=context.user), "request_id"),
+            "task_collaborator": (
+                Task.collaborators.through.objects.filter(user=context.user),
+                "task__request_id",
+            ),
+        }
     )
-    rows = []
-    for pk, as_owner, as_helper in cases:
-        if as_owner:
-            rows.append(InboxRow(kind="task_owner", case_id=pk))
-        if as_helper:
-            rows.append(InboxRow(kind="task_collaborator", case_id=pk))
-    return rows
 
 
 def draft_rows(*, context: InboxContext) -> list[InboxRow]:
