@@ -375,6 +375,16 @@ def _task_scope(scope: frozenset[int] | None) -> Q:
     return Q() if scope is None else counted_in(scope)
 
 
+def _cases_with_tasks_of(scope: frozenset[int] | None) -> Q:
+    """Cases that may hold tasks counted for ``scope``: initiated in it (their tasks without a
+    lead department count there), or with a task one of its departments leads."""
+    if scope is None:
+        return Q()
+    return _case_scope(scope) | Q(
+        pk__in=Task.objects.filter(lead_department_id__in=scope).values("request_id")
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading a window's events
 
@@ -673,10 +683,12 @@ def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.
     # Cases that may have been in execution during the window: approved before its end, and
     # open, or closed no earlier than its start. Closing saves the case, so a case updated last
     # before the window was closed before it too: that cheap test keeps the years of archived
-    # cases out of the timeline query. The timeline then says which of them really were.
+    # cases out of the timeline query. The timeline then says which of them really were. Only
+    # cases with tasks the scope counts (``counted_in``) matter to the coverage asked of them.
     in_execution = set(
         CollabRequest.objects.filter(stage__in=REACHED_EXECUTION, approved_at__lt=until)
         .filter(~Q(stage__in=CLOSED_STAGES) | Q(updated_at__gte=since))
+        .filter(_cases_with_tasks_of(scope))
         .order_by()
         .values_list("pk", flat=True)
     )

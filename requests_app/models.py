@@ -77,11 +77,10 @@ class CollabRequestQuerySet(models.QuerySet):
             | Q(pk__in=CarbonCopy.objects.filter(user=user).values("request_id"))
             | Q(
                 pk__in=Receiver.objects.filter(
-                    Q(department__in=overseen)
-                    | Q(department_id=user.department_id)
-                    | Q(party__internal_owner=user)
+                    Q(department__in=overseen) | Q(department_id=user.department_id)
                 ).values("request_id")
             )
+            | Q(pk__in=Receiver.objects.filter(party__internal_owner=user).values("request_id"))
         )
         # A draft is its initiator's own until it is submitted (or after it is withdrawn).
         return self.filter(visible).filter(~Q(stage=self.model.Stage.DRAFT) | Q(initiator=user))

@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from collab_portal.dashboard.navigation import nav_links
 from collab_portal.notifications.selectors import unread_count
 
@@ -9,5 +11,6 @@ def shell(request):
         return {}
     return {
         "nav_links": nav_links(user=user, current_path=request.path),
-        "unread_notification_count": unread_count(user=user),
+        # counted only when the template shows it: htmx fragments do not
+        "unread_notification_count": SimpleLazyObject(lambda: unread_count(user=user)),
     }

@@ -22,6 +22,8 @@ class InboxFilterForm(TablerFormMixin, forms.Form):
     since_from = forms.DateField(label=_("Date from"), required=False, widget=DATE)
     since_to = forms.DateField(label=_("Date to"), required=False, widget=DATE)
 
+    CASE_FILTERS = ("initiator", "department", "stage", "since_from", "since_to")  # not the type
+
     def __init__(self, *args, choices: FilterChoices, **kwargs):
         super().__init__(*args, **kwargs)
         fields = self.fields

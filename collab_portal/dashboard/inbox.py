@@ -155,6 +155,7 @@ class InboxContext:
 
     user: Any
     now: datetime.datetime = field(default_factory=timezone.now)
+    brief: bool = False  # only counted: sources may leave out what a row shows
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -228,7 +229,8 @@ def register_inbox_source(
 
 
 def register_inbox_cases(loader: CaseLoader, *, stages: list[tuple[str, Promise | str]]) -> None:
-    """``loader(case_ids=…, context=…)`` → {id: InboxCase} for the cases the person may see;
+    """``loader(case_ids=…, context=…)`` → {id: InboxCase} for the cases the person may see
+    (when ``context.brief``, only their id, stage, initiator and last change need be true);
     ``stages`` are the choices of the stage filter."""
     _case_loader[:] = [loader]
     _stage_choices[:] = list(stages)
@@ -407,13 +409,14 @@ class Inbox:
         )
 
 
-def inbox_for(user, tabs: Iterable[str] | None = None) -> Inbox:
+def inbox_for(user, tabs: Iterable[str] | None = None, *, brief: bool = False) -> Inbox:
     """Ask every registered source of the tabs named (every tab unless told), describe the
     cases through the case loader (which leaves out what ``user`` may not see), name the
-    people, merge and sort."""
+    people, merge and sort. ``brief``: only to be counted with no filter but the type — the
+    cases are not described nor the people named."""
     from collab_portal.org.models import User
 
-    context = InboxContext(user=user)
+    context = InboxContext(user=user, brief=brief)
     wanted = [tab for tab in TABS if tabs is None or tab.key in tabs]
     raw = {
         tab.key: [
@@ -440,7 +443,7 @@ def inbox_for(user, tabs: Iterable[str] | None = None) -> Inbox:
             .select_related("department")
             .only("pk", "username", "display_name", "first_name", "last_name", "department__name")
         }
-        if people_ids
+        if people_ids and not brief
         else {}
     )
     entries = {

@@ -50,12 +50,14 @@ def home(request):
 @require_GET
 def tab_counts(request):
     """The counts of the tabs the page did not build, under its filters, swapped into their
-    badges once the page is up."""
+    badges once the page is up. With no filter but the type (which is the shown tab's own),
+    the rows are only counted: their cases are not described."""
     tab = inbox.tab_for(request.GET.get("tab"))
     missing = [key for key in inbox.TAB_KEYS if key not in (tab.key, inbox.WAITING)]
-    data = inbox.inbox_for(request.user, tabs=missing)
-    form = _filter_form(request, data, tab)
-    summaries = data.summaries(tab=tab, filters=form.filters())
+    filtered = any(request.GET.get(name) for name in InboxFilterForm.CASE_FILTERS)
+    data = inbox.inbox_for(request.user, tabs=missing, brief=not filtered)
+    filters = _filter_form(request, data, tab).filters() if filtered else inbox.InboxFilters()
+    summaries = data.summaries(tab=tab, filters=filters)
     return render(
         request,
         "dashboard/_tab_counts.html",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -12,6 +14,29 @@ from django.utils.translation import gettext as _
 from collab_portal.org.models import Delegation, Department, User
 
 MAX_DELEGATION_CHAIN = 5
+
+_read_once: ContextVar[dict | None] = ContextVar("org_read_once", default=None)
+
+
+@contextmanager
+def org_read_once() -> Iterator[None]:
+    """Within the block, whom each person acts for and the department tree are read from the
+    database once: for a request that writes nothing (``ReadOnceMiddleware``), whose parts —
+    the inbox's sources, the case loader, the navigation — each ask."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+def _once(key: tuple, read: Callable[[], list]) -> list:
+    memo = _read_once.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return list(memo[key])  # a copy: callers may extend what they are given
 
 
 @dataclass(frozen=True)
@@ -173,12 +198,15 @@ def delegations_of(user: User) -> list[Delegation]:
 
 def principals_acting_for(user: User, *, on: datetime.date | None = None) -> list[int]:
     """Ids of ``user`` and of everyone whose delegate in force ``user`` is (1 query)."""
-    return [
-        user.pk,
-        *Delegation.objects.in_force(on)
-        .filter(delegate=user)
-        .values_list("principal_id", flat=True),
-    ]
+    return _once(
+        ("principals", user.pk, on),
+        lambda: [
+            user.pk,
+            *Delegation.objects.in_force(on)
+            .filter(delegate=user)
+            .values_list("principal_id", flat=True),
+        ],
+    )
 
 
 def with_departments_below(roots: Iterable[int], children: dict[int | None, list[int]]) -> set[int]:
@@ -195,16 +223,26 @@ def with_departments_below(roots: Iterable[int], children: dict[int | None, list
 def department_children() -> dict[int | None, list[int]]:
     """The department tree as parent id → children ids (1 query)."""
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
+    for pk, parent_id, _head, _leader in _department_tree():
         children.setdefault(parent_id, []).append(pk)
     return children
+
+
+def _department_tree() -> list[tuple[int, int | None, int | None, int | None]]:
+    """(id, parent id, head id, leader in charge id) of every department (1 query)."""
+    return _once(
+        ("department tree",),
+        lambda: list(
+            Department.objects.values_list("pk", "parent_id", "head_id", "leader_in_charge_id")
+        ),
+    )
 
 
 def departments_overseen_by(user: User, *, on: datetime.date | None = None) -> list[int]:
     """Ids of the departments whose cases ``user`` oversees: those they head or lead in charge
     of, those of everyone they are acting for today, and everything below them (3 queries)."""
     principals = principals_acting_for(user, on=on)
-    tree = list(Department.objects.values_list("pk", "parent_id", "head_id", "leader_in_charge_id"))
+    tree = _department_tree()
     children: dict[int | None, list[int]] = {}
     for pk, parent_id, _head, _leader in tree:
         children.setdefault(parent_id, []).append(pk)

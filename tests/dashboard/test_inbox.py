@@ -306,6 +306,10 @@ def test_filters_narrow_the_rows_and_the_counts(company, hr, world, login):
         "copied": 0,
         "drafts": 0,
     }
+    # The type filter is the shown tab's: the other tabs count as with no filter at all.
+    plain, typed = tab_counts(client, "waiting"), tab_counts(client, "waiting", kind="review")
+    assert typed == {**plain, "waiting": 1}
+    assert plain["waiting"] > 1 and plain["handled"] == 3
     other = UserFactory(username="sales_other", display_name="吴九", department=company.sales)
     theirs = pending_case(company, "另一人的需求", initiator=other)
     assert [code for code, _kinds in rows(client, "waiting")] == [

@@ -3,12 +3,19 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
 
+from collab_portal.org.middleware import ReadOnceMiddleware
 from collab_portal.org.selectors import (
     acting_for,
     decider_for_department,
+    departments_overseen_by,
     escalation_decider_for,
     leader_in_charge_of,
+    org_read_once,
+    principals_acting_for,
     roles_of,
 )
 from tests.factories import DelegationFactory, UserFactory
@@ -116,3 +123,41 @@ def test_roles_list_what_a_person_holds(company):
     assert roles_of(company.leader).led == [company.division]
     assert roles_of(company.admin).is_admin
     assert roles_of(company.sales_staff).labels == ["员工"]
+
+
+def test_within_one_read_whom_a_person_acts_for_and_the_tree_are_asked_once(
+    company, django_assert_num_queries
+):
+    DelegationFactory(principal=company.sales_head, delegate=company.tech_staff)
+    with org_read_once():
+        with django_assert_num_queries(2):  # the delegations, the department tree
+            first = departments_overseen_by(company.tech_staff)
+        with django_assert_num_queries(0):
+            assert departments_overseen_by(company.tech_staff) == first
+            principals = principals_acting_for(company.tech_staff)
+            principals.append(0)  # the caller's copy: the next one is unchanged
+            assert principals_acting_for(company.tech_staff) == [
+                company.tech_staff.pk,
+                company.sales_head.pk,
+            ]
+    assert company.sales.pk in first
+    with django_assert_num_queries(1):  # outside it, asked every time
+        principals_acting_for(company.tech_staff)
+
+
+def test_a_get_reads_whom_people_act_for_once_and_a_post_every_time(rf, company):
+    queries = {}
+
+    def view(request):
+        with CaptureQueriesContext(connection) as captured:
+            principals_acting_for(request.user)
+            principals_acting_for(request.user)
+        queries[request.method] = len(captured)
+        return HttpResponse()
+
+    middleware = ReadOnceMiddleware(view)
+    for method in ("get", "post"):
+        request = getattr(rf, method)("/")
+        request.user = company.tech_staff
+        middleware(request)
+    assert queries == {"GET": 1, "POST": 2}  # a POST may change a delegation between them
