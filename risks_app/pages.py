@@ -3,7 +3,9 @@ escalation, instructions, timeline and the actions the user may take. Reads only
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
@@ -88,6 +90,23 @@ def _threatened(risk: Risk) -> str:
     return " / ".join(parts)
 
 
+CODE, NUMBER = "--code--", 987654321  # stand-ins no real case code or number looks like
+
+
+def _filled(name: str, *stand_ins) -> Callable[..., str]:
+    """The URL ``name`` reversed once with ``stand_ins``, each row's values then put in their
+    place: a page of 50 risks links 150 times, and a reverse costs a quarter millisecond."""
+    pattern = reverse(name, args=stand_ins)
+
+    def fill(*values) -> str:
+        url = pattern
+        for stand_in, value in zip(stand_ins, values, strict=True):
+            url = url.replace(str(stand_in), quote(str(value), safe=""))
+        return url
+
+    return fill
+
+
 def risk_rows(risks: list[Risk], *, instructions: bool = False) -> list[RiskRow]:
     """The rows of ``risks`` (fetched with risk_queryset); with ``instructions``, each holds its
     latest 批示 (one more query, whatever the number of risks)."""
@@ -96,6 +115,9 @@ def risk_rows(risks: list[Risk], *, instructions: bool = False) -> list[RiskRow]
             risks,
             Prefetch("instructions", queryset=Instruction.objects.order_by("created_at", "pk")),
         )
+    risk_url = _filled("risks_app:risk", CODE, NUMBER)
+    case_url = _filled("requests_app:detail", CODE)
+    task_url = _filled("tasks_app:task", CODE, NUMBER)
     rows = []
     for risk in risks:
         case = risk.request
@@ -104,9 +126,9 @@ def risk_rows(risks: list[Risk], *, instructions: bool = False) -> list[RiskRow]
             RiskRow(
                 risk=risk,
                 code=risk.code,
-                url=reverse("risks_app:risk", args=[case.code, risk.number]),
+                url=risk_url(case.code, risk.number),
                 case_code=case.code,
-                case_url=reverse("requests_app:detail", args=[case.code]),
+                case_url=case_url(case.code),
                 case_subject=case.subject,
                 description=risk.description,
                 category=risk.get_category_display(),
@@ -115,9 +137,7 @@ def risk_rows(risks: list[Risk], *, instructions: bool = False) -> list[RiskRow]
                 measures=risk.measures,
                 owner=risk.owner.name,
                 threatened=_threatened(risk),
-                task_url=reverse("tasks_app:task", args=[case.code, risk.task_id])
-                if risk.task_id
-                else "",
+                task_url=task_url(case.code, risk.task_id) if risk.task_id else "",
                 deadline=risk.deadline,
                 overdue=risk.is_overdue,
                 state=risk.state,
