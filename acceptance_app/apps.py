@@ -10,13 +10,10 @@ class AcceptanceAppConfig(AppConfig):
     def ready(self):
         from acceptance_app.activity_verbs import VERBS
         from acceptance_app.inbox import register as register_inbox
-        from acceptance_app.selectors import waiting_items_for
         from collab_portal.activity.verbs import register_verbs
-        from collab_portal.dashboard.inbox import register_waiting_source
         from requests_app.case_links import CaseLink, register_case_link
 
         register_verbs(VERBS)
-        register_waiting_source(waiting_items_for)
         register_inbox()  # the inbox's tabs: acceptance_app/inbox.py
         register_case_link(
             CaseLink(

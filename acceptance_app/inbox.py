@@ -34,9 +34,9 @@ def _urge_url(delivery: Delivery) -> str:
 
 
 def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
-    """The rules of ``selectors.waiting_items_for``: the acceptance for the initiator (or their
-    delegate), the link to send for external work, the retrospective for the coordinator, the
-    rating for the receiving departments' heads (2 queries)."""
+    """The acceptance for the initiator (or their delegate), the link to send for external
+    work, the retrospective for the coordinator, the rating for the receiving departments'
+    heads (2 queries)."""
     deliveries = deliveries_awaiting(context.user)
     rows = [
         InboxRow(

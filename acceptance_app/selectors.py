@@ -17,7 +17,6 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,7 +28,6 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
-from collab_portal.dashboard.inbox import WaitingItem
 from collab_portal.org.models import Delegation, User
 from collab_portal.signoffs.models import SignOff
 from requests_app.archive_guard import archived_message
@@ -458,35 +456,3 @@ def retrospectives_awaiting(user: User) -> QuerySet[Retrospective]:
         .filter(Q(coordinating=True) | Q(unrated=True))
         .select_related("request")
     )
-
-
-def waiting_items_for(*, user: User) -> list[WaitingItem]:
-    """Acceptances for the initiator (or delegate), acceptance links to send for external
-    work, retrospectives for the coordinator, ratings for the receivers' heads (2 queries)."""
-    deliveries = deliveries_awaiting(user)
-    items = [
-        WaitingItem(
-            kind=_("Acceptance link") if delivery.by_link else _("Acceptance"),
-            title=f"{delivery.request.code} v{delivery.version} {delivery.request.subject}",
-            url=delivery.get_absolute_url(),
-            since=delivery.submitted_at or timezone.now(),
-        )
-        for delivery in deliveries
-    ]
-    retrospectives = retrospectives_awaiting(user)
-    for retrospective in retrospectives:
-        title = f"{retrospective.request.code} {retrospective.request.subject}"
-        for wanted, kind in (
-            (retrospective.coordinating, _("Retrospective")),
-            (retrospective.unrated, _("Rating")),
-        ):
-            if wanted:
-                items.append(
-                    WaitingItem(
-                        kind=kind,
-                        title=title,
-                        url=retrospective.get_absolute_url(),
-                        since=retrospective.updated_at,
-                    )
-                )
-    return items

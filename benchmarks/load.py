@@ -89,14 +89,18 @@ def daily_pages(users: int) -> list[Person]:
     )
     heads = max(1, users // 5)
     leaders = max(1, users // 10)
+
+    def manager(role: str, person, cases_of: dict, pages: list[tuple[str, str, int]]) -> Person:
+        """A head or leader in charge: their pages, then an executing case of theirs."""
+        case = CollabRequest.objects.filter(stage="executing", **cases_of).first()
+        return Person(role, person, [*pages, ("risk register", "/risks/", 1), *case_pages(case)])
+
     for department in departments[:heads]:
-        case = CollabRequest.objects.filter(
-            initiator_department=department, stage="executing"
-        ).first()
         people.append(
-            Person(
+            manager(
                 "head",
                 department.head,
+                {"initiator_department": department},
                 [
                     ("inbox", "/", 4),
                     ("dashboard, department", f"/dashboard/?department={department.pk}", 2),
@@ -106,24 +110,18 @@ def daily_pages(users: int) -> list[Person]:
                         1,
                     ),
                     ("all requests", "/requests/all/", 1),
-                    ("risk register", "/risks/", 1),
-                    *case_pages(case),
                 ],
             )
         )
     for division in divisions[:leaders]:
-        case = CollabRequest.objects.filter(
-            initiator_department__parent=division, stage="executing"
-        ).first()
         people.append(
-            Person(
+            manager(
                 "leader in charge",
                 division.leader_in_charge,
+                {"initiator_department__parent": division},
                 [
                     ("inbox", "/", 3),
                     ("dashboard, division", f"/dashboard/?department={division.pk}", 2),
-                    ("risk register", "/risks/", 1),
-                    *case_pages(case),
                 ],
             )
         )

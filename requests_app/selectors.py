@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
-from collab_portal.dashboard.inbox import WaitingItem
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import principals_acting_for
 from collab_portal.signoffs.models import SignOff
@@ -235,19 +234,6 @@ def waiting_rows(*, user: User) -> list[WaitingRow]:
         for record in acknowledgements_awaiting(user)
     ]
     return sorted(rows, key=lambda row: row.since)
-
-
-def waiting_items_for(*, user: User) -> list[WaitingItem]:
-    """For the workbench: the same rows, in the platform's shape."""
-    return [
-        WaitingItem(
-            kind=row.kind,
-            title=f"{row.request.code} {row.request.subject}",
-            url=row.url,
-            since=row.since,
-        )
-        for row in waiting_rows(user=user)
-    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,13 +10,11 @@ class RisksAppConfig(AppConfig):
 
     def ready(self):
         from collab_portal.activity.verbs import register_verbs
-        from collab_portal.dashboard.inbox import register_waiting_source
         from collab_portal.reminders.registry import register_rule
         from requests_app.case_links import CaseLink, register_case_link
         from risks_app.activity_verbs import VERBS
         from risks_app.inbox import register as register_inbox
         from risks_app.reminder_rules import RULES
-        from risks_app.selectors import waiting_items_for
         from tasks_app.task_links import TaskLink, register_task_link
 
         register_task_link(
@@ -32,7 +30,6 @@ class RisksAppConfig(AppConfig):
             )
         )
         register_verbs(VERBS)
-        register_waiting_source(waiting_items_for)
         register_inbox()  # the inbox's tabs: risks_app/inbox.py
         for rule in RULES:
             register_rule(rule)

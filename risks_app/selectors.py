@@ -6,10 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from collab_portal.dashboard.inbox import WaitingItem
 from collab_portal.org.models import User
 from collab_portal.org.selectors import principals_acting_for
 from requests_app.models import OPEN_STAGES, CollabRequest
@@ -135,15 +132,3 @@ def escalations_waiting(user: User) -> QuerySet[Risk]:
         escalated_to_id__in=principals_acting_for(user),
         request__stage__in=OPEN_STAGES,
     )
-
-
-def waiting_items_for(*, user: User) -> list[WaitingItem]:
-    return [
-        WaitingItem(
-            kind=_("Escalated risk"),
-            title=f"{risk.request.code} · {risk.code} {risk.description[:40]}",
-            url=risk.get_absolute_url(),
-            since=risk.escalated_at or timezone.now(),
-        )
-        for risk in escalations_waiting(user)
-    ]

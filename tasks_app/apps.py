@@ -9,17 +9,14 @@ class TasksAppConfig(AppConfig):
 
     def ready(self):
         from collab_portal.activity.verbs import register_verbs
-        from collab_portal.dashboard.inbox import register_waiting_source
         from collab_portal.reminders.registry import register_rule
         from requests_app.case_links import register_case_link
         from tasks_app.activity_verbs import VERBS
         from tasks_app.case_links import CASE_LINKS
         from tasks_app.inbox import register as register_inbox
         from tasks_app.reminder_rules import RULES
-        from tasks_app.selectors import waiting_items_for
 
         register_verbs(VERBS)
-        register_waiting_source(waiting_items_for)
         register_inbox()  # the inbox's tabs: tasks_app/inbox.py
         for link in CASE_LINKS:
             register_case_link(link)

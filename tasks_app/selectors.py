@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from collab_portal.dashboard.inbox import WaitingItem
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from requests_app.models import CollabRequest
@@ -183,23 +181,6 @@ def my_tasks(*, user: User, today: datetime.date | None = None) -> MyTasks:
             t for t in owned if t.status != Status.BLOCKED and t.last_update_on != today
         ],
     )
-
-
-def waiting_items_for(*, user: User) -> list[WaitingItem]:
-    """For the workbench: my open tasks without today's progress update."""
-    mine = my_tasks(user=user)
-    start_of_day = timezone.make_aware(
-        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
-    )
-    return [
-        WaitingItem(
-            kind=_("Today's update"),
-            title=f"{task.request.code} · {task.wbs_code} {task.name}",
-            url=task.get_absolute_url(),
-            since=start_of_day,
-        )
-        for task in mine.no_update_today
-    ]
 
 
 def owners_and_departments(rows: list[TaskRow]) -> tuple[list[User], list]:

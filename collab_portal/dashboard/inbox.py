@@ -9,9 +9,6 @@ of rows it lists, in a fixed number of queries whatever the data size: the sourc
 loader's, one for the people named on the rows and, for the page shown, one for the working-day
 calendar. The page builds the tab shown and the waiting tab (its red count is in the title); the
 other tabs' counts come in a second request once the page is up (``tab_counts``).
-
-``register_waiting_source`` / ``waiting_for`` are the earlier, simpler registry of what waits for
-someone (kind, title, link, since); they are kept for the callers that still use them.
 """
 
 from __future__ import annotations
@@ -30,33 +27,6 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from collab_portal.lib.workdays import WorkdayCalendar
-
-# ---------------------------------------------------------------------------------------------
-# The earlier registry: what is waiting for a person, as (kind, title, url, since).
-
-
-@dataclass(frozen=True)
-class WaitingItem:
-    kind: str  # shown as a badge: 审核 / 确认 / 验收 …
-    title: str
-    url: str
-    since: datetime.datetime
-
-
-WaitingSource = Callable[..., list[WaitingItem]]
-_sources: list[WaitingSource] = []
-
-
-def register_waiting_source(source: WaitingSource) -> WaitingSource:
-    if source not in _sources:
-        _sources.append(source)
-    return source
-
-
-def waiting_for(user) -> list[WaitingItem]:
-    items = [item for source in _sources for item in source(user=user)]
-    return sorted(items, key=lambda item: item.since)
-
 
 # ---------------------------------------------------------------------------------------------
 # The tabs
@@ -155,7 +125,7 @@ class InboxContext:
 
     user: Any
     now: datetime.datetime = field(default_factory=timezone.now)
-    brief: bool = False  # only counted: sources may leave out what a row shows
+    brief: bool = False  # only counted: the case loader need not describe the cases
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property

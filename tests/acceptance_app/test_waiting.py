@@ -5,21 +5,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from acceptance_app import services
-from acceptance_app.selectors import waiting_items_for
+from acceptance_app.inbox import waiting_rows
+from collab_portal.dashboard.inbox import InboxContext
 from requests_app.models import Receiver
 from tests.acceptance_app.fixtures import WRITE_UP
 from tests.factories import DelegationFactory
 
 
 def _kinds(user) -> list[str]:
-    return [item.kind for item in waiting_items_for(user=user)]
+    return [row.kind for row in waiting_rows(context=InboxContext(user=user))]
 
 
 def test_a_submitted_delivery_waits_for_the_initiator_and_their_delegate(company, submitted):
-    assert _kinds(company.sales_staff) == ["验收"]
+    assert _kinds(company.sales_staff) == ["acceptance"]
     assert _kinds(company.sales_head) == []
     DelegationFactory(principal=company.sales_staff, delegate=company.sales_head)
-    assert _kinds(company.sales_head) == ["验收"]
+    assert _kinds(company.sales_head) == ["acceptance"]
     assert _kinds(company.tech_staff) == []
 
 
@@ -31,14 +32,14 @@ def test_external_work_waits_for_the_link_to_be_sent(company, submitted, externa
         contact=external_contact,
         position=5,
     )
-    assert _kinds(company.sales_staff) == ["验收链接"]
+    assert _kinds(company.sales_staff) == ["acceptance_link"]
 
 
 def test_the_retrospective_waits_for_the_coordinator_and_the_rating_for_the_head(
     company, in_retrospective
 ):
-    assert _kinds(company.tech_staff) == ["复盘"]
-    assert _kinds(company.tech_head) == ["评分"]
+    assert _kinds(company.tech_staff) == ["retrospective"]
+    assert _kinds(company.tech_head) == ["rating"]
     receiver = Receiver.objects.get(request=in_retrospective.request, department=company.tech)
     services.rating_save(
         actor=company.tech_head, retrospective=in_retrospective, receiver=receiver, score=4
@@ -53,5 +54,5 @@ def test_the_retrospective_waits_for_the_coordinator_and_the_rating_for_the_head
 
 def test_it_asks_the_database_twice_whatever_waits(company, in_retrospective):
     with CaptureQueriesContext(connection) as queries:
-        waiting_items_for(user=company.tech_head)
+        waiting_rows(context=InboxContext(user=company.tech_head))
     assert len(queries) == 2

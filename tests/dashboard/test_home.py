@@ -51,22 +51,6 @@ def test_the_navigation_hides_pages_that_do_not_exist_and_admin_for_staff(compan
     assert 'href="/admin/"' in admin_body
 
 
-def test_the_earlier_waiting_registry_still_answers_oldest_first(company, monkeypatch):
-    now = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
-
-    def source(*, user):
-        if user != company.sales_head:
-            return []
-        return [
-            inbox.WaitingItem("审核", "较新的申请", "/newer", now),
-            inbox.WaitingItem("审核", "较早的申请", "/older", now - datetime.timedelta(days=2)),
-        ]
-
-    monkeypatch.setattr(inbox, "_sources", [source])
-    assert [item.url for item in inbox.waiting_for(company.sales_head)] == ["/older", "/newer"]
-    assert inbox.waiting_for(company.sales_staff) == []
-
-
 def test_rows_from_registered_inbox_sources_are_listed_longest_waiting_first(
     company, login, monkeypatch, pending
 ):

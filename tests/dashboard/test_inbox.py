@@ -398,21 +398,6 @@ def test_a_long_tab_is_paginated_by_25(company, login):
     assert 'data-testid="pagination"' in body and "/?tab=drafts&amp;page=1" in body
 
 
-def test_the_waiting_tab_lists_what_the_earlier_waiting_sources_list(company, hr, login):
-    """The old registry (``waiting_for``) stays in use elsewhere: both agree on what waits."""
-    unit = build_unit(company, hr.copied)
-    assert unit.cases
-    for user in (
-        company.sales_staff,
-        company.sales_head,
-        company.tech_head,
-        company.tech_staff,
-        company.leader,
-    ):
-        waiting = inbox.inbox_for(user).entries["waiting"]
-        assert sorted(e.url for e in waiting) == sorted(i.url for i in inbox.waiting_for(user))
-
-
 def test_drafts_hold_my_requests_plans_delivery_lists_and_weekly_summaries(company, hr, login):
     unit = build_unit(company, hr.copied)
     drafts = [(code, kinds[0]) for code, kinds in rows(login(company.tech_staff), "drafts")]
