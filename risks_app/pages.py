@@ -27,6 +27,7 @@ from risks_app.selectors import (
     RiskFilters,
     case_risks,
     matrix,
+    of_cases,
     register_risks,
     visible_case_ids,
 )
@@ -239,7 +240,7 @@ def case_register(*, case: CollabRequest, data: QueryDict) -> Register:
 def cross_register(*, user: User, data: QueryDict) -> Register:
     """The risks of every case ``user`` may see (leaders in charge and admins use it)."""
     visible = visible_case_ids(user)
-    form = RiskFilterForm(data, owners=_owners(Risk.objects.filter(request_id__in=visible)))
+    form = RiskFilterForm(data, owners=_owners(Risk.objects.filter(of_cases(visible))))
     filters = form.filters()
     risks = register_risks(case_ids=visible, filters=filters)
     base_url = reverse("risks_app:register")
