@@ -408,10 +408,15 @@ def _task_figures(tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: dat
     weeks = _burn_up_weeks(week)
     span = len(weeks) + 1
 
-    def first_week(reached) -> Case:
+    def first_week(reached, low: int = 0, high: int = len(weeks)):
+        """The first of ``weeks[low:high]`` by whose end ``reached`` holds, else ``high``: a
+        binary search, so each task is compared with 4 Sundays instead of up to 12."""
+        if low == high:
+            return Value(low)
+        middle = (low + high) // 2
         return Case(
-            *(When(reached(w), then=Value(n)) for n, w in enumerate(weeks)),
-            default=Value(len(weeks)),
+            When(reached(weeks[middle]), then=first_week(reached, low, middle)),
+            default=first_week(reached, middle + 1, high),
             output_field=IntegerField(),
         )
 
@@ -426,7 +431,13 @@ def _task_figures(tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: dat
         key=ExpressionWrapper(
             group * span * span
             + first_week(lambda w: Q(planned_due__lte=w.sunday)) * span
-            + first_week(lambda w: _done_by(w.sunday)),
+            + Case(
+                When(
+                    status=Status.DONE,
+                    then=first_week(lambda w: Q(completed_at__lt=_start_of(w.sunday + ONE_DAY))),
+                ),
+                default=Value(len(weeks)),
+            ),
             output_field=IntegerField(),
         )
     )

@@ -239,6 +239,31 @@ def test_a_division_is_counted_per_department(company, week, login):
     assert board.summary.tasks_overdue == 4
 
 
+def test_the_burn_up_counts_tasks_planned_and_done_by_the_end_of_each_week(company, week, login):
+    c = company
+
+    def finished_at(task: Task, when: datetime.datetime) -> None:
+        Task.objects.filter(pk=task.pk).update(status=Task.Status.DONE, completed_at=when)
+
+    TaskFactory(  # postponed: it still counts as planned by its original date
+        request=week["A"], name="改期", owner=c.sales_staff, planned_due_on=day(2), due_on=day(30)
+    )
+    sunday_night = TaskFactory(request=week["A"], owner=c.sales_staff, due_on=day(6))
+    finished_at(sunday_night, moment(6, hour=23) + datetime.timedelta(minutes=30))
+    past_midnight = TaskFactory(request=week["A"], owner=c.sales_staff, due_on=day(6))
+    finished_at(past_midnight, moment(7, hour=0) + datetime.timedelta(minutes=30))
+
+    board = page(login(c.sales_head)).context["board"]
+
+    weeks = [LAST_WEEK.shifted(-n) for n in reversed(range(12))]
+    # 晚了才完成 two weeks before; then 逾期任务, 本周完成 and the 3 above
+    planned = [0] * 9 + [1, 1, 6]
+    done = [0] * 11 + [2]  # 本周完成 and the one done on Sunday night (not 晚了才完成: Monday)
+    assert board.burn_up == [
+        (f"W{w.iso_week:02d}", p, d) for w, p, d in zip(weeks, planned, done, strict=True)
+    ]
+
+
 def test_last_weeks_figures_stay_as_they_were_and_this_week_counts_up_to_today(
     company, week, login
 ):
