@@ -16,15 +16,13 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DESTINATION="${1:-$ROOT/var/backups}"
-if [[ -z "${PYTHON:-}" ]]; then
-    if [[ -x "$ROOT/.venv/bin/python" ]]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
-fi
+# shellcheck source=scripts/portal_settings.sh
+source "$ROOT/scripts/portal_settings.sh"
 
 # A dump holds password hashes and personal data: readable by this user only.
 umask 077
 
-settings="$(cd "$ROOT" && "$PYTHON" manage.py backup_info shell-env)"
-eval "$settings"
+load_portal_settings
 
 mkdir -p "$DESTINATION"
 final="$(cd "$DESTINATION" && pwd)/collab-portal-$(date +%Y%m%d-%H%M%S)"
@@ -40,10 +38,7 @@ mkdir "$work"
 echo "backup: database ($DB_ENGINE)" >&2
 case "$DB_ENGINE" in
     postgresql)
-        # libpq reads these (the settings' values win over any already in the environment).
-        for name in PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSSLMODE; do
-            if [[ -n "${!name:-}" ]]; then export "$name"; else unset "$name"; fi
-        done
+        export_libpq_settings
         # One consistent snapshot of the whole database, while the portal keeps running.
         database_file=database.dump
         pg_dump --format=custom --file="$work/$database_file"

@@ -15,9 +15,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -z "${PYTHON:-}" ]]; then
-    if [[ -x "$ROOT/.venv/bin/python" ]]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
-fi
+# shellcheck source=scripts/portal_settings.sh
+source "$ROOT/scripts/portal_settings.sh"
 
 confirmed=no
 if [[ "${1:-}" == "--yes" ]]; then
@@ -40,8 +39,7 @@ fi
     exit 1
 }
 
-settings="$(cd "$ROOT" && "$PYTHON" manage.py backup_info shell-env)"
-eval "$settings"
+load_portal_settings
 
 if [[ -f "$backup/database.dump" ]]; then backup_engine=postgresql; else backup_engine=sqlite3; fi
 if [[ "$backup_engine" != "$DB_ENGINE" ]]; then
@@ -62,10 +60,7 @@ fi
 echo "restore: database ($DB_ENGINE)" >&2
 case "$DB_ENGINE" in
     postgresql)
-        # libpq reads these (the settings' values win over any already in the environment).
-        for name in PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSSLMODE; do
-            if [[ -n "${!name:-}" ]]; then export "$name"; else unset "$name"; fi
-        done
+        export_libpq_settings
         # One transaction: drop every table and sequence of the schema first (--clean alone
         # would keep, or fail on, the tables of migrations newer than the backup — a rollback),
         # then the backup's objects, owned by whoever restores so that another server's user
