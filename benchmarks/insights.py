@@ -14,6 +14,7 @@ It empties the database it is given: it refuses to run unless the database's nam
 
 import argparse
 import datetime
+import logging
 import os
 import random
 import statistics
@@ -386,6 +387,8 @@ def main() -> None:
     import django
 
     django.setup()
+    # each simulated sign-in would print django-axes' four lines of login audit
+    logging.getLogger("axes").setLevel(logging.WARNING)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
