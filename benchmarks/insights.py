@@ -403,6 +403,9 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # what autovacuum keeps up to date
     print(f"seeded {people['counts']} in {time.perf_counter() - started:.1f} s")
+    from benchmarks.load import python_loop_ms
+
+    print(f"this machine's speed: a fixed loop of pure Python took {python_loop_ms():.0f} ms")
     measure(people, args.repeat)
 
 
