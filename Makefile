@@ -5,16 +5,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORTAL_PORT ?= 8000
+# The address the e-mails' links point to: the port the portal runs on, unless told otherwise.
+PORTAL_BASE_URL ?= http://127.0.0.1:$(PORTAL_PORT)
 
 .PHONY: run test setup setup-test check lint format messages compile-messages clean benchmark load-benchmark
 
 run: setup ## Set up, migrate, seed the demo company, start the portal and its Celery worker
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Collab Portal: http://127.0.0.1:$(PORTAL_PORT)/   (Ctrl-C stops the web server and the worker)"
 	@echo ""
-	PORTAL_PORT=$(PORTAL_PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile.dev start
+	PORTAL_PORT=$(PORTAL_PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile.dev start
 
 test: setup-test check ## Set up, then run the whole suite
 	$(PY) -m pytest
