@@ -8,11 +8,12 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -192,9 +193,15 @@ class KpiRow:
 BOARD_CACHE_SECONDS = 60
 
 
+def _language() -> str:
+    """Part of every kept figure's key: the figures carry their labels (stages, KPIs) in the
+    language they were counted in."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
 def weekly_board(*, scope: Scope, week: Week) -> weekly.WeeklyDashboard:
     today = timezone.localdate()
-    key = ":".join(["insights:board", scope.value, week.value, str(today)])
+    key = ":".join(["insights:board", scope.value, week.value, str(today), _language()])
     return cache.get_or_set(
         key,
         lambda: weekly.weekly_dashboard(scope=scope, week=week, today=today),
@@ -211,7 +218,9 @@ KPI_CACHE_SECONDS = 600
 
 def kpi_rows(*, scope: Scope, week: Week, period, baseline) -> tuple[list[KpiRow], list[str]]:
     """Each KPI: its week, its 12-week trend, and the period against the baseline."""
-    key = ":".join(["insights:kpis", scope.value, week.value, *map(str, [*period, *baseline])])
+    key = ":".join(
+        ["insights:kpis", scope.value, week.value, *map(str, [*period, *baseline]), _language()]
+    )
     return cache.get_or_set(
         key,
         lambda: _kpi_rows(scope=scope, week=week, period=period, baseline=baseline),

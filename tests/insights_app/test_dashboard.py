@@ -12,6 +12,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -369,6 +370,20 @@ def test_the_week_exports_as_pdf_and_excel(company, week, login):
     with translation.override("zh-hans"):
         assert summary[translation.gettext("Overdue tasks")] == 2
         assert summary[translation.gettext("Major risks")] == 1
+
+
+def test_figures_kept_in_one_language_are_not_shown_in_the_other(company, week, login):
+    client = login(company.sales_head)
+    page(client)  # counted and kept in Chinese, the portal's language
+    client.get(reverse("insights:kpis"), {"week": LAST_WEEK.value}, HTTP_HX_REQUEST="true")
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    board = page(client).context["board"]
+    kpis = client.get(reverse("insights:kpis"), {"week": LAST_WEEK.value}, HTTP_HX_REQUEST="true")
+
+    stages = [label for _stage, label, _count in board.summary.cases_by_stage]
+    assert stages[0] == "Pending review" and "Executing" in stages
+    assert kpis.context["kpis"][0].label == "Registration to approval"
 
 
 # --- bad input -------------------------------------------------------------------------------
