@@ -32,7 +32,7 @@ from risks_app.models import Level
 from tasks_app.models import Task
 
 DRILL_PAGE_ROWS = 50
-LEVEL_LABELS = {level.value: str(level.label) for level in Level}
+LEVEL_LABELS = {level.value: level.label for level in Level}  # lazy: read in the page's language
 
 
 def drill_url(scope: Scope, week: Week, kind: str, **filters) -> str:

@@ -383,6 +383,7 @@ def test_figures_kept_in_one_language_are_not_shown_in_the_other(company, week, 
 
     stages = [label for _stage, label, _count in board.summary.cases_by_stage]
     assert stages[0] == "Pending review" and "Executing" in stages
+    assert [str(row.impact) for row in page(client).context["matrix"]] == ["High", "Medium", "Low"]
     assert kpis.context["kpis"][0].label == "Registration to approval"
 
 

@@ -1,5 +1,6 @@
 """Every string is translatable, Chinese is complete, and the compiled catalogues are current."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -61,3 +62,56 @@ def test_the_catalogues_hold_every_string_in_the_code(tmp_path):
     extracted = {e.msgid for e in _catalogue("zh_Hans", copy)}
     committed = {e.msgid for e in _catalogue("zh_Hans")}
     assert sorted(extracted - committed) == [], "run `make messages` and translate the new strings"
+
+
+SOURCE_FOLDERS = [
+    "collab_portal",
+    "requests_app",
+    "tasks_app",
+    "risks_app",
+    "acceptance_app",
+    "insights_app",
+]
+EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
+
+
+def _translated_at_import(path: Path) -> list[str]:
+    """Calls outside any function that translate once, in the language of whoever imported the
+    module first: an eager gettext, or str() of a choice's lazy label."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    eager = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in EAGER
+    }
+    found = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue  # runs in the request's language
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
+                argument = child.args[0] if child.args else None
+                if child.func.id in eager or (
+                    child.func.id == "str"
+                    and isinstance(argument, ast.Attribute)
+                    and argument.attr in {"label", "verbose_name"}
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{child.lineno}")
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_no_string_is_translated_once_when_its_module_is_imported():
+    modules = [
+        path
+        for folder in SOURCE_FOLDERS
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
+    assert len(modules) > 100
+    assert [place for path in modules for place in _translated_at_import(path)] == []
