@@ -52,3 +52,34 @@ def test_urging_from_the_inbox_keeps_the_inbox_and_shows_the_answer(
     assert page.locator("#inbox-messages .alert").count() == 1
     assert urges.count() == 1
     page.screenshot(path=str(SHOTS / "02-refused.png"), full_page=True)
+
+
+def test_on_a_phone_the_filters_fold_away_until_asked_for(live_server, page, company):
+    pending_case(company, "手机上的待审需求")
+    base = live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", company.sales_staff.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/?tab=initiated")
+
+    filters = page.locator("[data-testid=inbox-filters]")
+    toggle = page.get_by_test_id("filters-toggle")
+    assert not filters.is_visible()
+    row = page.locator("[data-testid=inbox-row]").first
+    assert row.is_visible() and row.bounding_box()["y"] < 844  # the rows are on the first screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = page.locator("[data-testid=inbox-table]")  # nor do the rows need scrolling sideways
+    assert table.evaluate("table => table.parentElement.scrollWidth") <= 390
+    toggle.click()
+    filters.locator("select[name=kind]").wait_for(state="visible")
+    page.screenshot(path=str(SHOTS / "03-phone-filters.png"))
+
+    page.goto(f"{base}/?tab=initiated&stage=pending_review")  # a filter is set: open at once
+    assert filters.is_visible() and "已启用" in toggle.inner_text()
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{base}/?tab=initiated")
+    assert filters.is_visible() and not toggle.is_visible()
