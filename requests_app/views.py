@@ -73,6 +73,7 @@ def request_list(request, tab="mine"):
             "tab": tab,
             "page": page,
             "filter_form": form,
+            "filtered": filters != selectors.ListFilters(),
             "query_string": _query_without_page(request),
         },
     )

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from collab_portal.activity.models import Activity
 from requests_app.models import CollabRequest
-from tests.dashboard.builders import pending_case
+from tests.dashboard.builders import executing_case, pending_case
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,3 +83,25 @@ def test_on_a_phone_the_filters_fold_away_until_asked_for(live_server, page, com
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{base}/?tab=initiated")
     assert filters.is_visible() and not toggle.is_visible()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/requests/all/", "/risks/", "/requests/{code}/tracking/"],
+    ids=["requests", "risks", "tracking"],
+)
+def test_the_other_lists_fold_their_filters_on_a_phone_too(live_server, page, company, path):
+    case = executing_case(company, "手机上的执行中需求")
+    base = live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", company.sales_staff.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(base + path.format(code=case.code))
+
+    form = page.locator("form.collapse")
+    assert not form.is_visible()
+    page.get_by_test_id("filters-toggle").click()
+    form.locator("select").first.wait_for(state="visible")
