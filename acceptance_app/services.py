@@ -40,7 +40,7 @@ from collab_portal.signoffs.services import (
     signing_password_check,
     signoff_record,
 )
-from requests_app.archive_guard import refuse_if_archived
+from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest, Receiver
 from requests_app.services import may_act_for
 from tasks_app.models import Task
@@ -131,12 +131,8 @@ def receivers_rated_by(user: User, request: CollabRequest) -> list[Receiver]:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _lock(request: CollabRequest) -> CollabRequest:
-    return CollabRequest.objects.select_for_update().get(pk=request.pk)
-
-
 def _lock_delivery(delivery: Delivery) -> tuple[CollabRequest, Delivery]:
-    request = _lock(delivery.request)
+    request = lock_for_change(delivery.request, archived_ok=True)
     return request, Delivery.objects.select_for_update().get(pk=delivery.pk)
 
 
@@ -262,7 +258,7 @@ def _draft_for_edit(*, actor: User, request: CollabRequest) -> Delivery:
 @transaction.atomic
 def delivery_new_version(*, actor: User, request: CollabRequest) -> Delivery:
     """After a rejection: start the next version as a copy of the rejected one, to rework."""
-    request = _lock(request)
+    request = lock_for_change(request, archived_ok=True)
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
     refuse_unless(
         may_prepare_delivery(actor, request),
@@ -315,7 +311,7 @@ def _store_files(*, item: DeliveryItem, files, actor: User) -> None:
 def delivery_item_add(
     *, actor: User, request: CollabRequest, data: ItemData, files=()
 ) -> DeliveryItem:
-    request = _lock(request)
+    request = lock_for_change(request, archived_ok=True)
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
     _validate_item(request=request, data=data)
     refuse_unless(
@@ -345,7 +341,7 @@ def delivery_item_add(
 
 
 def _lock_draft_item(*, actor: User, item: DeliveryItem) -> DeliveryItem:
-    request = _lock(item.delivery.request)
+    request = lock_for_change(item.delivery.request, archived_ok=True)
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
     item = DeliveryItem.objects.select_related("delivery", "task").get(pk=item.pk)
     refuse_unless(
@@ -817,7 +813,7 @@ class WriteUp:
 
 
 def _lock_retrospective(retrospective: Retrospective) -> tuple[CollabRequest, Retrospective]:
-    request = _lock(retrospective.request)
+    request = lock_for_change(retrospective.request, archived_ok=True)
     return request, Retrospective.objects.select_for_update().get(pk=retrospective.pk)
 
 

@@ -2,9 +2,9 @@
 write on the case or on a record hanging off it (receivers, attachments, plans, tasks, progress,
 weekly summaries, risks, deliveries …). Reads (pages, PDFs, Excel, search) are not affected.
 
-Each app's services call ``refuse_if_archived`` on the case they locked for the change, before
-anything else; later stages import it from here (acceptance_app → tasks_app → requests_app,
-risks_app → tasks_app). The platform imports no stage app: its admin mixin
+Each app's services lock the case for the change with ``lock_for_change``, which refuses an
+archived case before anything else; later stages import it from here (acceptance_app →
+tasks_app → requests_app, risks_app → tasks_app). The platform imports no stage app: its admin mixin
 (``collab_portal.lib.admin.ArchivedCaseAdminMixin``) checks the stage by value."""
 
 from __future__ import annotations
@@ -29,3 +29,18 @@ def refuse_if_archived(request: CollabRequest) -> None:
     the row locked for the change, so an archiving that commits first is seen."""
     if is_archived(request):
         raise ActionRefused(archived_message())
+
+
+def lock_for_change(request: CollabRequest, *, archived_ok: bool = False) -> CollabRequest:
+    """The case's row, locked (SELECT … FOR UPDATE of the case alone, its coordinator read with
+    it) until the change commits; an archived case refuses (``refuse_if_archived``) unless
+    ``archived_ok`` — for the services that read an archived case whole or say the refusal
+    themselves."""
+    locked = (
+        CollabRequest.objects.select_related("coordinator")
+        .select_for_update(of=("self",))
+        .get(pk=request.pk)
+    )
+    if not archived_ok:
+        refuse_if_archived(locked)
+    return locked

@@ -29,7 +29,7 @@ from collab_portal.signoffs.services import (
     signing_password_check,
     signoff_record,
 )
-from requests_app.archive_guard import refuse_if_archived
+from requests_app.archive_guard import lock_for_change
 from requests_app.models import (
     OPEN_STAGES,
     Attachment,
@@ -98,14 +98,6 @@ def _validate_registration(data: RegistrationData) -> None:
         errors["target_value"] = _("Give the target value for the metric.")
     if errors:
         raise ValidationError(errors)
-
-
-def _lock(request: CollabRequest) -> CollabRequest:
-    """Lock the case row for a change. Every write service on a case goes through here, so an
-    archived case refuses them all (``refuse_if_archived``)."""
-    locked = CollabRequest.objects.select_for_update().get(pk=request.pk)
-    refuse_if_archived(locked)
-    return locked
 
 
 def _refuse_wrong_stage(request: CollabRequest, *, allowed: tuple) -> None:
@@ -191,7 +183,7 @@ def request_create(*, initiator: User, data: RegistrationData) -> CollabRequest:
 @transaction.atomic
 def request_update(*, actor: User, request: CollabRequest, data: RegistrationData) -> CollabRequest:
     """Edit a draft or a returned request; a signed form can no longer be edited."""
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can edit this request."))
     _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
     _validate_registration(data)
@@ -215,7 +207,7 @@ def request_update(*, actor: User, request: CollabRequest, data: RegistrationDat
 
 @transaction.atomic
 def attachment_delete(*, actor: User, attachment: Attachment) -> None:
-    request = _lock(attachment.request)
+    request = lock_for_change(attachment.request)
     refuse_unless(actor == request.initiator, _("Only the initiator can edit this request."))
     _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
     refuse_unless(attachment.sync_record_id is None, _("Sync materials cannot be removed."))
@@ -266,7 +258,7 @@ def _review_watchers(request: CollabRequest) -> list[User]:
 
 @transaction.atomic
 def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can submit this request."))
     _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
     if request.expected_deadline < timezone.localdate():
@@ -302,7 +294,7 @@ def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
 @transaction.atomic
 def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
     """撤回: the initiator takes a pending request back to draft."""
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can withdraw this request."))
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     reviewer = request.reviewer
@@ -352,7 +344,7 @@ def request_approve(
     password: str = "",
 ) -> Review:
     """审核通过: all three checks ticked; signs the registration form; → information sync."""
-    request = _lock(request)
+    request = lock_for_change(request)
     _check_reviewer(actor, request)
     if not (goal_quantifiable and receiver_clear and deadline_reasonable):
         raise ActionRefused(_("Tick all three checks to approve, or return the request."))
@@ -415,7 +407,7 @@ def request_return(
     deadline_reasonable: bool = False,
 ) -> Review:
     """退回修改: a reason and a comment are required; the initiator edits and resubmits."""
-    request = _lock(request)
+    request = lock_for_change(request)
     _check_reviewer(actor, request)
     if reason_code not in Review.ReturnReason.values or not comment.strip():
         raise ActionRefused(_("Choose a reason and write what should change."))
@@ -472,7 +464,7 @@ def request_hand_over(
     *, actor: User, request: CollabRequest, to: User, comment: str = ""
 ) -> CollabRequest:
     """转交: the reviewer hands the pending review to another head or leader in charge."""
-    request = _lock(request)
+    request = lock_for_change(request)
     _check_reviewer(actor, request)
     refuse_unless(to != request.initiator, _("Nobody reviews their own request."))
     refuse_unless(
@@ -510,7 +502,7 @@ def request_hand_over(
 @transaction.atomic
 def request_urge(*, actor: User, request: CollabRequest) -> None:
     """催办: the initiator nudges the reviewer, at most once per 4 hours."""
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can urge this review."))
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     refuse_if_urged_recently(subject=request, verb="urge", actor=actor)
@@ -531,7 +523,7 @@ def request_urge(*, actor: User, request: CollabRequest) -> None:
 @transaction.atomic
 def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) -> int:
     """抄送: the initiator or the reviewer copies people in; they can follow the case."""
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(
         actor == request.initiator or may_act_for(actor, request.reviewer),
         _("Only the initiator or the reviewer can copy people in."),
@@ -562,7 +554,7 @@ def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) 
 
 @transaction.atomic
 def request_cancel(*, actor: User, request: CollabRequest, reason: str) -> CollabRequest:
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(
         actor == request.initiator or actor.is_portal_admin,
         _("Only the initiator or an administrator can cancel this request."),
@@ -607,7 +599,7 @@ def sync_record_add(
     materials: str = "",
     files=(),
 ) -> SyncRecord:
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator records the information sync."))
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
     refuse_unless(
@@ -663,7 +655,7 @@ def may_acknowledge(user: User, record: SyncRecord) -> bool:
 @transaction.atomic
 def sync_acknowledge(*, actor: User, record: SyncRecord) -> SyncRecord:
     """已确认收到: a member of the receiving department confirms the material arrived."""
-    request = _lock(record.request)
+    request = lock_for_change(record.request)
     record = SyncRecord.objects.select_for_update().get(pk=record.pk)
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING, Stage.PLANNING))
     refuse_unless(
@@ -712,7 +704,7 @@ def kickoff_record(
     external_attendees: str = "",
 ) -> KickoffMeeting:
     """启动会 record; required before planning when the case has more than one receiver."""
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator records the kickoff meeting."))
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
     stray = [person.name for person in attended if person not in invited]
@@ -767,7 +759,7 @@ def sync_missing(request: CollabRequest) -> list[str]:
 
 @transaction.atomic
 def request_finish_sync(*, actor: User, request: CollabRequest) -> CollabRequest:
-    request = _lock(request)
+    request = lock_for_change(request)
     refuse_unless(
         actor == request.initiator, _("Only the initiator can finish the information sync.")
     )
@@ -914,7 +906,7 @@ def _validate_plan(request: CollabRequest, data: PlanData) -> None:
 @transaction.atomic
 def plan_save(*, actor: User, request: CollabRequest, data: PlanData) -> CollabPlan:
     """Create the first version, or edit the current draft version."""
-    request = _lock(request)
+    request = lock_for_change(request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
     _validate_plan(request, data)
@@ -946,7 +938,7 @@ def plan_save(*, actor: User, request: CollabRequest, data: PlanData) -> CollabP
 
 @transaction.atomic
 def plan_propose(*, actor: User, plan: CollabPlan) -> CollabPlan:
-    request = _lock(plan.request)
+    request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
@@ -1047,7 +1039,7 @@ def plan_sign(
 ) -> list[SignOff]:
     """会签: a side's head (or delegate) confirms the proposed plan for every side they decide
     for. The last signature confirms the plan and moves the case to task breakdown."""
-    request = _lock(plan.request)
+    request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(
@@ -1120,7 +1112,7 @@ def _revision_requested(
 
 @transaction.atomic
 def plan_request_revision(*, actor: User, plan: CollabPlan, comment: str) -> CollabPlan:
-    request = _lock(plan.request)
+    request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(
@@ -1156,7 +1148,7 @@ def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
     head of an internal side (or the delegate in force), the internal owner of an external
     party (to chase its contact; the initiator when it has none) — at most once per 4 hours
     per plan version and sender. Returns who was nudged."""
-    request = _lock(plan.request)
+    request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(
@@ -1235,7 +1227,7 @@ def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
 @transaction.atomic
 def plan_new_version(*, actor: User, plan: CollabPlan) -> CollabPlan:
     """Start the next version from a version that was sent back; the old one stays readable."""
-    request = _lock(plan.request)
+    request = lock_for_change(plan.request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(may_edit_plan(actor, request), _("Only the receiving side drafts the plan."))
     latest = current_plan(request)
@@ -1272,7 +1264,7 @@ def plan_external_link_create(*, actor: User, plan: CollabPlan, receiver: Receiv
     Returns the URL path with the raw token; only its hash is stored."""
     from django.urls import reverse
 
-    request = _lock(plan.request)
+    request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(
@@ -1316,7 +1308,7 @@ def plan_external_decide(
         token=token, purpose=PLAN_LINK_PURPOSE, typed_name=typed_name.strip(), ip=ip
     )
     plan = CollabPlan.objects.select_for_update().get(pk=link.target_id)
-    request = _lock(plan.request)
+    request = lock_for_change(plan.request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     refuse_unless(
         plan.state == CollabPlan.State.PROPOSED,

@@ -23,7 +23,7 @@ from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
 from collab_portal.reminders.registry import Due, rule_spec
 from collab_portal.reminders.services import reminders_plan, rule_settings
-from requests_app.archive_guard import refuse_if_archived
+from requests_app.archive_guard import lock_for_change
 from requests_app.models import CollabRequest, Milestone
 from requests_app.services import may_act_for
 from risks_app.models import Instruction, Risk
@@ -31,17 +31,6 @@ from tasks_app.models import Task
 
 RISK_STAGES = (CollabRequest.Stage.EXECUTING, CollabRequest.Stage.ACCEPTING)
 ESCALATION_RULE = "major_risk_raised"
-
-
-def _lock_case(request: CollabRequest) -> CollabRequest:
-    """Lock the case row for a change; an archived case refuses (``refuse_if_archived``)."""
-    locked = (
-        CollabRequest.objects.select_related("coordinator")
-        .select_for_update(of=("self",))
-        .get(pk=request.pk)
-    )
-    refuse_if_archived(locked)
-    return locked
 
 
 def _lock(risk: Risk) -> Risk:
@@ -52,7 +41,7 @@ def _lock(risk: Risk) -> Risk:
         .select_for_update(of=("self",))
         .get(pk=risk.pk)
     )
-    risk.request = _lock_case(risk.request)
+    risk.request = lock_for_change(risk.request)
     refuse_unless(risk.request.stage != CollabRequest.Stage.CANCELLED, _("This request is closed."))
     return risk
 
@@ -176,7 +165,7 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
 @transaction.atomic
 def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
     """Any participant of an executing case raises a risk; a major one escalates at once."""
-    request = _lock_case(request)
+    request = lock_for_change(request)
     refuse_unless(
         request.stage in RISK_STAGES, _("Risks are recorded while the request is executing.")
     )

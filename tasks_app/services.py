@@ -23,7 +23,7 @@ from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import departments_overseen_by
-from requests_app.archive_guard import refuse_if_archived
+from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest, Milestone
 from tasks_app.models import MAX_DEPTH, ProgressUpdate, Task, TaskDateChange
 
@@ -44,19 +44,6 @@ def may_work_on(user: User, task: Task) -> bool:
     return user.is_active and (
         user.pk == task.owner_id or user == task.request.coordinator or user.is_portal_admin
     )
-
-
-def _lock_request(request: CollabRequest, *, archived_ok: bool = False) -> CollabRequest:
-    """Lock the case row for a change; an archived case refuses (``refuse_if_archived``)
-    unless ``archived_ok`` — only for reading it whole, e.g. to keep it as a template."""
-    locked = (
-        CollabRequest.objects.select_related("coordinator")
-        .select_for_update(of=("self",))
-        .get(pk=request.pk)
-    )
-    if not archived_ok:
-        refuse_if_archived(locked)
-    return locked
 
 
 def _lock_task(task: Task) -> Task:
@@ -235,7 +222,7 @@ def _apply(task: Task, data: TaskData) -> None:
 def wbs_task_add(
     *, actor: User, request: CollabRequest, data: TaskData, parent: Task | None = None
 ) -> Task:
-    request = _lock_request(request)
+    request = lock_for_change(request)
     _check_wbs_editor(actor, request)
     if parent is not None:
         refuse_unless(parent.request_id == request.pk, _("A task cannot move to another request."))
@@ -263,7 +250,7 @@ def wbs_task_add(
 @transaction.atomic
 def wbs_task_update(*, actor: User, task: Task, data: TaskData) -> Task:
     task = _lock_task(task)
-    request = _lock_request(task.request)
+    request = lock_for_change(task.request)
     _check_wbs_editor(actor, request)
     _validate_task(request, task.parent, data, task=task)
     _apply(task, data)
@@ -277,7 +264,7 @@ def wbs_task_update(*, actor: User, task: Task, data: TaskData) -> Task:
 def wbs_task_delete(*, actor: User, task: Task) -> int:
     """Delete the task with its subtasks; returns how many tasks went."""
     task = _lock_task(task)
-    request = _lock_request(task.request)
+    request = lock_for_change(task.request)
     _check_wbs_editor(actor, request)
     count = len(_subtree(task))
     task.delete()
@@ -289,7 +276,7 @@ def wbs_task_delete(*, actor: User, task: Task) -> int:
 def wbs_task_move(*, actor: User, task: Task, parent: Task | None, index: int) -> Task:
     """Put ``task`` (with its subtree) under ``parent`` at ``index`` among the siblings."""
     task = _lock_task(task)
-    request = _lock_request(task.request)
+    request = lock_for_change(task.request)
     _check_wbs_editor(actor, request)
     if parent is not None:
         parent = Task.objects.get(pk=parent.pk)
@@ -392,7 +379,7 @@ def publish_missing(request: CollabRequest) -> list[str]:
 @transaction.atomic
 def wbs_publish(*, actor: User, request: CollabRequest) -> CollabRequest:
     """Freeze the plan dates as the baseline, start execution, tell every owner and helper."""
-    request = _lock_request(request)
+    request = lock_for_change(request)
     _check_wbs_editor(actor, request)
     missing = publish_missing(request)
     if missing:

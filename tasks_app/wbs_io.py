@@ -22,12 +22,11 @@ from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import Kind, check_upload
 from collab_portal.org.models import Department, User
-from requests_app.archive_guard import refuse_if_archived
+from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest
 from tasks_app.models import MAX_DEPTH, Task, WbsTemplate, WbsTemplateItem
 from tasks_app.services import (
     _check_wbs_editor,
-    _lock_request,
     may_edit_wbs,
     plan_window_end,
     renumber,
@@ -192,7 +191,7 @@ def wbs_template_save(
     """Keep the case's task tree as a named template: offsets in days from the earliest start,
     durations from start and due, deliverable standards and key flags. The case is only read:
     an archived case is a good source too."""
-    request = _lock_request(request, archived_ok=True)
+    request = lock_for_change(request, archived_ok=True)
     if not may_edit_wbs(actor, request):
         raise ActionRefused(
             _(
@@ -252,7 +251,7 @@ def wbs_template_apply(
 ) -> list[Task]:
     """Start the case's empty task breakdown from ``template``, its first day on ``start_on``.
     Refused (nothing clamped) when the last task would end after the plan."""
-    request = _lock_request(request)
+    request = lock_for_change(request)
     _check_wbs_editor(actor, request)
     if Task.objects.filter(request=request).exists():
         raise ActionRefused(
@@ -711,7 +710,7 @@ def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> i
     """Replace the case's task breakdown with the tasks of an exported (or filled-in) workbook;
     all or nothing. Task IDs in the file only link rows to their parents; the codes are
     recomputed. Returns how many tasks the breakdown now has."""
-    request = _lock_request(request)
+    request = lock_for_change(request)
     _check_wbs_editor(actor, request)
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationError(_("The file is larger than 5 MB."))
