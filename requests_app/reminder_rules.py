@@ -26,10 +26,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from collab_portal.lib.workdays import WorkdayCalendar
-from collab_portal.org.selectors import delegates_in_force, leaders_in_charge
+from collab_portal.org.selectors import delegates_in_force
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, register_rule
-from collab_portal.reminders.sweeps import in_their_language
+from collab_portal.reminders.sweeps import deciders_by_department, in_their_language
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CollabPlan, CollabRequest, Receiver
 from requests_app.services import plan_sides
@@ -152,15 +152,14 @@ class LeadersInCharge:
     def __init__(self, *, rule: ReminderRule, acting: dict[int, int]):
         self._enabled = rule.escalate_after_days is not None
         self._acting = acting
-        self._leaders: dict[int, int] | None = None
+        self._deciders: dict[int, int] | None = None
 
     def of(self, department_id: int | None) -> int | None:
         if not self._enabled or department_id is None:
             return None
-        if self._leaders is None:
-            self._leaders = leaders_in_charge()
-        leader_id = self._leaders.get(department_id)
-        return None if leader_id is None else self._acting.get(leader_id, leader_id)
+        if self._deciders is None:
+            self._deciders = deciders_by_department(self._acting)
+        return self._deciders.get(department_id)
 
 
 def merge_notices(notices: Iterable[Notice]) -> list[Notice]:

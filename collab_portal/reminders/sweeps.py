@@ -83,13 +83,18 @@ def repeats_today(*, behind: int, first: int, repeat_days: int, workday: bool) -
 # --- who answers an escalation -------------------------------------------------------------------
 
 
+def deciders_by_department(acting: dict[int, int]) -> dict[int, int]:
+    """For every department: who answers its escalations — its leader in charge (inherited
+    from the nearest ancestor) or the delegate in force for them (``acting``: principal →
+    delegate) — in one query for all of them."""
+    return {
+        department: acting.get(leader, leader) for department, leader in leaders_in_charge().items()
+    }
+
+
 def escalation_deciders(on: datetime.date) -> dict[int, tuple[int, str]]:
-    """For every department: (id, language) of who answers its escalations on ``on`` — its
-    leader in charge (inherited from the nearest ancestor) or the delegate acting for them —
-    in three queries for all of them."""
-    leaders = leaders_in_charge()
-    acting = delegates_in_force(on=on)
-    decider_of = {department: acting.get(leader, leader) for department, leader in leaders.items()}
+    """``deciders_by_department`` on ``on``, each with their language (three queries)."""
+    decider_of = deciders_by_department(delegates_in_force(on=on))
     languages = dict(
         User.objects.filter(pk__in=set(decider_of.values())).values_list("pk", "language")
     )
