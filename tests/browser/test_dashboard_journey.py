@@ -44,6 +44,16 @@ def test_a_head_reads_the_week_and_urges_an_overdue_owner(live_server, page):
     assert page.locator("[data-testid=kpis] [data-sparkline] svg").count() == 8
     page.screenshot(path=str(SHOTS / "01-this-week.png"), full_page=True)
 
+    # On paper: the title says whose week it is; the buttons and the form stay off it.
+    page.emulate_media(media="print")
+    title = page.locator(".page-title")
+    assert title.is_visible() and "市场部" in title.inner_text()
+    assert page.locator(".page-pretitle").is_visible()
+    assert not page.get_by_test_id("export-pdf").is_visible()
+    assert not page.get_by_test_id("dashboard-filters").is_visible()
+    page.screenshot(path=str(SHOTS / "01-printed.png"), full_page=True)
+    page.emulate_media(media="screen")
+
     page.click("[data-testid=previous-week]")
     page.wait_for_selector("[data-chart=stages] svg")
     assert "week=" in page.url
