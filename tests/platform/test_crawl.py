@@ -1,8 +1,10 @@
 """Every page a demo user can reach by following links answers without a server error, for
-each role: the pages render with real data, not just in the unit tests' small worlds."""
+each role: the pages render with real data, not just in the unit tests' small worlds. Every
+form control on them has a name a screen reader can say (a label, or aria-label)."""
 
 import re
 from collections import deque
+from html.parser import HTMLParser
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +17,48 @@ SKIP = ("/accounts/logout", "/admin/", "/static/", "/media/", "/i18n/")
 # slow, and the other roles' right to them is the access tests' business.
 DOWNLOAD = re.compile(r"pdf|xlsx|\.zip")
 ROLES = ["zhengkai", "wufang", "qinhao", "sunwei", "chenjing", "fenglei", "hanxue", "admin"]
+
+
+class _Controls(HTMLParser):
+    """The form controls of a page that have no name: no <label for>, no enclosing <label>, no
+    aria-label, aria-labelledby or title."""
+
+    UNNAMED_INPUTS = {"hidden", "submit", "button", "reset", "image"}
+
+    def __init__(self):
+        super().__init__()
+        self.labelled_ids: set[str] = set()
+        self.candidates: list[tuple[str, str]] = []  # (id, description)
+        self.open_labels = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self.open_labels += 1
+            if attrs.get("for"):
+                self.labelled_ids.add(attrs["for"])
+            return
+        is_control = tag in ("select", "textarea") or (
+            tag == "input" and attrs.get("type", "text") not in self.UNNAMED_INPUTS
+        )
+        named = self.open_labels or any(
+            attrs.get(name) for name in ("aria-label", "aria-labelledby", "title")
+        )
+        if is_control and not named:
+            self.candidates.append((attrs.get("id", ""), f"{tag} name={attrs.get('name')}"))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.open_labels = max(0, self.open_labels - 1)
+
+    def unnamed(self) -> list[str]:
+        return [what for id_, what in self.candidates if not id_ or id_ not in self.labelled_ids]
+
+
+def _unnamed_controls(html: str) -> list[str]:
+    parser = _Controls()
+    parser.feed(html)
+    return parser.unnamed()
 
 
 def _crawl(client, downloaded: set, limit=400):
@@ -32,9 +76,9 @@ def _crawl(client, downloaded: set, limit=400):
         if response.status_code >= 500:
             failures.append((url, response.status_code))
         elif response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-            queue.extend(
-                link.replace("&amp;", "&") for link in LINK.findall(response.content.decode())
-            )
+            html = response.content.decode()
+            failures += [(url, control) for control in _unnamed_controls(html)]
+            queue.extend(link.replace("&amp;", "&") for link in LINK.findall(html))
     return seen, failures
 
 
@@ -48,3 +92,12 @@ def test_every_reachable_page_renders_for_every_role(db, client):
         assert failures == [], username
         assert len(seen) > 10, (username, seen)
     assert any(url.endswith("archive.zip") for url in downloaded)
+
+
+def test_a_control_without_a_name_is_found():
+    html = (
+        '<label for="a">A</label><input id="a" name="a"><label><input name="b"></label>'
+        '<input name="c" aria-label="C"><input type="hidden" name="d"><textarea name="e">'
+        '</textarea><select id="f" name="f"></select>'
+    )
+    assert _unnamed_controls(html) == ["textarea name=e", "select name=f"]
