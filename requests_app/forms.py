@@ -3,13 +3,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collab_portal.lib.forms import TablerFormMixin
+from collab_portal.lib.forms import DATE, TablerFormMixin
 from collab_portal.org.models import Department, ExternalContact, User
 from collab_portal.signoffs.models import SigningPolicy
 from requests_app.models import CollabRequest, KickoffMeeting, Receiver, Review, SyncRecord
 from requests_app.services import PlanData, RegistrationData
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

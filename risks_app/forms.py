@@ -11,9 +11,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collab_portal.lib.forms import TablerFormMixin
+from collab_portal.lib.forms import DATE, TablerFormMixin
 from collab_portal.org.models import User
-from requests_app.forms import DATE, PersonField, people_choices
+from requests_app.forms import PersonField, people_choices
 from requests_app.models import CollabRequest, Milestone
 from risks_app.models import Instruction, Level, Risk
 from risks_app.selectors import RiskFilters

@@ -2,9 +2,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collab_portal.lib.forms import TablerFormMixin
+from collab_portal.lib.forms import DATE, TablerFormMixin
 from collab_portal.org.models import Department, User
-from requests_app.forms import DATE, PeopleField, PersonField, people_choices
+from requests_app.forms import PeopleField, PersonField, people_choices
 from requests_app.models import CollabRequest, Milestone
 from tasks_app.services import TaskData
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from collab_portal.lib.forms import TablerFormMixin
+from collab_portal.lib.forms import DATE, TablerFormMixin
 from collab_portal.lib.refusals import ActionRefused
 from requests_app.selectors import request_for
 from tasks_app import wbs_io
@@ -35,7 +35,7 @@ class TemplateApplyForm(TablerFormMixin, forms.Form):
     )
     start_on = forms.DateField(
         label=gettext_lazy("Start date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE,
     )
 
 

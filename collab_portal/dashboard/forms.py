@@ -4,9 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from collab_portal.dashboard.inbox import FilterChoices, InboxFilters
-from collab_portal.lib.forms import TablerFormMixin
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from collab_portal.lib.forms import DATE, TablerFormMixin
 
 
 class InboxFilterForm(TablerFormMixin, forms.Form):

@@ -5,6 +5,10 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
+# The browser's date picker: its value is always yyyy-mm-dd, whatever the language's date format
+# (Chinese renders 2026/11/27, which the picker rejects and shows empty).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class TablerFormMixin:
     """Give every widget the Tabler class it needs, so templates stay plain ``{{ field }}``."""

@@ -61,6 +61,18 @@ def _unnamed_controls(html: str) -> list[str]:
     return parser.unnamed()
 
 
+DATE_INPUT_VALUE = re.compile(
+    r'<input[^>]*type="date"[^>]*value="([^"]*)"|<input[^>]*value="([^"]*)"[^>]*type="date"'
+)
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _unreadable_dates(html: str) -> list[str]:
+    """Date pickers given a value the browser rejects (it only reads yyyy-mm-dd)."""
+    values = [a or b for a, b in DATE_INPUT_VALUE.findall(html)]
+    return [f"date input value={value}" for value in values if not ISO_DAY.fullmatch(value)]
+
+
 def _crawl(client, downloaded: set, limit=400):
     seen, queue, failures = set(), deque(["/"]), []
     while queue and len(seen) < limit:
@@ -78,6 +90,7 @@ def _crawl(client, downloaded: set, limit=400):
         elif response.status_code == 200 and response["Content-Type"].startswith("text/html"):
             html = response.content.decode()
             failures += [(url, control) for control in _unnamed_controls(html)]
+            failures += [(url, problem) for problem in _unreadable_dates(html)]
             queue.extend(link.replace("&amp;", "&") for link in LINK.findall(html))
     return seen, failures
 
@@ -101,3 +114,8 @@ def test_a_control_without_a_name_is_found():
         '</textarea><select id="f" name="f"></select>'
     )
     assert _unnamed_controls(html) == ["textarea name=e", "select name=f"]
+
+
+def test_a_date_picker_given_a_local_date_is_found():
+    html = '<input type="date" name="a" value="2026-11-27"><input value="2026/11/27" type="date">'
+    assert _unreadable_dates(html) == ["date input value=2026/11/27"]
