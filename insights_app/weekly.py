@@ -37,10 +37,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import Lookup
 from django.utils import timezone
 
 from acceptance_app.models import Delivery
 from collab_portal.activity.models import Activity
+from collab_portal.lib.queries import id_in
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from insights_app.scope import Scope, Week
@@ -109,9 +111,14 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def _completed_by(day: datetime.date) -> Q:
+    """Completed before the end of ``day`` (whatever the status says now)."""
+    return Q(completed_at__lt=_start_of(day + ONE_DAY))
+
+
 def _done_by(day: datetime.date) -> Q:
     """Done before the end of ``day``."""
-    return Q(status=Status.DONE, completed_at__lt=_start_of(day + ONE_DAY))
+    return Q(status=Status.DONE) & _completed_by(day)
 
 
 NOT_DONE = [status for status in Status.values if status != Status.DONE]
@@ -244,8 +251,8 @@ class CasesInScope:
     ids: list[int] | None
     stage_counts: dict[str, int]
 
-    def of(self, path: str = "request_id") -> Q:
-        return Q() if self.ids is None else Q(**{f"{path}__in": self.ids})
+    def of(self, path: str = "request_id") -> Q | Lookup:
+        return Q() if self.ids is None else id_in(path, self.ids)
 
 
 def cases_read(scope: Scope) -> CasesInScope:
@@ -434,7 +441,7 @@ def _task_figures(tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: dat
             + Case(
                 When(
                     status=Status.DONE,
-                    then=first_week(lambda w: Q(completed_at__lt=_start_of(w.sunday + ONE_DAY))),
+                    then=first_week(lambda w: _completed_by(w.sunday)),
                 ),
                 default=Value(len(weeks)),
             ),

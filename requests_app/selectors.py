@@ -93,6 +93,10 @@ class ListFilters:
     created_to: datetime.date | None = None
     query: str = ""
 
+    @property
+    def active(self) -> bool:
+        return self != ListFilters()
+
     def apply(self, requests: QuerySet[CollabRequest]) -> QuerySet[CollabRequest]:
         if self.stage:
             requests = requests.filter(stage=self.stage)

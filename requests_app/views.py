@@ -73,7 +73,8 @@ def request_list(request, tab="mine"):
             "tab": tab,
             "page": page,
             "filter_form": form,
-            "filtered": filters != selectors.ListFilters(),
+            "filtered": filters.active,
+            "filters_open": filters.active or bool(form.errors),
             "query_string": _query_without_page(request),
         },
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 from django.db.models.lookups import Lookup
 from django.shortcuts import get_object_or_404
 
+from collab_portal.lib.queries import id_in
 from collab_portal.org.models import User
 from collab_portal.org.selectors import principals_acting_for
 from requests_app.models import OPEN_STAGES, CollabRequest
@@ -84,26 +84,9 @@ def visible_case_ids(user: User) -> list[int]:
     return list(CollabRequest.objects.visible_to(user).values_list("pk", flat=True))
 
 
-class _AnyOf(Lookup):
-    """``field = ANY(array)``: one parameter however many values."""
-
-    lookup_name = "any_of"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
-
-
 def of_cases(case_ids: list[int]) -> Q | Lookup:
-    """Risks of the cases ``case_ids``. PostgreSQL is sent the ids as one array: as thousands
-    of parameters (a leader's division) the driver spends longer quoting them into the query
-    than the database spends answering it."""
-    if connection.vendor != "postgresql":
-        return Q(request_id__in=case_ids)
-    from django.contrib.postgres.fields import ArrayField
-
-    return _AnyOf(F("request_id"), Value(case_ids, output_field=ArrayField(BigIntegerField())))
+    """Risks of the cases ``case_ids`` (sent to PostgreSQL as one array: ``id_in``)."""
+    return id_in("request_id", case_ids)
 
 
 def register_risks(*, case_ids: list[int], filters: RiskFilters) -> QuerySet[Risk]:

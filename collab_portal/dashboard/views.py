@@ -39,6 +39,7 @@ def home(request):
             if page.counts_pending
             else "",
             "filter_form": form,
+            "filters_open": page.filtered or bool(form.errors),
             "tab_query": _query(request, "tab", "kind", "page"),
             "page_query": _query(request, "page"),
             "roles": roles_of(request.user),

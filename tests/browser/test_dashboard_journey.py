@@ -10,18 +10,10 @@ from django.core.management import call_command
 
 from collab_portal.activity.models import Activity
 from collab_portal.org.models import Department, User
+from tests.browser.steps import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "dashboard"
-
-
-def sign_in(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "demo12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def figure(page, name: str) -> int:

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from collab_portal.activity.models import Activity
 from requests_app.models import CollabRequest
+from tests.browser.steps import sign_in
 from tests.dashboard.builders import executing_case, pending_case
 from tests.factories import TEST_PASSWORD
 
@@ -24,11 +25,7 @@ def test_urging_from_the_inbox_keeps_the_inbox_and_shows_the_answer(
     SHOTS.mkdir(parents=True, exist_ok=True)
     case = pending_case(company, "浏览器里的待审需求")
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", company.sales_staff.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, company.sales_staff.username, TEST_PASSWORD)
 
     page.click("[data-testid=tab-initiated]")
     page.wait_for_url(f"{base}/?tab=initiated")
@@ -59,11 +56,7 @@ def test_on_a_phone_the_filters_fold_away_until_asked_for(live_server, page, com
     pending_case(company, "手机上的待审需求")
     base = live_server.url
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", company.sales_staff.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, company.sales_staff.username, TEST_PASSWORD)
     page.goto(f"{base}/?tab=initiated")
 
     filters = page.locator("[data-testid=inbox-filters]")
@@ -95,11 +88,7 @@ def test_the_other_lists_fold_their_filters_on_a_phone_too(live_server, page, co
     case = executing_case(company, "手机上的执行中需求")
     base = live_server.url
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", company.sales_staff.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, company.sales_staff.username, TEST_PASSWORD)
     # in English, whose longer headings are the harder case
     page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": base}])
     page.goto(base + path.format(code=case.code))
