@@ -16,6 +16,7 @@ from collab_portal.org.selectors import delegates_in_force
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleSpec, register_rule
 from requests_app.models import CollabRequest, Receiver
+from requests_app.policies import CaseSides, departments_of
 from requests_app.reminder_rules import (
     WAITING_DEFAULTS,
     LeadersInCharge,
@@ -30,7 +31,7 @@ from requests_app.reminder_rules import (
 def acceptance_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
     """Submitted deliveries: the acceptor (the initiator or the delegate in force for them) or,
     for external work, those who send the customer the link (``acceptance_handlers``); once
-    after the escalation delay the leader in charge of the initiator's department (6 queries)."""
+    after the escalation delay the leader in charge of the initiator's department (7 queries)."""
     deliveries = list(
         Delivery.objects.filter(
             state=Delivery.State.SUBMITTED,
@@ -48,6 +49,7 @@ def acceptance_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> l
     if not deliveries:
         return []
     acting = delegates_in_force(on=timezone.localdate(now))
+    departments = departments_of(acting.values())
     leaders = LeadersInCharge(rule=rule, acting=acting)
     waitings = []
     for delivery in deliveries:
@@ -65,6 +67,10 @@ def acceptance_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> l
         receiver = acceptance_receiver(request)  # the receivers are prefetched: no query
         if receiver is None:
             acceptor_id = acting.get(initiator.pk, initiator.pk)
+            if CaseSides.of(request).barred(  # a receiver never accepts its own delivery
+                acceptor_id, departments.get(acceptor_id), side=request.initiator_department_id
+            ):
+                acceptor_id = initiator.pk
             if acceptor_id != initiator.pk or initiator.is_active:
                 waiting.handlers.append(
                     Notice(

@@ -32,6 +32,7 @@ from collab_portal.org.models import Delegation, User
 from collab_portal.signoffs.models import SignOff
 from requests_app.archive_guard import archived_message
 from requests_app.models import CollabRequest, Receiver
+from requests_app.policies import on_another_receiving_side
 from tasks_app.models import Task
 
 Stage = CollabRequest.Stage
@@ -428,7 +429,10 @@ def deliveries_awaiting(user: User) -> QuerySet[Delivery]:
         .annotate(by_link=by_link, owns_party=owns_party)
         .filter(
             Q(request__initiator=user)
-            | Q(request__initiator_id__in=acting_for_ids(user), by_link=False)
+            | (
+                Q(request__initiator_id__in=acting_for_ids(user), by_link=False)
+                & ~on_another_receiving_side(user, case_path="request__")
+            )
             | Q(owns_party=True, by_link=True)
         )
         .select_related("request")

@@ -42,6 +42,12 @@ from collab_portal.signoffs.services import (
 )
 from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest, Receiver
+from requests_app.policies import (
+    belongs_to_another_side,
+    initiator_side_key,
+    may_decide_for_department,
+    side_decider,
+)
 from requests_app.services import may_act_for
 from tasks_app.models import Task
 
@@ -84,11 +90,19 @@ def acceptor_for(request: CollabRequest) -> User | None:
     acceptance, which goes through a link."""
     if acceptance_receiver(request) is not None:
         return None
-    return acting_for(request.initiator).person
+    acceptor = acting_for(request.initiator).person
+    if belongs_to_another_side(acceptor, request, initiator_side_key(request)):
+        return request.initiator  # a receiver never accepts its own delivery
+    return acceptor
 
 
 def may_accept(user: User, request: CollabRequest) -> bool:
-    return acceptance_receiver(request) is None and may_act_for(user, request.initiator)
+    """The initiator or their delegate in force — never someone of a receiving side."""
+    return (
+        acceptance_receiver(request) is None
+        and may_act_for(user, request.initiator)
+        and not belongs_to_another_side(user, request, initiator_side_key(request))
+    )
 
 
 def may_send_link(user: User, request: CollabRequest) -> bool:
@@ -122,9 +136,21 @@ def rating_receivers(request: CollabRequest) -> list[Receiver]:
 
 
 def receivers_rated_by(user: User, request: CollabRequest) -> list[Receiver]:
-    """The receivers ``user`` rates for: those whose head they are, or act for today."""
+    """The receivers ``user`` rates for: those whose head they are, or act for today, unless
+    they belong to another side of the case."""
     return [
-        r for r in rating_receivers(request) if decider_for_department(r.department).person == user
+        r
+        for r in rating_receivers(request)
+        if may_decide_for_department(user, request, r.department)
+    ]
+
+
+def _raters(request: CollabRequest) -> list[User]:
+    return [
+        decider.person
+        for r in rating_receivers(request)
+        for decider in [side_decider(request, r.department)]
+        if decider is not None
     ]
 
 
@@ -627,9 +653,8 @@ def _accepted(*, request: CollabRequest, delivery: Delivery, actor, actor_name: 
         to_state=request.stage,
         comment=f"v{delivery.version}",
     )
-    raters = [decider_for_department(r.department).person for r in rating_receivers(request)]
     notify(
-        recipients=[request.coordinator, request.initiator, *raters],
+        recipients=[request.coordinator, request.initiator, *_raters(request)],
         actor=actor,
         title=format_lazy(
             gettext_lazy("{code} v{version} is accepted; the retrospective follows"),
@@ -940,7 +965,7 @@ def retrospective_file(*, actor: User, retrospective: Retrospective) -> Retrospe
         recipients=[
             request.initiator,
             request.coordinator,
-            *[decider_for_department(r.department).person for r in rating_receivers(request)],
+            *_raters(request),
         ],
         actor=actor,
         title=format_lazy(

@@ -15,6 +15,7 @@ from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.org.models import Department, ExternalContact
 from requests_app import services
 from requests_app.models import CollabRequest, Receiver
+from requests_app.policies import side_decider
 
 ALL_CHECKS = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reasonable": True}
 
@@ -65,7 +66,7 @@ def _sync_all(people, case, *, acknowledge=True):
             materials="《沟通需求登记表》、需求背景说明",
         )
         if acknowledge and receiver.is_internal:
-            decider = services.decider_for_department(receiver.department)
+            decider = side_decider(case, receiver.department)
             services.sync_acknowledge(actor=decider.person, record=record)
 
 

@@ -32,6 +32,7 @@ from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, regist
 from collab_portal.reminders.sweeps import deciders_by_department, in_their_language
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CollabPlan, CollabRequest, Receiver
+from requests_app.policies import CaseSides, departments_of
 from requests_app.services import plan_sides
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -180,24 +181,30 @@ def since_label(since: datetime.datetime) -> str:
 def review_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
     """Requests pending review: the handler (``review_handler``) each working day from the
     first, the leader in charge of the reviewer's department once after the escalation delay
-    (5 queries)."""
+    (7 queries)."""
     requests = list(
         CollabRequest.objects.filter(
             stage=CollabRequest.Stage.PENDING_REVIEW,
             submitted_at__isnull=False,
             reviewer__isnull=False,
-        ).select_related("reviewer")
+        )
+        .select_related("reviewer")
+        .prefetch_related("receivers")
     )
     if not requests:
         return []
     today = timezone.localdate(now)
     acting = delegates_in_force(on=today)
+    departments = departments_of(acting.values())
     leaders = LeadersInCharge(rule=rule, acting=acting)
     waitings = []
     for request in requests:
         reviewer = request.reviewer
         handler_id = acting.get(reviewer.pk, reviewer.pk)
-        if handler_id == request.initiator_id:  # nobody reviews their own request
+        # nobody reviews their own request, nor one they receive
+        if handler_id == request.initiator_id or CaseSides.of(request).barred(
+            handler_id, departments.get(handler_id), side=request.initiator_department_id
+        ):
             handler_id = reviewer.pk
         waiting = Waiting(
             target=request, since=request.submitted_at, url=request.get_absolute_url()
@@ -240,7 +247,7 @@ def plan_confirmation_waiting_sweep(*, rule: ReminderRule, now: datetime.datetim
     """Proposed plans: the decider of each internal side that has not signed (the head or the
     delegate in force), the internal owner of each external party that has not (to chase the
     contact; the initiator when the party has no owner), and once after the escalation delay
-    the leader in charge of that side's department (7 queries)."""
+    the leader in charge of that side's department (8 queries)."""
     plans = list(
         CollabPlan.objects.filter(
             state=CollabPlan.State.PROPOSED,
@@ -267,10 +274,12 @@ def plan_confirmation_waiting_sweep(*, rule: ReminderRule, now: datetime.datetim
         ).values_list("target_id", "side_key")
     )
     acting = delegates_in_force(on=timezone.localdate(now))
+    departments = departments_of(acting.values())
     leaders = LeadersInCharge(rule=rule, acting=acting)
     waitings = []
     for plan in plans:
         request = plan.request
+        sides = CaseSides.of(request)
         waiting = Waiting(target=plan, since=plan.proposed_at, url=plan.get_absolute_url())
         handlers, escalations = [], []
         words = {
@@ -304,9 +313,14 @@ def plan_confirmation_waiting_sweep(*, rule: ReminderRule, now: datetime.datetim
             else:
                 head = side.department.head
                 if head is not None and head.is_active:
+                    decider_id = acting.get(head.pk, head.pk)
+                    if sides.barred(  # a delegate of another side is passed over
+                        decider_id, departments.get(decider_id), side=side.department.pk
+                    ):
+                        decider_id = head.pk
                     handlers.append(
                         Notice(
-                            acting.get(head.pk, head.pk),
+                            decider_id,
                             format_lazy(
                                 _(
                                     "Waiting for your confirmation since {since}: the plan "

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
 from collab_portal.org.models import Department, User
-from collab_portal.org.selectors import principals_acting_for
+from collab_portal.org.selectors import Decider, principals_acting_for
 from collab_portal.signoffs.models import SignOff
 from requests_app.case_links import links_for
 from requests_app.models import (
@@ -26,14 +26,21 @@ from requests_app.models import (
     Receiver,
     SyncRecord,
 )
+from requests_app.policies import (
+    CaseSides,
+    on_another_receiving_side,
+    receiving_departments_of,
+)
 from requests_app.services import (
     Side,
     current_plan,
     may_acknowledge,
     may_act_for,
     may_edit_plan,
+    may_review,
     may_urge_plan,
     plan_sides,
+    review_handler,
     sides_to_sign_for,
     sync_missing,
 )
@@ -161,9 +168,14 @@ def plans_awaiting(user: User) -> list[CollabPlan]:
             sides_by_request.setdefault(receiver.request_id, set()).add(receiver.department_id)
     awaiting = []
     for plan in plans:
-        mine = (
-            {plan.request.initiator_department_id} | sides_by_request.get(plan.request_id, set())
-        ) & department_ids
+        case = plan.request
+        receiving = sides_by_request.get(plan.request_id, set())
+        sides = CaseSides(case.initiator_id, case.initiator_department_id, frozenset(receiving))
+        mine = {
+            pk
+            for pk in ({case.initiator_department_id} | receiving) & department_ids
+            if not sides.barred(user.pk, user.department_id, side=pk)
+        }
         if any((str(plan.pk), f"dept:{pk}") not in signed for pk in mine):
             awaiting.append(plan)
     return awaiting
@@ -174,6 +186,7 @@ def reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
         _base_list()
         .filter(stage=Stage.PENDING_REVIEW, reviewer_id__in=principals_acting_for(user))
         .exclude(initiator=user)
+        .exclude(on_another_receiving_side(user))
     )
 
 
@@ -187,9 +200,29 @@ def acknowledgements_awaiting(user: User) -> QuerySet[SyncRecord]:
         )
         .filter(
             Q(receiver__department_id=user.department_id)
-            | Q(receiver__department__head_id__in=principals)
+            | (
+                Q(receiver__department__head_id__in=principals)
+                & ~Q(request__initiator=user)
+                & ~Q(request__initiator_department_id=user.department_id)
+                & ~_on_another_receiving_side_than_record(user)
+            )
         )
         .select_related("request", "receiver__department")
+    )
+
+
+def _on_another_receiving_side_than_record(user: User) -> Q:
+    """Sync records whose case ``user`` receives in another department than the record's."""
+    if user.department_id is None:
+        return Q(pk__in=[])
+    return Q(
+        Exists(
+            Receiver.objects.filter(
+                request_id=OuterRef("request_id"),
+                kind=Receiver.Kind.INTERNAL,
+                department_id=user.department_id,
+            ).exclude(department_id=OuterRef("receiver__department_id"))
+        )
     )
 
 
@@ -402,9 +435,9 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
 def _reviewer_label(request: CollabRequest) -> str:
     if request.reviewer is None:
         return ""
-    from collab_portal.org.selectors import acting_for
-
-    return acting_for(request.reviewer).label
+    handler = review_handler(request)
+    on_behalf_of = request.reviewer if handler != request.reviewer else None
+    return Decider(person=handler, on_behalf_of=on_behalf_of).label
 
 
 def may_copy_in(user: User, request: CollabRequest) -> bool:
@@ -420,9 +453,7 @@ def _actions(*, user, request, sync_records, plans, kickoff) -> CaseActions:
     actions = CaseActions()
     actions.edit = actions.submit = is_initiator and request.is_editable
     actions.withdraw = actions.urge = is_initiator and stage == Stage.PENDING_REVIEW
-    actions.review = (
-        stage == Stage.PENDING_REVIEW and not is_initiator and may_act_for(user, request.reviewer)
-    )
+    actions.review = stage == Stage.PENDING_REVIEW and may_review(user, request)
     actions.copy_in = may_copy_in(user, request)
     actions.cancel = stage not in (Stage.ARCHIVED, Stage.CANCELLED) and (
         is_initiator or user.is_portal_admin
@@ -471,6 +502,7 @@ def qualified_hand_over_targets(*, request: CollabRequest) -> QuerySet[User]:
         User.objects.filter(is_active=True)
         .filter(Q(headed_departments__isnull=False) | Q(led_departments__isnull=False))
         .exclude(pk__in=[request.initiator_id, request.reviewer_id])
+        .exclude(department_id__in=receiving_departments_of(request))
         .distinct()
         .select_related("department")
         .order_by("employee_no")

@@ -21,7 +21,7 @@ from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, ExternalContact, User
-from collab_portal.org.selectors import acting_for, decider_for_department, leader_in_charge_of
+from collab_portal.org.selectors import acting_for, leader_in_charge_of
 from collab_portal.signoffs.models import SignOff
 from collab_portal.signoffs.services import (
     external_link_consume,
@@ -42,6 +42,12 @@ from requests_app.models import (
     Receiver,
     Review,
     SyncRecord,
+)
+from requests_app.policies import (
+    belongs_to_another_side,
+    initiator_side_key,
+    may_decide_for_department,
+    side_decider,
 )
 
 Stage = CollabRequest.Stage
@@ -243,9 +249,14 @@ def may_act_for(user: User, principal: User | None) -> bool:
 
 def review_handler(request: CollabRequest) -> User:
     """Who should act on the pending review now: the reviewer's delegate in force, unless that
-    delegate is the initiator (nobody reviews their own request), then the reviewer."""
+    delegate is the initiator (nobody reviews their own request) or belongs to a receiving
+    side, then the reviewer."""
     handler = acting_for(request.reviewer).person
-    return request.reviewer if handler == request.initiator else handler
+    if handler == request.initiator or belongs_to_another_side(
+        handler, request, initiator_side_key(request)
+    ):
+        return request.reviewer
+    return handler
 
 
 def _acting_label(actor: User, principal: User) -> User | None:
@@ -322,9 +333,23 @@ def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
     return request
 
 
+def may_review(user: User, request: CollabRequest) -> bool:
+    """The reviewer or their delegate in force — never the initiator, nor anyone of a
+    receiving side."""
+    return (
+        user != request.initiator
+        and not belongs_to_another_side(user, request, initiator_side_key(request))
+        and may_act_for(user, request.reviewer)
+    )
+
+
 def _check_reviewer(actor: User, request: CollabRequest) -> None:
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     refuse_unless(actor != request.initiator, _("Nobody reviews their own request."))
+    refuse_unless(
+        not belongs_to_another_side(actor, request, initiator_side_key(request)),
+        _("You belong to a receiving side of this request, so you cannot review it."),
+    )
     refuse_unless(
         may_act_for(actor, request.reviewer),
         _("This review is waiting for %(reviewer)s, not for you.")
@@ -473,6 +498,11 @@ def request_hand_over(
     refuse_unless(
         may_receive_hand_over(to),
         _("%(name)s is not a department head or leader in charge.") % {"name": to.name},
+    )
+    refuse_unless(
+        not belongs_to_another_side(to, request, initiator_side_key(request)),
+        _("%(name)s belongs to a receiving side of this request and cannot review it.")
+        % {"name": to.name},
     )
     previous = request.reviewer
     request.reviewer = to
@@ -625,7 +655,7 @@ def sync_record_add(
         comment=f"{receiver.label} · {record.get_channel_display()} · {recipients}",
     )
     if receiver.is_internal:
-        decider = decider_for_department(receiver.department)
+        decider = side_decider(request, receiver.department)
         notify(
             recipients=[decider.person] if decider else [],
             actor=actor,
@@ -643,13 +673,14 @@ def sync_record_add(
 
 
 def may_acknowledge(user: User, record: SyncRecord) -> bool:
+    """A member of the receiving department, its head or the head's delegate — never someone
+    of another side of the case."""
     receiver = record.receiver
     if not receiver.is_internal or not user.is_active:
         return False
     if user.department_id == receiver.department_id:
         return True
-    decider = decider_for_department(receiver.department)
-    return decider is not None and decider.person == user
+    return may_decide_for_department(user, record.request, receiver.department)
 
 
 @transaction.atomic
@@ -831,7 +862,7 @@ def plan_sides(request: CollabRequest) -> list[Side]:
 def _receiver_deciders(request: CollabRequest):
     for receiver in request.receivers.all():
         if receiver.is_internal:
-            decider = decider_for_department(receiver.department)
+            decider = side_decider(request, receiver.department)
             if decider is not None:
                 yield decider
 
@@ -850,7 +881,7 @@ def _side_deciders(request: CollabRequest) -> list[User]:
         decider.person
         for side in plan_sides(request)
         if side.department is not None
-        for decider in [decider_for_department(side.department)]
+        for decider in [side_decider(request, side.department)]
         if decider is not None
     ]
 
@@ -863,10 +894,8 @@ def may_edit_plan(user: User, request: CollabRequest) -> bool:
     for receiver in request.receivers.all():
         if receiver.is_internal and user.department_id == receiver.department_id:
             return True
-        if receiver.is_internal:
-            decider = decider_for_department(receiver.department)
-            if decider is not None and decider.person == user:
-                return True
+        if receiver.is_internal and may_decide_for_department(user, request, receiver.department):
+            return True
         if not receiver.is_internal and user in (receiver.party.internal_owner, request.initiator):
             return True
     return False
@@ -977,16 +1006,16 @@ def signed_side_keys(plan: CollabPlan) -> set[str]:
 
 
 def sides_to_sign_for(user: User, plan: CollabPlan) -> list[Side]:
-    """The internal sides ``user`` decides for today that have not signed this version yet."""
+    """The internal sides ``user`` decides for today (as the head or the head's delegate, and
+    belonging to no other side) that have not signed this version yet."""
     signed = signed_side_keys(plan)
-    sides = []
-    for side in plan_sides(plan.request):
-        if side.is_external or side.key in signed:
-            continue
-        decider = decider_for_department(side.department)
-        if decider is not None and decider.person == user:
-            sides.append(side)
-    return sides
+    return [
+        side
+        for side in plan_sides(plan.request)
+        if not side.is_external
+        and side.key not in signed
+        and may_decide_for_department(user, plan.request, side.department)
+    ]
 
 
 def _role_label(*, actor: User, department: Department) -> str:
@@ -1171,7 +1200,7 @@ def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
             chaser = owner if owner is not None and owner.is_active else request.initiator
             chasers.append((chaser, side))
             continue
-        decider = decider_for_department(side.department)
+        decider = side_decider(request, side.department)
         if decider is not None:
             deciders.append(decider.person)
     nudged = list(

@@ -15,6 +15,7 @@ from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.org.models import Department, ExternalContact
 from requests_app import services as request_services
 from requests_app.models import CollabRequest, Receiver
+from requests_app.policies import side_decider
 from tasks_app import services
 from tasks_app.models import ProgressUpdate, Task
 from tasks_app.services import TaskData
@@ -349,7 +350,7 @@ def _case_to_breakdown(
             materials="《沟通需求登记表》、需求背景材料",
         )
         if receiver.is_internal:
-            decider = request_services.decider_for_department(receiver.department)
+            decider = side_decider(case, receiver.department)
             request_services.sync_acknowledge(actor=decider.person, record=record)
     if case.receivers.count() > 1:
         request_services.kickoff_record(

@@ -82,6 +82,22 @@ def company(db) -> Company:
 
 
 @pytest.fixture
+def sales_deputy(company) -> User:
+    """A second person of the sales department: on the initiator's side of the sales staff's
+    cases, so they may stand in for its head there."""
+    return UserFactory(username="sales_deputy", display_name="周九", department=company.sales)
+
+
+@pytest.fixture
+def finance_head(company) -> User:
+    """The head of a third department, on no side of the sales staff's cases."""
+    finance = DepartmentFactory(code="FIN", name="财务部", parent=company.division)
+    finance.head = UserFactory(username="finance_head", display_name="孙七", department=finance)
+    finance.save()
+    return finance.head
+
+
+@pytest.fixture
 def login(client):
     """Sign ``user`` in on the test client and return the client."""
 

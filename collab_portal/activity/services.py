@@ -3,11 +3,15 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.models import Activity
 from collab_portal.activity.selectors import last_activity_by
+from collab_portal.activity.verbs import verb_label_lazy
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.notifications.services import notify
 
 
 def activity_record(
@@ -22,8 +26,11 @@ def activity_record(
     to_state: str = "",
     comment: str = "",
 ) -> Activity:
-    """Append a line to ``subject``'s timeline; call it inside the change's transaction."""
-    return Activity.objects.create(
+    """Append a line to ``subject``'s timeline; call it inside the change's transaction.
+
+    A line written by a delegate ``on_behalf_of`` someone also tells that person: every
+    decision taken in someone's name reaches them."""
+    activity = Activity.objects.create(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=str(subject.pk),
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
@@ -35,6 +42,24 @@ def activity_record(
         from_state=from_state,
         to_state=to_state,
         comment=comment,
+    )
+    if on_behalf_of is not None and actor is not None and on_behalf_of.pk != actor.pk:
+        _tell_principal(activity, subject=subject, principal=on_behalf_of)
+    return activity
+
+
+def _tell_principal(activity: Activity, *, subject: models.Model, principal) -> None:
+    notify(
+        recipients=[principal],
+        actor=activity.actor,
+        title=format_lazy(
+            gettext_lazy("{delegate} acted for you on {subject}: {action}"),
+            delegate=activity.actor_name,
+            subject=str(subject),
+            action=verb_label_lazy(activity.verb),
+        ),
+        body=activity.comment,
+        target=subject,
     )
 
 

@@ -16,6 +16,7 @@ from collab_portal.org.models import (
     User,
     WorkdayOverride,
 )
+from collab_portal.org.services import delegation_announce
 
 admin.site.site_header = _("Collab Portal administration")
 admin.site.site_title = _("Collab Portal")
@@ -151,6 +152,11 @@ class DelegationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["principal", "delegate"]
     list_select_related = ["principal", "delegate"]
     date_hierarchy = "starts_on"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.is_active:
+            delegation_announce(actor=request.user, delegation=obj)
 
 
 class ExternalContactInline(admin.TabularInline):

@@ -13,8 +13,6 @@ from django.utils.translation import gettext as _
 
 from collab_portal.org.models import Delegation, Department, User
 
-MAX_DELEGATION_CHAIN = 5
-
 _read_once: ContextVar[dict | None] = ContextVar("org_read_once", default=None)
 
 
@@ -57,47 +55,33 @@ class Decider:
 
 
 def acting_for(principal: User, *, on: datetime.date | None = None) -> Decider:
-    """The person acting for ``principal`` on ``on``: a delegate in force, followed along a
-    chain (the delegate may be away too), or the principal themselves."""
-    on = on or timezone.localdate()
-    current, seen = principal, {principal.pk}
-    for _step in range(MAX_DELEGATION_CHAIN):
-        delegation = (
-            Delegation.objects.in_force(on)
-            .filter(principal=current, delegate__is_active=True)
-            .select_related("delegate")
-            .order_by("-starts_on", "-pk")
-            .first()
-        )
-        if delegation is None or delegation.delegate_id in seen:
-            break
-        current = delegation.delegate
-        seen.add(current.pk)
-    return Decider(person=current, on_behalf_of=None if current == principal else principal)
+    """The person acting for ``principal`` on ``on``: their delegate in force, or the principal
+    themselves. A delegation passes only the principal's own authority: it is never followed
+    further, so a delegate who names a delegate of their own hands over only what is theirs."""
+    delegation = (
+        Delegation.objects.in_force(on)
+        .filter(principal=principal, delegate__is_active=True)
+        .select_related("delegate")
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+    if delegation is None:
+        return Decider(person=principal)
+    return Decider(person=delegation.delegate, on_behalf_of=principal)
 
 
 def delegates_in_force(*, on: datetime.date | None = None) -> dict[int, int]:
-    """``acting_for`` for everyone at once (1 query): principal id → id of the person acting
-    for them on ``on``, following chains like ``acting_for``. Principals nobody acts for are
-    left out: ``delegates_in_force().get(pk, pk)`` is the person who acts."""
-    direct: dict[int, int] = {}
+    """``acting_for`` for everyone at once (1 query): principal id → id of their delegate in
+    force on ``on``. Principals nobody acts for are left out:
+    ``delegates_in_force().get(pk, pk)`` is the person who acts."""
+    acting: dict[int, int] = {}
     for principal_id, delegate_id in (
         Delegation.objects.in_force(on)
         .filter(delegate__is_active=True)
         .order_by("principal_id", "-starts_on", "-pk")
         .values_list("principal_id", "delegate_id")
     ):
-        direct.setdefault(principal_id, delegate_id)  # the one acting_for would pick
-    acting: dict[int, int] = {}
-    for principal_id in direct:
-        current, seen = principal_id, {principal_id}
-        for _step in range(MAX_DELEGATION_CHAIN):
-            delegate_id = direct.get(current)
-            if delegate_id is None or delegate_id in seen:
-                break
-            current = delegate_id
-            seen.add(current)
-        acting[principal_id] = current
+        acting.setdefault(principal_id, delegate_id)  # the one acting_for would pick
     return acting
 
 

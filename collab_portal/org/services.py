@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -50,19 +51,37 @@ def delegation_create(
     if ends_on < timezone.localdate():
         raise ValidationError({"ends_on": _("The delegation would already be over.")})
     delegation.save()
+    delegation_announce(actor=actor, delegation=delegation)
+    return delegation
+
+
+def delegation_announce(*, actor: User, delegation: Delegation) -> None:
+    """Tell the delegate, and the principal unless they made it themselves: nobody acts in
+    someone's name without that person hearing of it."""
+    dates = {"start": delegation.starts_on.isoformat(), "end": delegation.ends_on.isoformat()}
     notify(
-        recipients=[delegate],
+        recipients=[delegation.delegate],
         actor=actor,
         title=format_lazy(
             _("{principal} named you as their delegate from {start} to {end}"),
-            principal=principal.name,
-            start=starts_on.isoformat(),
-            end=ends_on.isoformat(),
+            principal=delegation.principal.name,
+            **dates,
         ),
-        body=reason,
+        body=delegation.reason,
         url="/",
     )
-    return delegation
+    notify(
+        recipients=[delegation.principal],
+        actor=actor,
+        title=format_lazy(
+            _("{actor} named {delegate} to act for you from {start} to {end}"),
+            actor=actor.name,
+            delegate=delegation.delegate.name,
+            **dates,
+        ),
+        body=delegation.reason,
+        url=reverse("org:my_delegations"),
+    )
 
 
 @transaction.atomic

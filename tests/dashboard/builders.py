@@ -183,8 +183,8 @@ def retrospective_case(company, subject="复盘中需求") -> CollabRequest:
 @dataclass
 class Unit:
     """One case at every point the inbox shows, for sales_staff (initiator), sales_head
-    (reviewer), tech_head (receiving head), tech_staff (coordinator), the leader in charge and
-    a person copied in."""
+    (reviewer), tech_head (receiving head), tech_staff (coordinator), the leader in charge (a
+    review is handed over to them) and a person copied in."""
 
     cases: dict[str, CollabRequest] = field(default_factory=dict)
 
@@ -196,7 +196,7 @@ def build_unit(company, copied_person, n: int = 0) -> Unit:
     services.request_copy_in(actor=company.sales_staff, request=pending, people=[copied_person])
     unit.cases["pending"] = pending
     handed = pending_case(company, f"转交{n}")
-    services.request_hand_over(actor=company.sales_head, request=handed, to=company.tech_head)
+    services.request_hand_over(actor=company.sales_head, request=handed, to=company.leader)
     unit.cases["handed"] = handed
     returned = pending_case(company, f"退回{n}")
     services.request_return(

@@ -208,10 +208,12 @@ def test_no_row_is_about_a_case_the_person_may_not_see(company, hr, world, login
     assert rows(login(company.sales_head), "waiting") == [(world["P"], ("review",))]
 
 
-def test_a_hand_over_waits_for_the_new_reviewer_and_is_handled_by_the_old(company, login):
+def test_a_hand_over_waits_for_the_new_reviewer_and_is_handled_by_the_old(
+    company, login, finance_head
+):
     case = pending_case(company, "转交需求")
-    services.request_hand_over(actor=company.sales_head, request=case, to=company.tech_head)
-    client = login(company.tech_head)
+    services.request_hand_over(actor=company.sales_head, request=case, to=finance_head)
+    client = login(finance_head)
     assert rows(client, "waiting") == [(case.code, ("hand_over",))]
     entry = _page(client, "waiting").context["inbox"].page.object_list[0]
     assert entry.counterpart == "李四"  # who handed it over

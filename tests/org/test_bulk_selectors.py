@@ -48,15 +48,17 @@ def test_a_delegate_acts_only_between_the_dates_inclusive(company):
     assert assert_same_as_acting_for(DAY + datetime.timedelta(days=3)) == {}
 
 
-def test_chains_are_followed_and_cycles_stop(company):
+def test_a_delegation_is_never_followed_further_than_the_delegate(company):
     first, second = UserFactory(), UserFactory()
     delegate(company.sales_head, first)
-    delegate(first, second)
+    delegate(first, second)  # first's own authority only
     delegate(company.tech_head, company.tech_staff)
-    delegate(company.tech_staff, company.tech_head)  # a cycle
+    delegate(company.tech_staff, company.tech_head)  # each for the other
     acting = assert_same_as_acting_for()
-    assert acting[company.sales_head.pk] == acting[first.pk] == second.pk
+    assert acting[company.sales_head.pk] == first.pk
+    assert acting[first.pk] == second.pk
     assert acting[company.tech_head.pk] == company.tech_staff.pk
+    assert acting[company.tech_staff.pk] == company.tech_head.pk
 
 
 def test_withdrawn_delegations_and_deactivated_delegates_do_not_count(company):

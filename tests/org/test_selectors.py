@@ -68,16 +68,16 @@ def test_it_ignores_a_delegate_whose_account_is_deactivated(company):
     assert decider_for_department(company.sales, on=DAY).person == company.sales_head
 
 
-def test_it_follows_a_chain_when_the_delegate_is_away_too(company):
+def test_a_delegates_own_delegate_does_not_act_for_the_principal(company):
     first, second = UserFactory(), UserFactory()
     DelegationFactory(principal=company.sales_head, delegate=first, starts_on=DAY, ends_on=DAY)
     DelegationFactory(principal=first, delegate=second, starts_on=DAY, ends_on=DAY)
     decider = decider_for_department(company.sales, on=DAY)
-    assert decider.person == second
+    assert decider.person == first
     assert decider.on_behalf_of == company.sales_head
 
 
-def test_it_stops_at_a_delegation_cycle(company):
+def test_two_people_standing_in_for_each_other_act_each_for_the_other_only(company):
     other = UserFactory()
     DelegationFactory(principal=company.sales_head, delegate=other, starts_on=DAY, ends_on=DAY)
     DelegationFactory(principal=other, delegate=company.sales_head, starts_on=DAY, ends_on=DAY)

@@ -86,7 +86,7 @@ def _return(company, case):
 
 def _hand_over(company, case):
     return case, lambda: services.request_hand_over(
-        actor=company.sales_head, request=fresh(case), to=company.tech_head
+        actor=company.sales_head, request=fresh(case), to=company.leader
     )
 
 

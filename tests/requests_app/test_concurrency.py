@@ -39,8 +39,8 @@ def _race(*calls):
     return outcomes
 
 
-def test_two_approvals_at_once_give_one_sign_off_and_one_transition(company):
-    DelegationFactory(principal=company.sales_head, delegate=company.tech_head)
+def test_two_approvals_at_once_give_one_sign_off_and_one_transition(company, sales_deputy):
+    DelegationFactory(principal=company.sales_head, delegate=sales_deputy)
     case = services.request_create(
         initiator=company.sales_staff, data=registration(internal_departments=[company.tech])
     )
@@ -48,7 +48,7 @@ def test_two_approvals_at_once_give_one_sign_off_and_one_transition(company):
     checks = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reasonable": True}
     outcomes = _race(
         lambda: services.request_approve(actor=company.sales_head, request=case, **checks),
-        lambda: services.request_approve(actor=company.tech_head, request=case, **checks),
+        lambda: services.request_approve(actor=sales_deputy, request=case, **checks),
     )
     winners = [o for o in outcomes if isinstance(o, Review)]
     losers = [o for o in outcomes if isinstance(o, ActionRefused)]

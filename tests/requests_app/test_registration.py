@@ -60,14 +60,12 @@ def test_submitting_routes_to_the_department_head_and_tells_them(company, pendin
     assert pending.code in notice.title and "张三" in notice.title
 
 
-def test_submitting_routes_to_the_delegate_in_force(company, draft):
-    DelegationFactory(principal=company.sales_head, delegate=company.tech_head)
+def test_submitting_routes_to_the_delegate_in_force(company, draft, sales_deputy):
+    DelegationFactory(principal=company.sales_head, delegate=sales_deputy)
     services.request_submit(actor=company.sales_staff, request=draft)
     draft.refresh_from_db()
     assert draft.reviewer == company.sales_head
-    assert Notification.objects.filter(
-        recipient=company.tech_head, title__contains="请审核"
-    ).exists()
+    assert Notification.objects.filter(recipient=sales_deputy, title__contains="请审核").exists()
     assert not Notification.objects.filter(recipient=company.sales_head).exists()
 
 

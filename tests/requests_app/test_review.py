@@ -63,24 +63,24 @@ def test_only_the_reviewer_or_their_delegate_decides(company, pending, who):
     assert pending.stage == CollabRequest.Stage.PENDING_REVIEW and not Review.objects.exists()
 
 
-def test_a_delegate_approves_for_the_head_and_the_sign_off_says_so(company, pending):
-    DelegationFactory(principal=company.sales_head, delegate=company.tech_head)
-    services.request_approve(actor=company.tech_head, request=pending, **ALL_CHECKS)
+def test_a_delegate_approves_for_the_head_and_the_sign_off_says_so(company, pending, sales_deputy):
+    DelegationFactory(principal=company.sales_head, delegate=sales_deputy)
+    services.request_approve(actor=sales_deputy, request=pending, **ALL_CHECKS)
     signoff = SignOff.objects.get()
-    assert (signoff.signer, signoff.on_behalf_of) == (company.tech_head, company.sales_head)
-    assert signoff.label == "赵六 (代 李四)"
+    assert (signoff.signer, signoff.on_behalf_of) == (sales_deputy, company.sales_head)
+    assert signoff.label == "周九 (代 李四)"
     assert Review.objects.get().on_behalf_of == company.sales_head
 
 
-def test_the_delegation_ending_takes_the_right_away(company, pending):
+def test_the_delegation_ending_takes_the_right_away(company, pending, sales_deputy):
     DelegationFactory(
         principal=company.sales_head,
-        delegate=company.tech_head,
+        delegate=sales_deputy,
         starts_on=timezone.localdate() - datetime.timedelta(days=5),
         ends_on=timezone.localdate() - datetime.timedelta(days=1),
     )
     with pytest.raises(ActionRefused, match="等待 李四 处理"):
-        services.request_approve(actor=company.tech_head, request=pending, **ALL_CHECKS)
+        services.request_approve(actor=sales_deputy, request=pending, **ALL_CHECKS)
 
 
 def test_the_initiator_never_reviews_their_own_request_even_as_delegate(company, pending):
@@ -131,20 +131,27 @@ def test_a_decided_request_cannot_be_decided_again(company, syncing):
     assert Review.objects.count() == 1 and SignOff.objects.count() == 1
 
 
-def test_hand_over_goes_to_another_head_who_can_then_decide(company, pending):
+def test_hand_over_goes_to_another_head_who_can_then_decide(company, pending, finance_head):
     services.request_hand_over(
         actor=company.sales_head,
         request=pending,
-        to=company.tech_head,
-        comment="技术问题请赵总把关",
+        to=finance_head,
+        comment="预算问题请孙总把关",
     )
     pending.refresh_from_db()
-    assert pending.reviewer == company.tech_head
-    assert Notification.objects.filter(recipient=company.tech_head, title__contains="转交").exists()
+    assert pending.reviewer == finance_head
+    assert Notification.objects.filter(recipient=finance_head, title__contains="转交").exists()
     with pytest.raises(ActionRefused):
         services.request_approve(actor=company.sales_head, request=pending, **ALL_CHECKS)
-    services.request_approve(actor=company.tech_head, request=pending, **ALL_CHECKS)
-    assert Activity.objects.filter(verb="hand_over", comment__contains="赵六").exists()
+    services.request_approve(actor=finance_head, request=pending, **ALL_CHECKS)
+    assert Activity.objects.filter(verb="hand_over", comment__contains="孙七").exists()
+
+
+def test_hand_over_never_goes_to_the_head_of_a_receiving_side(company, pending):
+    with pytest.raises(ActionRefused, match="接收方"):
+        services.request_hand_over(actor=company.sales_head, request=pending, to=company.tech_head)
+    pending.refresh_from_db()
+    assert pending.reviewer == company.sales_head
 
 
 def test_hand_over_only_to_a_qualified_person_and_never_to_the_initiator(company, pending):
