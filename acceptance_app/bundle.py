@@ -20,7 +20,8 @@ Layout (folder names of the forms follow the active language)::
 
 Each PDF is made by the producer its own download uses. A stored file that cannot be read is
 left out and listed in the manifest as missing; a file whose bytes no longer match the SHA-256
-recorded at upload goes in, marked as changed.
+recorded at upload goes in, marked as changed. A signed form whose record or signatures no
+longer hold what was signed is listed in the manifest with what no longer matches.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ from django.utils.translation import gettext as _
 from acceptance_app import printing
 from acceptance_app.models import Delivery, DeliveryFile, DeliveryItem, Retrospective
 from collab_portal.documents.rendering import render_pdf
+from collab_portal.signoffs.canonical import signing_title
+from collab_portal.signoffs.integrity import check_record
+from collab_portal.signoffs.selectors import signoffs_for
 from requests_app import printing as request_printing
 from requests_app.models import Attachment, CollabRequest
 from risks_app.pages import risk_rows
@@ -111,6 +115,7 @@ class Manifest:
     subject: str
     generated_at: datetime.datetime
     entries: list[Entry] = field(default_factory=list)
+    not_as_signed: dict[str, list[str]] = field(default_factory=dict)  # form title → problems
 
     @property
     def stored(self) -> list[Entry]:
@@ -127,6 +132,7 @@ class Manifest:
             "generated_at": self.generated_at.isoformat(),
             "files": [e.as_json() for e in self.stored],
             "missing": [e.as_json() for e in self.missing],
+            "not_as_signed": self.not_as_signed,
         }
 
 
@@ -422,6 +428,10 @@ def _manifest_text(manifest: Manifest) -> str:
             lines.append(
                 f"{entry.recorded_sha256 or '-':<64}  {entry.recorded_size or 0:>12}  {entry.path}"
             )
+    if manifest.not_as_signed:
+        lines += ["", _("Signed forms whose content no longer matches what was signed:")]
+        for title, problems in manifest.not_as_signed.items():
+            lines += [f"{title}: {problem}" for problem in problems]
     changed = [e for e in listed if e.status == Status.CHANGED]
     if changed:
         lines += ["", _("Files whose content differs from the SHA-256 recorded at upload:")]
@@ -433,7 +443,12 @@ def archive_bundle_write(*, request: CollabRequest, target: IO[bytes]) -> Manife
     """Write the case's archive bundle as a ZIP to ``target`` (a binary file, seekable or
     not) and return its manifest."""
     generated_at = timezone.localtime().replace(microsecond=0)
-    manifest = Manifest(code=request.code, subject=request.subject, generated_at=generated_at)
+    manifest = Manifest(
+        code=request.code,
+        subject=request.subject,
+        generated_at=generated_at,
+        not_as_signed=_not_as_signed(request),
+    )
     names = _Names()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for form in _forms(request):
@@ -457,6 +472,17 @@ def archive_bundle_write(*, request: CollabRequest, target: IO[bytes]) -> Manife
         content = json.dumps(manifest.as_json(), ensure_ascii=False, indent=2) + "\n"
         archive.writestr(_zip_info(MANIFEST_JSON, generated_at), content.encode("utf-8"))
     return manifest
+
+
+def _not_as_signed(request: CollabRequest) -> dict[str, list[str]]:
+    """The case's signed records (registration, plan versions, deliveries) that no longer hold
+    what was signed, by their form's title."""
+    found = {}
+    for record in [request, *request.plans.all(), *request.deliveries.all()]:
+        check = check_record(record, signoffs_for(record), read_files=True)
+        if not check.intact:
+            found[signing_title(record)] = check.problems
+    return found
 
 
 def archive_bundle(*, request: CollabRequest) -> bytes:

@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from collab_portal.org.models import ExternalContact
+from collab_portal.signoffs.canonical import signed_ref
 from requests_app.models import CollabRequest, Receiver
 from tasks_app.models import Task
 
@@ -120,7 +121,7 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
                     "name": item.name,
                     "version": item.version,
                     "quantity": item.quantity,
-                    "task": f"{item.task.wbs_code} {item.task.name}",
+                    "task": signed_ref(item.task, f"{item.task.wbs_code} {item.task.name}"),
                     "deliverable_standard": item.task.deliverable_standard,
                     "files": [{"name": f.name, "sha256": f.sha256} for f in item.files.all()],
                     "passed": verdicts[item.pk].passed if item.pk in verdicts else None,
@@ -129,6 +130,9 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
                 for item in self.items.all()
             ],
         }
+
+    def signing_files(self) -> list[tuple]:
+        return [(f.name, f.file, f.sha256) for item in self.items.all() for f in item.files.all()]
 
     def signing_title(self) -> str:
         return _("Acceptance confirmation %(code)s v%(version)s") % {

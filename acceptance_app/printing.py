@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from acceptance_app.models import AcceptanceReview, Delivery, DeliveryFile, DeliveryItem
 from collab_portal.documents.rendering import render_pdf
 from collab_portal.org.selectors import company_name
+from collab_portal.signoffs.integrity import check_record
 from collab_portal.signoffs.models import SHORT_HASH_LENGTH, SignOff
 from collab_portal.signoffs.selectors import signoffs_for
 from requests_app.printing import signature_boxes
@@ -227,6 +228,7 @@ def acceptance_context(delivery: Delivery) -> dict:
         ],
         "items": _item_lines(_items(delivery), review),
         "is_draft": review is None,
+        "signature_problems": check_record(delivery, signoffs_for(delivery)).problems,
         "signatures": signatures,
         "verify_hint": verify_hint() if signatures else "",
         "filename": acceptance_filename(delivery),

@@ -29,6 +29,7 @@ from acceptance_app.models import (
     SatisfactionRating,
 )
 from collab_portal.org.models import Delegation, User
+from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import SignOff
 from requests_app.archive_guard import archived_message
 from requests_app.models import CollabRequest, Receiver
@@ -178,6 +179,7 @@ class VersionView:
     passed_count: int
     failed_count: int
     signoffs: list[SignOff]
+    signature_check: RecordCheck
 
 
 def version_views(deliveries: list[Delivery]) -> list[VersionView]:
@@ -188,7 +190,7 @@ def version_views(deliveries: list[Delivery]) -> list[VersionView]:
         for signoff in SignOff.objects.filter(
             target_type=ContentType.objects.get_for_model(Delivery),
             target_id__in=[str(d.pk) for d in deliveries],
-        ).select_related("signer", "on_behalf_of", "external_contact__party"):
+        ).select_related("signer", "on_behalf_of", "external_contact__party", "target_type"):
             signoffs.setdefault(signoff.target_id, []).append(signoff)
     views = []
     for delivery in deliveries:
@@ -202,6 +204,7 @@ def version_views(deliveries: list[Delivery]) -> list[VersionView]:
                 passed_count=sum(1 for r in rows if r.verdict_passed is True),
                 failed_count=sum(1 for r in rows if r.verdict_passed is False),
                 signoffs=signoffs.get(str(delivery.pk), []),
+                signature_check=check_record(delivery, signoffs.get(str(delivery.pk), [])),
             )
         )
     return views

@@ -31,6 +31,7 @@ from acceptance_app.models import Delivery
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.uploads import StoredFileChanged, file_withheld, open_unchanged
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app.selectors import request_for
 
@@ -192,8 +193,12 @@ def file_remove(request, code, pk):
 def file_download(request, code, pk):
     case = request_for(user=request.user, code=code)
     file = selectors.file_for(request=case, pk=pk)
+    try:
+        opened = open_unchanged(file.file, file.sha256)
+    except StoredFileChanged:
+        return file_withheld(request, case, file.name)
     response = FileResponse(
-        file.file.open("rb"), as_attachment=True, filename=file.name, content_type=file.content_type
+        opened, as_attachment=True, filename=file.name, content_type=file.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

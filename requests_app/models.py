@@ -12,6 +12,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from collab_portal.org.models import Department, ExternalContact, ExternalParty
+from collab_portal.signoffs.canonical import signed_ref
 
 OPEN_STAGES = [
     "draft",
@@ -261,16 +262,24 @@ class CollabRequest(ConcurrentTransitionMixin, models.Model):
             "unit": self.unit,
             "background": self.background,
             "expected_deadline": self.expected_deadline,
-            "initiator": self.initiator.name,
-            "initiator_department": self.initiator_department.name,
+            "initiator": signed_ref(self.initiator, self.initiator.name),
+            "initiator_department": signed_ref(
+                self.initiator_department, self.initiator_department.name
+            ),
             "initiator_role": self.initiator_role,
-            "receivers": [receiver.label for receiver in self.receivers.all()],
+            "receivers": [
+                signed_ref(receiver, receiver.label) for receiver in self.receivers.all()
+            ],
             "attachments": [
-                {"name": a.name, "sha256": a.sha256}
-                for a in self.attachments.all()
-                if a.sync_record_id is None
+                {"name": a.name, "sha256": a.sha256} for a in self._registration_attachments()
             ],
         }
+
+    def _registration_attachments(self) -> list:
+        return [a for a in self.attachments.all() if a.sync_record_id is None]
+
+    def signing_files(self) -> list[tuple]:
+        return [(a.name, a.file, a.sha256) for a in self._registration_attachments()]
 
     def signing_title(self) -> str:
         return _("Registration form %(code)s") % {"code": self.code}
@@ -614,7 +623,9 @@ class CollabPlan(ConcurrentTransitionMixin, models.Model):
             "content": self.content,
             "resource_needs": self.resource_needs,
             "risk_points": self.risk_points,
-            "coordinator": self.coordinator.name if self.coordinator_id else "",
+            "coordinator": (
+                signed_ref(self.coordinator, self.coordinator.name) if self.coordinator_id else ""
+            ),
             "milestones": [{"name": m.name, "due_on": m.due_on} for m in self.milestones.all()],
         }
 

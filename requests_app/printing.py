@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from collab_portal.documents.rendering import image_data_url
 from collab_portal.org.selectors import company_name
+from collab_portal.signoffs.integrity import check_record
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting
 from requests_app.services import plan_sides
@@ -31,6 +32,7 @@ def signature_boxes(signoffs: list[SignOff]) -> list[dict]:
             "signed_at": signoff.signed_at,
             "sha256": signoff.sha256,
             "image": _signature_image(signoff),
+            "link_sent_to": signoff.external_contact.name if signoff.typed_name_differs else "",
         }
         for signoff in signoffs
     ]
@@ -40,7 +42,7 @@ def _signoffs_of(target) -> list[SignOff]:
     return list(
         SignOff.objects.filter(
             target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
-        ).select_related("signer", "on_behalf_of")
+        ).select_related("signer", "on_behalf_of", "external_contact", "target_type")
     )
 
 
@@ -65,6 +67,7 @@ def registration_context(request: CollabRequest) -> dict:
         "receivers": list(request.receivers.select_related("department", "party", "contact")),
         "attachments": list(request.attachments.filter(sync_record__isnull=True)),
         "is_draft": not signoffs,
+        "signature_problems": check_record(request, signoffs).problems,
         "approval_steps": steps,
         "signatures": signature_boxes(signoffs),
         "filename": _("Registration form") + f"-{request.code}.pdf",
@@ -113,6 +116,7 @@ def plan_context(plan: CollabPlan) -> dict:
         "milestones": list(plan.milestones.all()),
         "sides": sides,
         "is_draft": plan.state != CollabPlan.State.CONFIRMED,
+        "signature_problems": check_record(plan, signoffs).problems,
         "signatures": signature_boxes(confirmations),
         "filename": _("Plan confirmation form") + f"-{plan.request.code}-v{plan.version}.pdf",
     }

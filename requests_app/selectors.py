@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import Decider, principals_acting_for
+from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import SignOff
 from requests_app.case_links import links_for
 from requests_app.models import (
@@ -296,6 +297,7 @@ class PlanView:
     plan: CollabPlan
     sides: list[SideStatus]
     signoffs: list[SignOff]
+    signature_check: RecordCheck = field(default_factory=RecordCheck)
 
 
 @dataclass
@@ -327,6 +329,7 @@ class CasePage:
     attachments: list
     reviews: list
     registration_signoffs: list[SignOff]
+    registration_check: RecordCheck
     sync_records: list[SyncRecord]
     kickoff: KickoffMeeting | None
     sync_missing: list[str]
@@ -409,7 +412,15 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
                     can_create_link=actions.create_links and side.is_external and not signoff,
                 )
             )
-        plan_views.append(PlanView(plan=plan, sides=statuses, signoffs=plan_signoffs))
+        plan_views.append(
+            PlanView(
+                plan=plan,
+                sides=statuses,
+                signoffs=plan_signoffs,
+                signature_check=check_record(plan, plan_signoffs),
+            )
+        )
+    registration_signoffs = [s for s in signoffs if s.target_type.model == "collabrequest"]
     state_labels = dict(Stage.choices)
     return CasePage(
         request=request,
@@ -417,7 +428,8 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
         receivers=receivers,
         attachments=[a for a in attachments if a.sync_record_id is None],
         reviews=list(request.reviews.select_related("reviewer", "on_behalf_of")),
-        registration_signoffs=[s for s in signoffs if s.target_type.model == "collabrequest"],
+        registration_signoffs=registration_signoffs,
+        registration_check=check_record(request, registration_signoffs),
         sync_records=sync_records,
         kickoff=kickoff,
         sync_missing=sync_missing(request) if request.stage == Stage.SYNCING else [],

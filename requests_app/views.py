@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.uploads import StoredFileChanged, file_withheld, open_unchanged
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app import forms, selectors, services
 from requests_app.archive_guard import archived_message, is_archived
@@ -286,8 +287,12 @@ def request_cancel(request, code):
 def attachment_download(request, code, pk):
     case = selectors.request_for(user=request.user, code=code)
     attachment = get_object_or_404(case.attachments, pk=pk)
+    try:
+        opened = open_unchanged(attachment.file, attachment.sha256)
+    except StoredFileChanged:
+        return file_withheld(request, case, attachment.name)
     response = FileResponse(
-        attachment.file.open("rb"),
+        opened,
         as_attachment=True,
         filename=attachment.name,
         content_type=attachment.content_type,

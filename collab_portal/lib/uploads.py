@@ -5,6 +5,7 @@ Every form with attachments calls ``check_upload`` in its clean method and store
 """
 
 import hashlib
+import logging
 import unicodedata
 import uuid
 import zipfile
@@ -16,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 MAX_NAME_LENGTH = 120
 _FORBIDDEN_NAME_CHARACTERS = frozenset('<>:"|?*')
@@ -261,3 +264,58 @@ def _split_name(name: str) -> tuple[str, str]:
 def _join_name(stem: str, extension: str) -> str:
     stem = stem[: max(MAX_NAME_LENGTH - len(extension) - 1, 1)].rstrip(" .") or "file"
     return f"{stem}.{extension}"[:MAX_NAME_LENGTH]
+
+
+# --- serving what was stored ------------------------------------------------------------------
+
+READ_CHUNK = 1024 * 1024
+
+
+def stored_file_sha256(stored) -> str | None:
+    """SHA-256 of a stored file's bytes as they are now; None when it cannot be read."""
+    if not stored:
+        return None
+    digest = hashlib.sha256()
+    try:
+        with stored.storage.open(stored.name, "rb") as source:
+            while chunk := source.read(READ_CHUNK):
+                digest.update(chunk)
+    except (OSError, ValueError):
+        return None
+    return digest.hexdigest()
+
+
+def file_matches_sha256(stored, sha256: str) -> bool:
+    """Whether the stored file's bytes still have the fingerprint recorded at upload."""
+    return stored_file_sha256(stored) == sha256
+
+
+class StoredFileChanged(Exception):
+    """A stored file's bytes differ from the fingerprint recorded at upload (or it is gone)."""
+
+
+def open_unchanged(stored, sha256: str):
+    """The stored file opened for reading, once its bytes are checked against ``sha256``;
+    ``StoredFileChanged`` otherwise: a file swapped on disk is never served as the one that
+    was uploaded and signed."""
+    if not file_matches_sha256(stored, sha256):
+        raise StoredFileChanged(stored.name)
+    return stored.open("rb")
+
+
+def file_withheld(request, record, name: str):
+    """The answer to a download of a file whose bytes changed after upload: nothing of it is
+    sent; the person is told why, back on the record's page."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    logger.warning("withheld %s of %s: its bytes differ from the recorded SHA-256", name, record)
+    messages.error(
+        request,
+        _(
+            "“%(name)s” no longer matches the fingerprint recorded when it was uploaded, so it "
+            "is not served. Tell an administrator: the stored file was changed."
+        )
+        % {"name": name},
+    )
+    return redirect(record)

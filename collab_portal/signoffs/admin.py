@@ -12,8 +12,15 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyAdmin):
     list_display = ["signed_at", "signer_label", "role", "meaning", "title", "short_sha256"]
-    list_filter = ["meaning", "signed_at"]
-    search_fields = ["signer_name", "on_behalf_of_name", "sha256", "title"]
+    list_filter = ["meaning", "typed_name_matches", "signed_at"]
+    search_fields = [
+        "signer_name",
+        "on_behalf_of_name",
+        "sha256",
+        "content_sha256",
+        "legacy_sha256",
+        "title",
+    ]
     list_select_related = ["target_type"]
     date_hierarchy = "signed_at"
 

@@ -11,6 +11,16 @@ A signable model (any model of any stage app; the platform never imports them) i
     portal's default language so a stray label cannot differ between signer and verifier.
     Model instances, querysets and files are refused with ``TypeError``: pass names or ids.
 
+Another record the signed content names — a person, a department, a receiving party, a task —
+goes in as ``signed_ref(record, name)``: its identity and its name as shown at signing. The name
+is frozen in the stored snapshot (the form prints what was signed), while checking whether the
+record still holds what was signed compares identities only (``comparable``): renaming a
+department is not a change of what anybody signed.
+
+``signing_files(self) -> list[tuple[str, FieldFile, str]]``
+    Optional. The stored files whose fingerprints the snapshot holds, as (name, file, SHA-256
+    recorded at upload): verifying reads their bytes again, so a file swapped on disk shows.
+
 ``signing_title(self) -> str``
     Optional. The printable title, e.g. "《沟通需求登记表》CR-2026-0001"; ``str(self)`` otherwise.
 
@@ -68,6 +78,31 @@ def _convert(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value, key=canonical_json)
     raise TypeError(f"{type(value).__name__} cannot be part of a signing snapshot")
+
+
+REF_KEYS = frozenset({"ref", "name"})
+
+
+def signed_ref(record, name: str) -> dict:
+    """A record named in signed content: ``{"ref": "<app>.<model>:<pk>", "name": name}``."""
+    meta = record._meta
+    return {"ref": f"{meta.app_label}.{meta.model_name}:{record.pk}", "name": str(name)}
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() == REF_KEYS
+
+
+def comparable(data: Any) -> Any:
+    """``data`` with each ``signed_ref`` reduced to its identity, for comparing what a record
+    holds now with what was signed."""
+    if is_ref(data):
+        return data["ref"]
+    if isinstance(data, dict):
+        return {key: comparable(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [comparable(item) for item in data]
+    return data
 
 
 def canonical_json(data: Any) -> str:

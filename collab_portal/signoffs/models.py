@@ -2,7 +2,8 @@
 
 A ``SignOff`` is immutable once written (services create it, nothing updates it). It points at
 the signed record through a generic relation, so the platform never imports a stage app, and it
-keeps the canonical snapshot of the record as signed plus its SHA-256 (see ``canonical.py``).
+keeps the canonical snapshot of the record as signed and a seal of the signature itself, each
+with its SHA-256 (see ``canonical.py`` and ``integrity.py``).
 """
 
 from __future__ import annotations
@@ -73,7 +74,34 @@ class SignOff(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
     snapshot = models.JSONField(_("signed content"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    content_sha256 = models.CharField(
+        _("SHA-256 of the signed content"), max_length=64, blank=True, db_index=True
+    )
+    seal = models.JSONField(
+        _("signature as sealed"),
+        default=dict,
+        blank=True,
+        help_text=_("Who signed, for whom, as what, when and over which content, as signed."),
+    )
+    sha256 = models.CharField(
+        _("SHA-256"),
+        max_length=64,
+        db_index=True,
+        help_text=_("The fingerprint of the seal, printed on the signature."),
+    )
+    legacy_sha256 = models.CharField(
+        _("fingerprint printed before seals"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Signatures made before seals printed the fingerprint of the content."),
+    )
+    typed_name_matches = models.BooleanField(
+        _("typed name matches the contact"),
+        null=True,
+        blank=True,
+        help_text=_("For a signature through a link: whether the name typed is the contact's."),
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
 
@@ -119,6 +147,11 @@ class SignOff(models.Model):
     @property
     def is_external(self) -> bool:
         return self.external_contact_id is not None
+
+    @property
+    def typed_name_differs(self) -> bool:
+        """Signed through a link with a name other than the contact's it was sent to."""
+        return self.typed_name_matches is False
 
     @property
     def is_revision_request(self) -> bool:

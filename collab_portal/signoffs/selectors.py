@@ -9,12 +9,16 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Q
 
-from collab_portal.signoffs.canonical import (
-    canonical_json,
-    signing_title,
-    snapshot_hash,
-    take_snapshot,
+from collab_portal.signoffs.canonical import canonical_json, signing_title
+from collab_portal.signoffs.integrity import (
+    SignatureCheck,
+    check_signature,
+    content_changes,
+    files_changed,
+    live_snapshot,
+    names_only,
 )
 from collab_portal.signoffs.models import SignOff
 
@@ -28,7 +32,7 @@ def signoffs_for(target) -> list[SignOff]:
     return list(
         SignOff.objects.filter(
             target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
-        ).select_related("signer", "on_behalf_of", "external_contact__party")
+        ).select_related("signer", "on_behalf_of", "external_contact__party", "target_type")
     )
 
 
@@ -41,56 +45,81 @@ def normalise_sha256(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Verification:
-    """What the portal knows about a hash printed on a signed form."""
+    """What the portal knows about a fingerprint printed on a signed form: the signatures over
+    the same content of the record, each checked against its seal, and the record now against
+    what was signed."""
 
     sha256: str
     signoffs: list[SignOff]
     target: Any | None
     title: str
     target_url: str
-    still_matches: bool
-    record_intact: bool = True
+    checks: list[SignatureCheck] = field(default_factory=list)
+    content_changes: list[str] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
     snapshot: dict = field(default_factory=dict)
 
     @property
     def target_missing(self) -> bool:
         return self.target is None
 
+    @property
+    def record_intact(self) -> bool:
+        """Every signature row and its stored content are as they were sealed."""
+        return all(check.intact for check in self.checks)
+
+    @property
+    def tampered_signatures(self) -> list[SignatureCheck]:
+        return [check for check in self.checks if not check.intact]
+
+    @property
+    def still_matches(self) -> bool:
+        return self.target is not None and not self.content_changes and not self.files_changed
+
 
 def verification_for(sha256: str) -> Verification | None:
-    """The sign-offs with this hash and whether their record still holds what was signed;
-    None for a malformed hash or one nobody signed.
-
-    Co-signers of one record share its hash; should two records ever have had identical
-    content, the record of the earliest sign-off is the one checked."""
+    """The signatures with this fingerprint (of a signature, of the signed content, or printed
+    before seals) and whether they and their record still hold what was signed; None for a
+    malformed fingerprint or one nobody signed. Reads the signed files' bytes again."""
     sha256 = normalise_sha256(sha256)
     if sha256 is None:
         return None
-    signoffs = list(
-        SignOff.objects.filter(sha256=sha256).select_related(
-            "target_type", "signer", "on_behalf_of", "external_contact__party"
+    found = (
+        SignOff.objects.filter(
+            Q(sha256=sha256) | Q(content_sha256=sha256) | Q(legacy_sha256=sha256)
         )
+        .select_related("target_type")
+        .first()
     )
-    if not signoffs:
+    if found is None:
         return None
-    first = signoffs[0]
-    target = _load_target(first)
-    still_matches, title = False, first.title
+    signoffs = list(
+        SignOff.objects.filter(
+            target_type=found.target_type_id,
+            target_id=found.target_id,
+            content_sha256=found.content_sha256,
+        ).select_related("target_type", "signer", "on_behalf_of", "external_contact__party")
+    )
+    target = _load_target(found)
+    title, changes, files = found.title, [], []
     if target is not None:
+        now = live_snapshot(target)
+        changes = content_changes(found.snapshot, now) if now is not None else ["·"]
+        files = files_changed(target)
         try:
-            still_matches = snapshot_hash(take_snapshot(target)) == sha256
             title = signing_title(target)
         except Exception:  # the public page answers whatever the record's code does
-            logger.exception("cannot re-take the signing snapshot of %r", target)
+            logger.exception("cannot title %r", target)
     return Verification(
         sha256=sha256,
         signoffs=signoffs,
         target=target,
         title=title,
         target_url=_url_of(target),
-        still_matches=still_matches,
-        record_intact=all(snapshot_hash(s.snapshot) == s.sha256 for s in signoffs),
-        snapshot=first.snapshot,
+        checks=[check_signature(signoff) for signoff in signoffs],
+        content_changes=changes,
+        files_changed=files,
+        snapshot=names_only(found.snapshot),
     )
 
 

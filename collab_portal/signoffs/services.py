@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.org.models import ExternalContact
-from collab_portal.signoffs.canonical import signing_title, snapshot_hash, take_snapshot
+from collab_portal.signoffs.canonical import signing_title, take_snapshot
+from collab_portal.signoffs.integrity import seal
 from collab_portal.signoffs.models import ExternalLink, SigningPolicy, SignOff
 
 DEFAULT_LINK_VALIDITY = datetime.timedelta(days=7)
@@ -44,8 +45,10 @@ def signoff_record(
     """Store a signature on ``target`` over its current ``signing_snapshot()``.
 
     Either ``signer`` (a user; ``on_behalf_of`` when a delegate signs for them) or
-    ``external_contact`` (with the name they typed in ``typed_name``) signs. ``side_key`` names
-    the side of a co-signature ("dept:12", "party:3"); a side signs each meaning once.
+    ``external_contact`` (with the name they typed in ``typed_name``, recorded with whether it
+    is the contact's name) signs. ``side_key`` names the side of a co-signature ("dept:12",
+    "party:3"); a side signs each meaning once. The signature is sealed: its fingerprint
+    covers who signed, for whom, as what, when and over which content (``integrity.py``).
 
     The caller has checked the permission and holds the lock on ``target``; call this inside
     that transaction, so a later failure rolls the signature back too.
@@ -71,34 +74,43 @@ def signoff_record(
     target_id = str(target.pk)
     if side_key and _side_has_signed(target_type, target_id, side_key, meaning):
         raise ValidationError(_("This side has already signed."), code="already_signed")
-    snapshot = take_snapshot(target)
+    signoff = SignOff(
+        target_type=target_type,
+        target_id=target_id,
+        title=signing_title(target)[:200],
+        signer=signer,
+        signer_name=signer_name[:100],
+        on_behalf_of=on_behalf_of,
+        on_behalf_of_name=on_behalf_of.name[:100] if on_behalf_of is not None else "",
+        external_contact=external_contact,
+        typed_name_matches=(
+            same_name(signer_name, external_contact.name) if external_contact else None
+        ),
+        role=role[:100],
+        meaning=meaning,
+        side_key=side_key,
+        comment=comment,
+        signed_at=timezone.now().replace(microsecond=0),
+        snapshot=take_snapshot(target),
+        ip=ip or None,
+        user_agent=(user_agent or "")[:300],
+    )
+    seal(signoff)
     try:
         with transaction.atomic():
-            return SignOff.objects.create(
-                target_type=target_type,
-                target_id=target_id,
-                title=signing_title(target)[:200],
-                signer=signer,
-                signer_name=signer_name[:100],
-                on_behalf_of=on_behalf_of,
-                on_behalf_of_name=on_behalf_of.name[:100] if on_behalf_of is not None else "",
-                external_contact=external_contact,
-                role=role,
-                meaning=meaning,
-                side_key=side_key,
-                comment=comment,
-                signed_at=timezone.now(),
-                snapshot=snapshot,
-                sha256=snapshot_hash(snapshot),
-                ip=ip or None,
-                user_agent=(user_agent or "")[:300],
-            )
+            signoff.save(force_insert=True)
+            return signoff
     except IntegrityError:
         if side_key and _side_has_signed(target_type, target_id, side_key, meaning):
             raise ValidationError(
                 _("This side has already signed."), code="already_signed"
             ) from None
         raise
+
+
+def same_name(typed: str, name: str) -> bool:
+    """Whether a typed name is the given name, spaces and letter case aside."""
+    return "".join(typed.split()).casefold() == "".join(name.split()).casefold()
 
 
 def _side_has_signed(target_type, target_id: str, side_key: str, meaning: str) -> bool:

@@ -229,7 +229,8 @@ def test_all_items_passing_accepts_signs_and_opens_the_retrospective(company, su
     assert submitted.state == Delivery.State.ACCEPTED and case.stage == "retrospective"
     signoff = signoffs_of(submitted).get()
     assert signoff.meaning == "accepted" and signoff.signer == company.sales_staff
-    assert signoff.sha256 == snapshot_hash(signoff.snapshot)
+    assert signoff.content_sha256 == snapshot_hash(signoff.snapshot)
+    assert signoff.sha256 == snapshot_hash(signoff.seal)
     assert [i["passed"] for i in signoff.snapshot["items"]] == [True, True]
     assert signoff.snapshot["items"][0]["files"][0]["name"] == "问卷.pdf"
     assert case.retrospective.author == company.tech_staff

@@ -5,6 +5,8 @@ case page, its PDFs and the search keep working."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -33,7 +35,7 @@ def _attach(company, case) -> Attachment:
         name="需求说明.pdf",
         size=len(PDF_BYTES),
         content_type="application/pdf",
-        sha256="0" * 64,
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
         uploaded_by=company.sales_staff,
     )
 

@@ -27,7 +27,8 @@ def test_approving_signs_the_form_and_moves_to_information_sync(company, pending
     assert (review.round, review.decision, review.reviewer) == (1, "approved", company.sales_head)
     signoff = SignOff.objects.get()
     assert signoff.signer == company.sales_head and signoff.meaning == "approved"
-    assert signoff.sha256 == snapshot_hash(pending.signing_snapshot())
+    assert signoff.content_sha256 == snapshot_hash(pending.signing_snapshot())
+    assert signoff.sha256 == snapshot_hash(signoff.seal)
     assert signoff.snapshot["subject"] == "Q3 产品上线客户需求对接"
     assert Notification.objects.filter(
         recipient=company.sales_staff, title__contains="审核"

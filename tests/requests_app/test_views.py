@@ -2,6 +2,7 @@
 constant number of queries per page."""
 
 import datetime
+import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -46,7 +47,7 @@ def case_with_file(company, syncing):
         name="需求说明.pdf",
         size=len(PDF_BYTES),
         content_type="application/pdf",
-        sha256="0" * 64,
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
         uploaded_by=company.sales_staff,
     )
     return syncing

@@ -9,6 +9,7 @@ the stage tests' fixtures do."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -318,7 +319,7 @@ def build_world() -> World:
             name="需求说明.pdf",
             size=len(PDF_BYTES),
             content_type="application/pdf",
-            sha256="0" * 64,
+            sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
             uploaded_by=ours.initiator,
         )
     _task(ours, cases["breakdown"], "需求调研")

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from collab_portal.org.models import Department
 from collab_portal.signoffs.canonical import canonical_json, snapshot_hash
+from collab_portal.signoffs.integrity import json_plain
 from collab_portal.signoffs.models import SignOff
 from collab_portal.signoffs.selectors import signoffs_for
 from collab_portal.signoffs.services import signoff_record
@@ -42,8 +43,20 @@ def test_it_stores_the_signature_over_the_canonical_snapshot(company):
     )
     assert (row.role, row.meaning, row.comment) == ("部门负责人", "approved", "同意")
     assert row.snapshot == {"code": "SALES", "head": "李四", "kind": "department", "name": "销售部"}
-    assert row.sha256 == snapshot_hash(row.snapshot)
-    assert row.sha256 == snapshot_hash(company.sales.signing_snapshot())
+    assert row.content_sha256 == snapshot_hash(row.snapshot)
+    assert row.content_sha256 == snapshot_hash(company.sales.signing_snapshot())
+    assert row.sha256 == snapshot_hash(row.seal)  # the signature's own fingerprint
+    assert (row.seal["content_sha256"], row.seal["signer"], row.seal["signer_name"]) == (
+        row.content_sha256,
+        company.sales_head.pk,
+        "李四",
+    )
+    assert (row.seal["role"], row.seal["meaning"], row.seal["record"]) == (
+        "部门负责人",
+        "approved",
+        f"org.department:{company.sales.pk}",
+    )
+    assert row.seal["signed_at"] == json_plain(row.signed_at)
     assert canonical_json(row.snapshot) == canonical_json(company.sales.signing_snapshot())
     assert (row.ip, row.user_agent) == ("10.0.0.8", "Mozilla/5.0")
     assert row.signed_at is not None
@@ -186,7 +199,9 @@ def test_the_same_side_may_ask_for_revision_and_other_sides_sign_too(company):
             side_key=side,
         )
     assert SignOff.objects.count() == 5
-    assert len({s.sha256 for s in SignOff.objects.all()}) == 1  # co-signers share the hash
+    # co-signers share the fingerprint of the content, each signature has its own
+    assert len({s.content_sha256 for s in SignOff.objects.all()}) == 1
+    assert len({s.sha256 for s in SignOff.objects.all()}) == 4  # the same approval twice: one
 
 
 def test_the_stored_signature_does_not_follow_later_changes(company):
@@ -197,8 +212,10 @@ def test_the_stored_signature_does_not_follow_later_changes(company):
     company.sales.save()
     signoff.refresh_from_db()
     assert signoff.snapshot["name"] == "销售部"
-    assert signoff.sha256 == snapshot_hash({**company.sales.signing_snapshot(), "name": "销售部"})
-    assert signoff.sha256 != snapshot_hash(company.sales.signing_snapshot())
+    assert signoff.content_sha256 == snapshot_hash(
+        {**company.sales.signing_snapshot(), "name": "销售部"}
+    )
+    assert signoff.content_sha256 != snapshot_hash(company.sales.signing_snapshot())
 
 
 def test_signoffs_for_lists_a_records_signatures_in_one_query(company, django_assert_num_queries):
