@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.spreadsheets import append_row
 from collab_portal.lib.uploads import Kind, check_upload
 from collab_portal.org.models import Department, User
 from requests_app.archive_guard import lock_for_change, refuse_if_archived
@@ -346,9 +347,10 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append([header for _key, header, _aliases, _width in COLUMNS])
+    append_row(sheet, [header for _key, header, _aliases, _width in COLUMNS])
     for task in tasks:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 task.wbs_code,
                 task.name,
@@ -362,7 +364,7 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
                 task.due_on,
                 task.deliverable_standard.strip() or None,
                 YES if task.is_key else NO,
-            ]
+            ],
         )
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="E8EEF7")
