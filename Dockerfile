@@ -71,4 +71,6 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 \
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 # Workers come from GUNICORN_WORKERS (default 3): the entrypoint exports it as
 # WEB_CONCURRENCY, which gunicorn reads. Extra options: GUNICORN_CMD_ARGS.
-CMD ["gunicorn", "collab_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]
+# Each worker is replaced after 1,000–1,100 requests (the jitter keeps them from restarting
+# together), so memory one request made a worker take does not stay for the worker's life.
+CMD ["gunicorn", "collab_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60", "--max-requests", "1000", "--max-requests-jitter", "100"]

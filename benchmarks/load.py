@@ -239,8 +239,9 @@ def server_environment(database_url: str, static_root: str) -> dict[str, str]:
     return env
 
 
-def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
-    command = [
+def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
+    """gunicorn as the image runs it (timeout, worker recycling), on loopback."""
+    return [
         str(Path(sys.executable).with_name("gunicorn")),
         "benchmarks.load_wsgi:application",
         "--bind",
@@ -251,10 +252,17 @@ def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subproce
         str(threads),
         "--timeout",
         "60",
+        "--max-requests",
+        "1000",
+        "--max-requests-jitter",
+        "100",
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+    server = subprocess.Popen(gunicorn_command(port, workers, threads), env=env, cwd=ROOT)
     for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):

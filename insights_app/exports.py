@@ -9,6 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from collab_portal.lib.spreadsheets import append_row
 from insights_app.weekly import LEVELS, WeeklyDashboard
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,11 +34,11 @@ def xlsx_response(board: WeeklyDashboard, kpis) -> HttpResponse:
     def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
         page = book.active if first else book.create_sheet()
         page.title = title[:31]
-        page.append(header)
+        append_row(page, header)
         for cell in page[1]:
             cell.font = bold
         for row in rows:
-            page.append(row)
+            append_row(page, row)
         for column in page.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             page.column_dimensions[column[0].column_letter].width = min(60, max(10, width * 1.6))

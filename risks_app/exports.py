@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from collab_portal.lib.spreadsheets import append_row
 from risks_app.models import Instruction, Risk
 from risks_app.pages import RiskRow
 
@@ -63,7 +64,7 @@ def risk_workbook(*, rows: Iterable[RiskRow], title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([column.label for column in columns])
+    append_row(sheet, [column.label for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", start_color="E8E8E8")
@@ -71,7 +72,7 @@ def risk_workbook(*, rows: Iterable[RiskRow], title: str) -> bytes:
     wrapped = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
     for index_row, row in enumerate(rows, 2):
-        sheet.append([column.value(row) for column in columns])
+        append_row(sheet, [column.value(row) for column in columns])
         for index, column in enumerate(columns, 1):
             cell = sheet.cell(row=index_row, column=index)
             if column.number_format:

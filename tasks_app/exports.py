@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.documents.rendering import render_pdf
+from collab_portal.lib.spreadsheets import append_row
 from collab_portal.org.selectors import company_name
 from tasks_app.models import Task
 from tasks_app.selectors import TrackingFilters
@@ -68,7 +69,7 @@ def tracking_workbook(*, lines: Iterable[TrackingLine], title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([column.label for column in columns])
+    append_row(sheet, [column.label for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", start_color="E8E8E8")
@@ -77,7 +78,7 @@ def tracking_workbook(*, lines: Iterable[TrackingLine], title: str) -> bytes:
     top = Alignment(vertical="top")
     name_column = 2
     for row, line in enumerate(lines, 2):
-        sheet.append([column.value(line) for column in columns])
+        append_row(sheet, [column.value(line) for column in columns])
         for index, column in enumerate(columns, 1):
             cell = sheet.cell(row=row, column=index)
             if column.number_format:

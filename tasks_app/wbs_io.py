@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.spreadsheets import append_row, read_xlsx
 from collab_portal.lib.uploads import Kind, check_upload
 from collab_portal.org.models import Department, User
 from requests_app.archive_guard import lock_for_change, refuse_if_archived
@@ -346,9 +347,10 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append([header for _key, header, _aliases, _width in COLUMNS])
+    append_row(sheet, [header for _key, header, _aliases, _width in COLUMNS])
     for task in tasks:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 task.wbs_code,
                 task.name,
@@ -362,7 +364,7 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
                 task.due_on,
                 task.deliverable_standard.strip() or None,
                 YES if task.is_key else NO,
-            ]
+            ],
         )
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="E8EEF7")
@@ -449,30 +451,7 @@ def _parse_date(value) -> datetime.date | None:
 
 def _read_sheet(content: bytes) -> list[tuple[int, tuple]]:
     """(row number as Excel shows it, cells) of the WBS sheet (or the first one), header first."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged or foreign file
-        raise ValidationError(_("The file cannot be read as an Excel workbook (.xlsx).")) from error
-    try:
-        sheet = (
-            workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
-        )
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
-            if number > MAX_IMPORT_ROWS + 1:
-                raise ValidationError(
-                    _("The file has more than %(max)d tasks.") % {"max": MAX_IMPORT_ROWS}
-                )
-            rows.append((number, tuple(cells)))
-    except ValidationError:
-        raise
-    except Exception as error:
-        raise ValidationError(_("The file cannot be read as an Excel workbook (.xlsx).")) from error
-    finally:
-        workbook.close()
-    return rows
+    return read_xlsx(content, max_rows=MAX_IMPORT_ROWS, sheet=SHEET_TITLE)[0].rows
 
 
 def _column_indexes(header: tuple) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -17,9 +18,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from collab_portal.lib.spreadsheets import read_xlsx
 from collab_portal.org.models import Department, User, code_validator
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000  # per sheet or CSV file, below the header
 
 DEPARTMENT_COLUMNS = {
     "code": ("部门编码", "编码", "code", "department code"),
@@ -99,23 +102,20 @@ def read_tables(*, name: str, content: bytes) -> list[Table]:
 
 
 def _read_workbook(name: str, content: bytes) -> list[Table]:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged file
+        sheets = read_xlsx(content, max_rows=MAX_IMPORT_ROWS)
+    except ValidationError as refused:
         raise ImportRefused(
-            [_("%(name)s cannot be read as a workbook.") % {"name": name}]
-        ) from error
+            [_("%(name)s: %(reason)s") % {"name": name, "reason": m} for m in refused.messages]
+        ) from refused
     tables = []
-    for sheet in workbook.worksheets:
-        rows = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    for sheet in sheets:
+        rows = [[_cell_text(cell) for cell in cells] for _number, cells in sheet.rows]
         if rows and any(rows[0]):
             numbered = [
                 (index, cells) for index, cells in enumerate(rows[1:], start=2) if any(cells)
             ]
             tables.append(Table(f"{name} / {sheet.title}", rows[0], numbered))
-    workbook.close()
     return tables
 
 
@@ -130,9 +130,22 @@ def _read_csv(name: str, content: bytes) -> Table:
         raise ImportRefused([_("%(name)s is neither UTF-8 nor GB18030 text.") % {"name": name}])
     if "\x00" in text:
         raise ImportRefused([_("%(name)s is not a text file.") % {"name": name}])
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(itertools.islice(csv.reader(io.StringIO(text)), MAX_IMPORT_ROWS + 2))
+    except csv.Error as error:  # a field longer than the csv module's limit (128 KB)
+        raise ImportRefused([_("%(name)s cannot be read as CSV.") % {"name": name}]) from error
     if not rows:
         raise ImportRefused([_("%(name)s is empty.") % {"name": name}])
+    if len(rows) > MAX_IMPORT_ROWS + 1:
+        raise ImportRefused(
+            [
+                _(
+                    "%(name)s has more than %(max)d rows below its header; split it into "
+                    "smaller files."
+                )
+                % {"name": name, "max": MAX_IMPORT_ROWS}
+            ]
+        )
     numbered = [
         (index, [cell.strip() for cell in cells])
         for index, cells in enumerate(rows[1:], start=2)
