@@ -7,6 +7,11 @@ holds the reminder's title (marked when it is an escalation), its body, the link
 the recipient's name, and the portal's name (an admin can use it as the robot's keyword).
 Everything is written in the portal's default language: the group is not one person.
 
+A message counts as taken only on the platform's own success answer to this post: HTTP 2xx, the
+whole answer as long as it said, and the platform's result code (below) the integer 0. A
+redirect is a failure, never followed: urllib would repeat a 301/302/303 as a GET without the
+message and take that answer for the platform's.
+
 The formats, from each platform's documentation:
 
 DingTalk custom robot — https://open.dingtalk.com/document/group/custom-robot-access and
@@ -93,7 +98,7 @@ def webhook_send(*, endpoint: WebhookEndpoint, reminder: Reminder) -> None:
                 _("Unknown group robot platform: %(platform)s") % {"platform": endpoint.platform}
             )
         url, payload = build(endpoint, _message(reminder))
-        _check(_post(url, payload))
+        _check(_post(url, payload), endpoint.platform)
 
 
 # --- the message ----------------------------------------------------------------------------
@@ -203,6 +208,14 @@ _BUILDERS: dict[str, Callable[[WebhookEndpoint, _Message], tuple[str, dict]]] = 
 # --- the request and the answer -------------------------------------------------------------
 
 
+class _RedirectsRefused(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a 301, 302 or 303 with a GET of the new address, without the message,
+    and take that answer for the platform's: a redirect is an HTTP error here instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 def _post(url: str, payload: dict) -> object:
     request = urllib.request.Request(
         url,
@@ -210,9 +223,12 @@ def _post(url: str, payload: dict) -> object:
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",
     )
+    opener = urllib.request.build_opener(_RedirectsRefused)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with opener.open(request, timeout=TIMEOUT) as response:
             raw = response.read(ANSWER_LIMIT)
+            if response.length:  # the answer ended before its Content-Length (or is too long)
+                raise WebhookFailed(_("The group robot's answer is incomplete."))
     except urllib.error.HTTPError as error:
         raise WebhookFailed(_http_error(error)) from error
     except urllib.error.URLError as error:  # while connecting: the reason is the OSError
@@ -238,6 +254,11 @@ def _http_error(error: urllib.error.HTTPError) -> str:
         code, message = _code_and_message(json.loads(raw))
     except ValueError:
         code, message = None, ""
+    if 300 <= error.code < 400:
+        return _(
+            "The group robot's address redirects elsewhere (HTTP %(status)s): enter the address "
+            "the platform gave."
+        ) % {"status": error.code}
     if code is not None:
         text = _("error %(code)s, %(message)s") % {"code": code, "message": message}
     else:
@@ -256,31 +277,39 @@ def _unreachable(reason: object) -> str:
     return _("Could not reach the group robot: %(reason)s") % {"reason": reason}
 
 
-def _check(answer: object) -> None:
-    code, message = _code_and_message(answer)
+# Where each platform's answer holds its result code and message; 0 is success, and only the
+# platform's own keys count (a proxy's or gateway's {"code": 0} is not DingTalk taking it).
+_RESULT_KEYS = {
+    Platform.DINGTALK: (("errcode", "errmsg"),),
+    Platform.WECOM: (("errcode", "errmsg"),),
+    Platform.FEISHU: (("code", "msg"), ("StatusCode", "StatusMessage")),
+}
+_ANY_RESULT_KEYS = (("errcode", "errmsg"), ("code", "msg"), ("StatusCode", "StatusMessage"))
+
+
+def _check(answer: object, platform: str) -> None:
+    code, message = _code_and_message(answer, _RESULT_KEYS[platform])
     if code is None:
         raise WebhookFailed(
             _("The group robot's answer has no result code: %(answer)s")
             % {"answer": _snippet(json.dumps(answer, ensure_ascii=False).encode())}
         )
-    if code not in (0, "0"):
+    if type(code) is not int or code != 0:  # JSON false and "0" are not the documented 0
         raise WebhookFailed(
             _("The group robot refused the message: error %(code)s, %(message)s")
             % {"code": code, "message": message}
         )
 
 
-def _code_and_message(answer: object) -> tuple[object, str]:
+def _code_and_message(
+    answer: object, keys: tuple[tuple[str, str], ...] = _ANY_RESULT_KEYS
+) -> tuple[object, str]:
     """(code, message) of an answer: DingTalk and WeCom say ``errcode``/``errmsg``, Feishu
     ``code``/``msg`` (formerly ``StatusCode``/``StatusMessage``); (None, "") for anything else."""
     if not isinstance(answer, dict):
         return None, ""
-    for code_key, message_key in (
-        ("errcode", "errmsg"),
-        ("code", "msg"),
-        ("StatusCode", "StatusMessage"),
-    ):
-        if code_key in answer:
+    for code_key, message_key in keys:
+        if answer.get(code_key) is not None:
             return answer[code_key], str(answer.get(message_key, ""))
     return None, ""
 
