@@ -82,11 +82,13 @@ class _Handler(BaseHTTPRequestHandler):
         if robot.delay:
             robot.release.wait(robot.delay)
         if robot.redirect_to:
-            self._answer(302, b"", location=robot.redirect_to)
-            received.answer_status = 302
-            return
-        if self._answer(robot.status, robot.answer, extra_length=robot.overstated_length):
-            received.answer_status, received.answer = robot.status, robot.answer
+            status, answer, location = 302, b"", robot.redirect_to
+        else:
+            status, answer, location = robot.status, robot.answer, ""
+        # Noted before it is written: the client may read it before this thread goes on.
+        received.answer_status, received.answer = status, answer
+        if not self._answer(status, answer, location=location, extra=robot.overstated_length):
+            received.answer_status, received.answer = None, b""
 
     def do_GET(self) -> None:
         """A redirected post comes back as a GET: answer it as if it were a success."""
@@ -94,20 +96,18 @@ class _Handler(BaseHTTPRequestHandler):
         robot.gets.append(self.path)
         self._answer(200, json.dumps(DINGTALK_OK).encode())
 
-    def _answer(
-        self, status: int, body: bytes, *, location: str = "", extra_length: int = 0
-    ) -> bool:
+    def _answer(self, status: int, body: bytes, *, location: str = "", extra: int = 0) -> bool:
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body) + extra_length))
+            self.send_header("Content-Length", str(len(body) + extra))
             if location:
                 self.send_header("Location", location)
             self.end_headers()
             self.wfile.write(body)
         except OSError:
             return False  # the client gave up waiting
-        if extra_length:
+        if extra:
             self.close_connection = True  # the rest of the promised answer never comes
         return True
 
