@@ -8,6 +8,8 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
+import re
 import socket
 import time
 from urllib.parse import quote_plus
@@ -161,15 +163,53 @@ def test_a_wecom_escalation_is_marked_in_the_warning_colour(robot):
     )
 
 
-def test_a_long_body_is_cut_to_fit_wecoms_4096_bytes(robot):
+@pytest.mark.parametrize(
+    "title, body, kept",
+    [
+        ("标" * 200, "很长的说明" * 2000, "很长的说明"),
+        ("[" * 200, "<@all>" * 2000, "＜＠all＞"),  # markup is written in 3-byte full width
+    ],
+)
+def test_a_long_body_is_cut_to_fit_wecoms_4096_bytes(robot, title, body, kept):
     webhook_send(
         endpoint=make_endpoint(robot, Platform.WECOM),
-        reminder=make_reminder(title="标" * 200, body="很长的说明" * 2000, url="/x/" + "y" * 490),
+        reminder=make_reminder(title=title, body=body, url="/x/" + "y" * 490),
     )
 
     content = robot.received[0].payload["markdown"]["content"]
     assert len(content.encode()) <= 4096
-    assert "很长的说明" in content and "…" in content
+    assert kept in content and "…" in content
+
+
+@pytest.mark.parametrize("platform", [Platform.DINGTALK, Platform.WECOM])
+def test_dates_numbers_and_plain_punctuation_stay_as_typed(robot, platform):
+    text = "2026-06-30 前完成 1.5 天的工作，预算 3,000 元；负责人：张三。"
+
+    webhook_send(endpoint=make_endpoint(robot, platform), reminder=make_reminder(body=text))
+
+    assert text in json.dumps(robot.received[0].payload, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://evil.example/phish", "//evil.example/phish", "javascript:alert(1)", "evil.example"],
+)
+def test_only_a_path_of_the_portal_becomes_the_link(robot, url):
+    webhook_send(endpoint=make_endpoint(robot, Platform.DINGTALK), reminder=make_reminder(url=url))
+
+    text = robot.received[0].payload["markdown"]["text"]
+    assert "](" not in text and "evil" not in text
+
+
+def test_the_portals_link_cannot_be_ended_early(robot):
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.WECOM),
+        reminder=make_reminder(url="/tasks/7/?q=a) [x](http://evil.example/"),
+    )
+
+    content = robot.received[0].payload["markdown"]["content"]
+    [link] = re.findall(r"\]\(([^)]*)\)", content)
+    assert link == "https://portal.example.com/tasks/7/?q=a%29%20%5Bx%5D%28http://evil.example/"
 
 
 # --- Feishu ---------------------------------------------------------------------------------
