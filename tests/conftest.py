@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.requests_app.fixtures",
     "tests.tasks_app.fixtures",
     "tests.acceptance_app.fixtures",
+    "tests.reminders.fixtures",
 ]
 
 

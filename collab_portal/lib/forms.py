@@ -4,14 +4,38 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from collab_portal.lib.single_line import CONTROL_CHARACTERS
 
 # The browser's date picker: its value is always yyyy-mm-dd, whatever the language's date format
 # (Chinese renders 2026/11/27, which the picker rejects and shows empty).
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def refuse_control_characters(value: str) -> None:
+    """A one-line field holds one line: a line break typed or pasted into a subject would end up
+    in an e-mail's header (which Django then refuses to send) or a chat message's markup."""
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            _(
+                "Enter this on one line: line breaks, tabs and other control characters are not "
+                "allowed."
+            ),
+            code="control_characters",
+        )
+
+
+def is_single_line(field: forms.Field) -> bool:
+    """A text field typed on one line: not a text area, not a password."""
+    return isinstance(field, forms.CharField) and not isinstance(
+        field.widget, forms.Textarea | forms.PasswordInput
+    )
+
+
 class TablerFormMixin:
-    """Give every widget the Tabler class it needs, so templates stay plain ``{{ field }}``."""
+    """Give every widget the Tabler class it needs, so templates stay plain ``{{ field }}``; and
+    every one-line text field refuses control characters."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,6 +52,9 @@ class TablerFormMixin:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def full_clean(self):
+        for field in self.fields.values():  # here, so fields a form adds after __init__ count
+            if is_single_line(field) and refuse_control_characters not in field.validators:
+                field.validators.append(refuse_control_characters)
         super().full_clean()
         for name in self.errors:
             if name in self.fields:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collab_portal.lib.broker import send_task_quietly
+from collab_portal.lib.single_line import one_line
 from collab_portal.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -117,22 +119,28 @@ def _send_one(notification: Notification) -> int:
     recipient = notification.recipient
     with translation.override(recipient.language):
         message = EmailMessage(
-            subject=_("[Collab Portal] %(title)s") % {"title": notification.title},
+            # A title stored with a line break (an old row, a title from outside the forms)
+            # would make Django refuse the header: the subject is one line whatever it holds.
+            subject=one_line(_("[Collab Portal] %(title)s") % {"title": notification.title}),
             body=_email_body(notification),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[recipient.email],
         )
     try:
         message.send()
-    except Exception as error:  # SMTP and socket errors alike: record, retry later
+    except Exception as error:  # SMTP and socket errors alike: record; retry unless permanent
         attempts = notification.email_attempts + 1
+        with translation.override(settings.LANGUAGE_CODE):  # the admins' log
+            permanent = _permanent_failure(error)
         state = (
             Notification.EmailState.FAILED
-            if attempts >= MAX_EMAIL_ATTEMPTS
+            if permanent or attempts >= MAX_EMAIL_ATTEMPTS
             else Notification.EmailState.PENDING
         )
         Notification.objects.filter(pk=notification.pk).update(
-            email_state=state, email_attempts=attempts, email_error=str(error)[:500]
+            email_state=state,
+            email_attempts=attempts,
+            email_error=(permanent or str(error))[:500],
         )
         logger.warning("email for notification %s failed: %s", notification.pk, error)
         return 0
@@ -143,6 +151,31 @@ def _send_one(notification: Notification) -> int:
         email_error="",
     )
     return 1
+
+
+def _permanent_failure(error: Exception) -> str:
+    """Why ``error`` will recur however often the e-mail is tried, or "" when a later try may
+    succeed. Permanent: the message cannot be built (a header Django refuses, an address that is
+    not one) or the server refused this message for good (a 5xx reply to its recipient or its
+    content). The server being down, busy (4xx) or refusing the portal's own sign-in or sender
+    is not about this message: that is retried."""
+    if isinstance(error, ValueError):  # BadHeaderError is one, and so is an invalid address
+        return _("The e-mail cannot be built: %(reason)s") % {"reason": error}
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = list(error.recipients.values())
+        if replies and all(code >= 500 for code, _reply in replies):
+            return _("The mail server refused the recipient: %(reply)s") % {
+                "reply": "; ".join(f"{code} {_text(reply)}" for code, reply in replies)
+            }
+    if isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500:
+        return _("The mail server refused the e-mail: %(reply)s") % {
+            "reply": f"{error.smtp_code} {_text(error.smtp_error)}"
+        }
+    return ""
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
 def _email_body(notification: Notification) -> str:

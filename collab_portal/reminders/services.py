@@ -223,9 +223,12 @@ def robots_deliver(*, limit: int = BATCH) -> int:
     """Post pending reminders to their department's group robot; a failure is retried up to
     MAX_ROBOT_ATTEMPTS times, then the row shows as failed with the reason.
 
-    A post is an outside call that no transaction can undo: a worker killed between the post
-    and marking it sent leaves the row claimed, and it is posted again after STALE_CLAIM. The
-    in-app reminder it accompanies is never repeated."""
+    A row becomes sent only when the platform answered this worker's own post with its success
+    answer while this worker still held the row's claim: a worker whose post hung past
+    STALE_CLAIM, and whose row another worker took over, writes nothing — the row is the other
+    worker's. A post is an outside call that no transaction can undo: a worker killed between
+    the post and marking it sent leaves the row claimed, and it is posted again after
+    STALE_CLAIM. The in-app reminder it accompanies is never repeated."""
     from collab_portal.reminders.webhooks import WebhookFailed, webhook_send
 
     claimable = _claimable("robot_state", "robot_claimed_at") & (
@@ -235,27 +238,30 @@ def robots_deliver(*, limit: int = BATCH) -> int:
     for reminder_id in list(
         Reminder.objects.filter(claimable).order_by("pk").values_list("pk", flat=True)[:limit]
     ):
+        claimed_at = timezone.now()
         claimed = Reminder.objects.filter(claimable, pk=reminder_id).update(
-            robot_state=State.SENDING, robot_claimed_at=timezone.now()
+            robot_state=State.SENDING, robot_claimed_at=claimed_at
         )
         if not claimed:
             continue
+        # Every outcome is written only while the claim is still this worker's.
+        ours = Reminder.objects.filter(
+            pk=reminder_id, robot_state=State.SENDING, robot_claimed_at=claimed_at
+        )
         reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
         robot = _robot_for(reminder.recipient)
         if robot is None:
-            Reminder.objects.filter(pk=reminder_id).update(robot_state="")
+            ours.update(robot_state="")
             continue
         if not posts.may_post(robot):
             # The platform's limit for this minute is reached: wait, without using a try.
-            Reminder.objects.filter(pk=reminder_id).update(
-                robot_state=State.PENDING, robot_next_at=timezone.now() + RATE_WINDOW
-            )
+            ours.update(robot_state=State.PENDING, robot_next_at=timezone.now() + RATE_WINDOW)
             continue
         try:
             webhook_send(endpoint=robot, reminder=reminder)
         except WebhookFailed as failure:
             attempts = reminder.robot_attempts + 1
-            Reminder.objects.filter(pk=reminder_id).update(
+            ours.update(
                 robot_state=State.FAILED if attempts >= MAX_ROBOT_ATTEMPTS else State.PENDING,
                 robot_attempts=attempts,
                 robot_error=str(failure)[:500],
@@ -263,9 +269,14 @@ def robots_deliver(*, limit: int = BATCH) -> int:
             )
             logger.warning("group robot for reminder %s failed: %s", reminder_id, failure)
             continue
-        Reminder.objects.filter(pk=reminder_id).update(
+        if not ours.update(
             robot_state=State.SENT, robot_attempts=reminder.robot_attempts + 1, robot_error=""
-        )
+        ):
+            logger.warning(
+                "group robot for reminder %s: another worker took the row over during the post",
+                reminder_id,
+            )
+            continue
         sent += 1
     return sent
 

@@ -171,3 +171,99 @@ def test_state_changes_need_post(company, login):
     assert client.get(reverse("notifications:read_all")).status_code == 405
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+# --- a subject on one line, and failures that no retry mends (issue 17, finding 9) ------------
+
+
+def test_a_title_stored_with_line_breaks_is_sent_with_a_one_line_subject(company):
+    # As a row written before the forms refused line breaks would be.
+    notification = Notification.objects.create(
+        recipient=company.sales_head,
+        title="请审核：客户需求对接\r\nBcc: x@evil.example\r\n\tX-Priority: 1",
+        email_state="pending",
+    )
+
+    assert notification_emails_deliver() == 1
+
+    [sent] = mail.outbox
+    assert sent.subject == "【沟通协作门户】请审核：客户需求对接 Bcc: x@evil.example X-Priority: 1"
+    headers = sent.message()
+    assert headers["Bcc"] is None and headers["X-Priority"] is None
+    assert sent.bcc == [] and sent.to == ["sales_head@example.com"]
+    notification.refresh_from_db()
+    assert notification.email_state == "sent" and notification.email_attempts == 1
+
+
+def test_an_address_no_mail_can_go_to_fails_at_once_with_the_reason(company):
+    # Written in the database directly: the forms and the importer validate addresses.
+    User = type(company.sales_head)
+    User.objects.filter(pk=company.sales_head.pk).update(
+        email="sales_head@example.com\nBcc: x@evil.example"
+    )
+    notification = Notification.objects.create(
+        recipient=company.sales_head, title="请审核", email_state="pending"
+    )
+
+    assert notification_emails_deliver() == 0
+
+    notification.refresh_from_db()
+    assert (notification.email_state, notification.email_attempts) == ("failed", 1)
+    assert notification.email_error.startswith("无法生成邮件：")
+    assert notification_emails_deliver() == 0  # not tried again
+    notification.refresh_from_db()
+    assert notification.email_attempts == 1
+    assert mail.outbox == []
+
+
+def test_a_recipient_the_mail_server_refuses_for_good_fails_at_once(company, settings):
+    settings.EMAIL_BACKEND = "tests.notifications.failing_backend.RefusingBackend"
+    notification = Notification.objects.create(
+        recipient=company.sales_head, title="请审核", email_state="pending"
+    )
+
+    notification_emails_deliver()
+    notification_emails_deliver()
+
+    notification.refresh_from_db()
+    assert (notification.email_state, notification.email_attempts) == ("failed", 1)
+    assert notification.email_error == (
+        "邮件服务器拒收此收件人：550 5.1.1 <sales_head@example.com>: Recipient address "
+        "rejected: User unknown"
+    )
+
+
+def test_a_recipient_refused_for_now_is_tried_again(company, settings, monkeypatch):
+    from tests.notifications.failing_backend import RefusingBackend
+
+    settings.EMAIL_BACKEND = "tests.notifications.failing_backend.RefusingBackend"
+    monkeypatch.setattr(RefusingBackend, "REPLY", (450, b"4.2.1 Mailbox busy, try later"))
+    notification = Notification.objects.create(
+        recipient=company.sales_head, title="请审核", email_state="pending"
+    )
+
+    notification_emails_deliver()
+
+    notification.refresh_from_db()
+    assert (notification.email_state, notification.email_attempts) == ("pending", 1)
+    assert "Mailbox busy" in notification.email_error
+
+
+def test_the_admin_sees_how_many_emails_failed_and_why(company, login):
+    Notification.objects.create(
+        recipient=company.sales_head,
+        title="请审核",
+        email_state="failed",
+        email_attempts=1,
+        email_error="邮件服务器拒收此收件人：550 5.1.1 User unknown",
+    )
+    Notification.objects.create(recipient=company.tech_head, title="已发出", email_state="sent")
+    client = login(company.admin)
+    changelist = reverse("admin:notifications_notification_changelist")
+
+    page = client.get(changelist).content.decode()
+    assert "1 封邮件未能发出" in page
+
+    failed = client.get(changelist, {"email_state__exact": "failed"})
+    assert [n.title for n in failed.context["cl"].result_list] == ["请审核"]
+    assert "邮件服务器拒收此收件人：550 5.1.1 User unknown" in failed.content.decode()

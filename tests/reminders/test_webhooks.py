@@ -9,12 +9,10 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 import socket
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -25,93 +23,20 @@ from django.utils.translation import gettext
 from collab_portal.org.models import User
 from collab_portal.reminders import webhooks
 from collab_portal.reminders.models import Reminder, WebhookEndpoint
-from collab_portal.reminders.services import MAX_ROBOT_ATTEMPTS, reminder_resend, robots_deliver
+from collab_portal.reminders.services import (
+    MAX_ROBOT_ATTEMPTS,
+    STALE_CLAIM,
+    reminder_resend,
+    reminders_deliver,
+    robots_deliver,
+)
 from collab_portal.reminders.webhooks import WebhookFailed, webhook_send
+from tests.reminders.fixtures import DINGTALK_OK, FEISHU_OK, TOKEN, Robot
+
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 Platform = WebhookEndpoint.Platform
-TOKEN = "0123456789abcdef-robot-token"
-DINGTALK_OK = {"errcode": 0, "errmsg": "ok"}
-FEISHU_OK = {"code": 0, "msg": "success", "data": {}}
 LINK = "https://portal.example.com/requests/42/"
-
-
-# --- a group robot on loopback --------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    path: str
-    query: dict[str, str]
-    raw_query: str
-    headers: dict[str, str]
-    payload: dict
-
-
-@dataclass
-class Robot:
-    """What the robot has received, and how it answers the next request."""
-
-    port: int
-    received: list[Received] = field(default_factory=list)
-    status: int = 200
-    answer: bytes = json.dumps(DINGTALK_OK).encode()
-    delay: float = 0
-    release: threading.Event = field(default_factory=threading.Event)
-
-    def url(self, path: str = f"/robot/send?access_token={TOKEN}") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def answers(self, answer: dict | bytes, *, status: int = 200) -> None:
-        self.answer = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-        self.status = status
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        robot: Robot = self.server.robot
-        split = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        robot.received.append(
-            Received(
-                path=split.path,
-                query={key: values[0] for key, values in parse_qs(split.query).items()},
-                raw_query=split.query,
-                headers=dict(self.headers.items()),
-                payload=json.loads(body.decode()),
-            )
-        )
-        if robot.delay:
-            robot.release.wait(robot.delay)
-        try:
-            self.send_response(robot.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(robot.answer)))
-            self.end_headers()
-            self.wfile.write(robot.answer)
-        except OSError:
-            pass  # the client gave up waiting
-
-    def log_message(self, format, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def robot():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.robot = Robot(port=server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server.robot
-    server.robot.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch):
-    """A proxy configured on the machine must not carry the requests to loopback."""
-    monkeypatch.setenv("no_proxy", "*")
 
 
 @pytest.fixture(autouse=True)
@@ -238,15 +163,53 @@ def test_a_wecom_escalation_is_marked_in_the_warning_colour(robot):
     )
 
 
-def test_a_long_body_is_cut_to_fit_wecoms_4096_bytes(robot):
+@pytest.mark.parametrize(
+    "title, body, kept",
+    [
+        ("标" * 200, "很长的说明" * 2000, "很长的说明"),
+        ("[" * 200, "<@all>" * 2000, "＜＠all＞"),  # markup is written in 3-byte full width
+    ],
+)
+def test_a_long_body_is_cut_to_fit_wecoms_4096_bytes(robot, title, body, kept):
     webhook_send(
         endpoint=make_endpoint(robot, Platform.WECOM),
-        reminder=make_reminder(title="标" * 200, body="很长的说明" * 2000, url="/x/" + "y" * 490),
+        reminder=make_reminder(title=title, body=body, url="/x/" + "y" * 490),
     )
 
     content = robot.received[0].payload["markdown"]["content"]
     assert len(content.encode()) <= 4096
-    assert "很长的说明" in content and "…" in content
+    assert kept in content and "…" in content
+
+
+@pytest.mark.parametrize("platform", [Platform.DINGTALK, Platform.WECOM])
+def test_dates_numbers_and_plain_punctuation_stay_as_typed(robot, platform):
+    text = "2026-06-30 前完成 1.5 天的工作，预算 3,000 元；负责人：张三。"
+
+    webhook_send(endpoint=make_endpoint(robot, platform), reminder=make_reminder(body=text))
+
+    assert text in json.dumps(robot.received[0].payload, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://evil.example/phish", "//evil.example/phish", "javascript:alert(1)", "evil.example"],
+)
+def test_only_a_path_of_the_portal_becomes_the_link(robot, url):
+    webhook_send(endpoint=make_endpoint(robot, Platform.DINGTALK), reminder=make_reminder(url=url))
+
+    text = robot.received[0].payload["markdown"]["text"]
+    assert "](" not in text and "evil" not in text
+
+
+def test_the_portals_link_cannot_be_ended_early(robot):
+    webhook_send(
+        endpoint=make_endpoint(robot, Platform.WECOM),
+        reminder=make_reminder(url="/tasks/7/?q=a) [x](http://evil.example/"),
+    )
+
+    content = robot.received[0].payload["markdown"]["content"]
+    [link] = re.findall(r"\]\(([^)]*)\)", content)
+    assert link == "https://portal.example.com/tasks/7/?q=a%29%20%5Bx%5D%28http://evil.example/"
 
 
 # --- Feishu ---------------------------------------------------------------------------------
@@ -440,6 +403,22 @@ def test_a_working_robot_ends_sent(pending, sales_robot, robot):
     assert len(robot.received) == 1
 
 
+def pending_reminders(company, count: int) -> list[Reminder]:
+    return Reminder.objects.bulk_create(
+        Reminder(
+            rule="test",
+            target_type=ContentType.objects.get_for_model(company.sales),
+            target_id=str(company.sales.pk),
+            recipient=company.sales_staff,
+            period=f"p{n}",
+            title=f"提醒 {n}",
+            state=Reminder.State.SENT,
+            robot_state=Reminder.State.PENDING,
+        )
+        for n in range(count)
+    )
+
+
 def _time_passes():
     """The back-off between tries has run out."""
     Reminder.objects.update(robot_next_at=None)
@@ -504,19 +483,7 @@ def test_resend_puts_a_failed_one_back_and_the_next_run_sends_it(
 
 
 def test_a_robot_gets_no_more_than_its_platforms_limit_a_minute(company, sales_robot, robot):
-    Reminder.objects.bulk_create(
-        Reminder(
-            rule="test",
-            target_type=ContentType.objects.get_for_model(company.sales),
-            target_id=str(company.sales.pk),
-            recipient=company.sales_staff,
-            period=f"p{n}",
-            title=f"提醒 {n}",
-            state=Reminder.State.SENT,
-            robot_state=Reminder.State.PENDING,
-        )
-        for n in range(22)
-    )
+    pending_reminders(company, 22)
 
     assert robots_deliver() == 20  # DingTalk: 20 messages a minute
     waiting = Reminder.objects.filter(robot_state=Reminder.State.PENDING)
@@ -556,3 +523,144 @@ def test_an_admin_sends_a_test_message_to_a_new_robot(company, sales_robot, robo
         follow=True,
     )
     assert "310000" in page.content.decode() and "sign not match" in page.content.decode()
+
+
+# --- "sent" means the platform took this post -----------------------------------------------
+# A row ends sent only when the worker still holding its claim got the platform's own success
+# answer (HTTP 2xx and result code 0) to its own post; anything else is a failure to retry.
+
+
+def assert_every_sent_row_got_a_success_answer(robot: Robot) -> None:
+    answered = [r.payload["markdown"]["text"] for r in robot.answered_with_success()]
+    for reminder in Reminder.objects.filter(robot_state=Reminder.State.SENT):
+        assert any(f"#### {reminder.title}\n" in text for text in answered), reminder.title
+
+
+def test_a_post_closed_without_an_answer_is_not_sent_and_is_retried(company, sales_robot, robot):
+    pending_reminders(company, 5)
+    robot.drop = {2}  # the third post arrives, and the connection closes without an answer
+
+    assert robots_deliver() == 4
+
+    [dropped] = Reminder.objects.exclude(robot_state=Reminder.State.SENT)
+    assert dropped.title == "提醒 2"
+    assert dropped.robot_state == Reminder.State.PENDING and dropped.robot_attempts == 1
+    assert dropped.robot_error
+    assert len(robot.received) == 5
+    assert_every_sent_row_got_a_success_answer(robot)
+
+    _time_passes()
+    assert robots_deliver() == 1
+    assert not Reminder.objects.exclude(robot_state=Reminder.State.SENT).exists()
+    assert len(robot.received) == 6
+    assert len(robot.answered_with_success()) == 5
+    assert_every_sent_row_got_a_success_answer(robot)
+
+
+def test_a_redirect_is_a_failure_not_followed(pending, sales_robot, robot):
+    # urllib would turn the post into a GET to the new address and take its answer for the
+    # platform's: a success without any post reaching it.
+    robot.redirect_to = "/elsewhere"
+
+    assert robots_deliver() == 0
+
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.PENDING and pending.robot_attempts == 1
+    assert "302" in pending.robot_error
+    assert robot.gets == []
+
+
+def test_an_answer_cut_short_of_its_length_is_a_failure(pending, sales_robot, robot):
+    robot.overstated_length = 20  # says 48 bytes, sends the 28 of {"errcode": 0, "errmsg": "ok"}
+
+    assert robots_deliver() == 0
+
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.PENDING and pending.robot_attempts == 1
+    assert pending.robot_error == gettext("The group robot's answer is incomplete.")
+
+
+@pytest.mark.parametrize(
+    "platform, answer",
+    [
+        (Platform.DINGTALK, {"code": 0, "msg": "success"}),  # a gateway's answer, not DingTalk's
+        (Platform.DINGTALK, {"errcode": False, "errmsg": "ok"}),
+        (Platform.WECOM, {"errcode": None}),
+        (Platform.FEISHU, {"errcode": 0, "errmsg": "ok"}),  # not Feishu's answer
+        (Platform.FEISHU, {"code": "0", "msg": "success"}),
+    ],
+)
+def test_only_the_platforms_own_success_answer_counts(robot, platform, answer):
+    robot.answers(answer)
+
+    failure_of(make_endpoint(robot, platform))
+
+
+def hang_past_the_claim_until(monkeypatch, worker_b) -> None:
+    """The next post (worker A's) hangs past STALE_CLAIM: before it goes out, ``worker_b`` runs
+    and finds A's claim stale."""
+    send, taken_over = webhooks.webhook_send, []
+
+    def hung(*, endpoint, reminder):
+        if not taken_over:
+            taken_over.append(True)
+            Reminder.objects.filter(pk=reminder.pk).update(
+                robot_claimed_at=timezone.now() - STALE_CLAIM - datetime.timedelta(minutes=1)
+            )
+            worker_b()
+        send(endpoint=endpoint, reminder=reminder)
+
+    monkeypatch.setattr(webhooks, "webhook_send", hung)
+
+
+def test_a_worker_that_lost_its_claim_leaves_a_later_failure_in_place(
+    pending, sales_robot, robot, monkeypatch
+):
+    """Worker B takes the row over and its post fails; then A's post is answered. The row is
+    B's now: A does not mark it sent."""
+
+    def worker_b():
+        robot.answers(b"Bad Gateway", status=502)
+        assert robots_deliver() == 0
+        robot.answers(DINGTALK_OK)
+
+    hang_past_the_claim_until(monkeypatch, worker_b)
+
+    assert robots_deliver() == 0  # worker A
+
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.PENDING
+    assert pending.robot_attempts == 1 and "502" in pending.robot_error
+    assert [r.answer_status for r in robot.received] == [502, 200]
+
+
+def test_a_worker_that_lost_its_claim_leaves_a_later_success_in_place(
+    pending, sales_robot, robot, monkeypatch
+):
+    """The other way round: B's post is taken, A's ends in a failure. The row stays sent, and
+    is not posted a third time."""
+
+    def worker_b():
+        assert robots_deliver() == 1
+        robot.answers(b"Bad Gateway", status=502)
+
+    hang_past_the_claim_until(monkeypatch, worker_b)
+
+    assert robots_deliver() == 0  # worker A
+
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.SENT
+    assert pending.robot_attempts == 1 and pending.robot_error == ""
+    _time_passes()
+    robots_deliver()
+    assert len(robot.received) == 2
+
+
+def test_the_in_app_relay_leaves_a_robot_outcome_alone(pending, sales_robot, robot):
+    assert robots_deliver() == 1
+
+    reminders_deliver()  # the in-app relay runs again: it finds nothing of its own to do
+
+    pending.refresh_from_db()
+    assert pending.robot_state == Reminder.State.SENT and pending.robot_attempts == 1
+    assert len(robot.received) == 1
