@@ -69,10 +69,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer at a one-time link's URL, whoever made it, is stored nowhere.
+    "collab_portal.lib.secret_urls.SecretUrlHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "collab_portal.lib.language.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check and the sign-in redirect: OPTIONS, TRACE, PUT… are 405 everywhere.
+    "collab_portal.lib.methods.UnservedMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -88,7 +92,8 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # gunicorn serves the collected, hashed static files itself; runserver does in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+    MIDDLEWARE.insert(after_security, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "collab_portal.urls"
 WSGI_APPLICATION = "collab_portal.wsgi.application"
@@ -281,7 +286,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # django.request logs the path of every 4xx: a one-time link's token must not be in it.
+    "filters": {"hide_link_tokens": {"()": "collab_portal.lib.secret_urls.HideLinkTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["hide_link_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
