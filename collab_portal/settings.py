@@ -154,15 +154,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
-# one address, that pair is refused for AXES_COOLOFF_MINUTES and the sign-in page says so. An
-# administrator unlocks earlier by deleting the entry under Admin › Axes › Access attempts
-# (or `manage.py axes_reset_username <name>`).
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Login throttling (django-axes; collab_portal/org/sign_in_limits.py): after AXES_FAILURE_LIMIT
+# wrong passwords for one username from one address, that pair is refused for
+# AXES_COOLOFF_MINUTES; after AXES_ADDRESS_FAILURE_LIMIT failures from one address within
+# AXES_ADDRESS_WINDOW_MINUTES, whatever the usernames, the whole address is refused until the
+# oldest of them is older than the window. The sign-in page says which, and until when. An
+# administrator unlocks earlier by deleting the entries under Admin › Axes › Access attempts
+# (the account) and Access failures (the address).
+SIGN_IN_ACCOUNT_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+SIGN_IN_ADDRESS_WINDOW = timedelta(minutes=env.int("AXES_ADDRESS_WINDOW_MINUTES", default=60))
+AXES_FAILURE_LIMIT = "collab_portal.org.sign_in_limits.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/login_locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per failure: the address's count
+AXES_LOCKOUT_CALLABLE = "collab_portal.org.sign_in_limits.lockout_response"
 # Behind the HTTPS proxy every request comes from the proxy's address: with AXES_BEHIND_PROXY
 # the client's is the last X-Forwarded-For entry, the one the proxy itself appended.
 AXES_BEHIND_PROXY = env.bool("AXES_BEHIND_PROXY", default=False)
