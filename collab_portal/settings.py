@@ -69,10 +69,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer at a one-time link's URL, whoever made it, is stored nowhere.
+    "collab_portal.lib.secret_urls.SecretUrlHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "collab_portal.lib.language.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check and the sign-in redirect: OPTIONS, TRACE, PUT… are 405 everywhere.
+    "collab_portal.lib.methods.UnservedMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -88,7 +92,8 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # gunicorn serves the collected, hashed static files itself; runserver does in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+    MIDDLEWARE.insert(after_security, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "collab_portal.urls"
 WSGI_APPLICATION = "collab_portal.wsgi.application"
@@ -149,15 +154,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
-# one address, that pair is refused for AXES_COOLOFF_MINUTES and the sign-in page says so. An
-# administrator unlocks earlier by deleting the entry under Admin › Axes › Access attempts
-# (or `manage.py axes_reset_username <name>`).
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Login throttling (django-axes; collab_portal/org/sign_in_limits.py): after AXES_FAILURE_LIMIT
+# wrong passwords for one username from one address, that pair is refused for
+# AXES_COOLOFF_MINUTES; after AXES_ADDRESS_FAILURE_LIMIT failures from one address within
+# AXES_ADDRESS_WINDOW_MINUTES, whatever the usernames, the whole address is refused until the
+# oldest of them is older than the window. The sign-in page says which, and until when. An
+# administrator unlocks earlier by deleting the entries under Admin › Axes › Access attempts
+# (the account) and Access failures (the address).
+SIGN_IN_ACCOUNT_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+SIGN_IN_ADDRESS_WINDOW = timedelta(minutes=env.int("AXES_ADDRESS_WINDOW_MINUTES", default=60))
+AXES_FAILURE_LIMIT = "collab_portal.org.sign_in_limits.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/login_locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per failure: the address's count
+AXES_LOCKOUT_CALLABLE = "collab_portal.org.sign_in_limits.lockout_response"
 # Behind the HTTPS proxy every request comes from the proxy's address: with AXES_BEHIND_PROXY
 # the client's is the last X-Forwarded-For entry, the one the proxy itself appended.
 AXES_BEHIND_PROXY = env.bool("AXES_BEHIND_PROXY", default=False)
@@ -281,7 +293,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # django.request logs the path of every 4xx: a one-time link's token must not be in it.
+    "filters": {"hide_link_tokens": {"()": "collab_portal.lib.secret_urls.HideLinkTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["hide_link_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},

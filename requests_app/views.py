@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -552,11 +553,13 @@ def plan_link_create(request, code, receiver_pk):
     except ActionRefused as refused:
         messages.error(request, refused.message)
         return redirect(case)
-    return render(
+    response = render(
         request,
         "requests_app/link_created.html",
         {"case": case, "receiver": receiver, "url": request.build_absolute_uri(path)},
     )
+    add_never_cache_headers(response)  # the raw token is shown once
+    return response
 
 
 @login_not_required

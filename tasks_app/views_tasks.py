@@ -2,24 +2,17 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.urls import redirect_next
 from tasks_app import services, task_links
 from tasks_app.forms import BlockForm, DelayForm, DueChangeForm, ProgressForm
 from tasks_app.selectors import my_tasks, task_for
-
-
-def _back(request, task):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(task)
 
 
 def _perform(request, task, action, success):
@@ -31,7 +24,7 @@ def _perform(request, task, action, success):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, success)
-    return _back(request, task)
+    return redirect_next(request, task)
 
 
 @require_GET
@@ -100,7 +93,7 @@ def task_progress(request, code, pk):
     form = ProgressForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Progress is a percentage from 0 to 100."))
-        return _back(request, task)
+        return redirect_next(request, task)
     return _perform(
         request,
         task,
@@ -120,7 +113,7 @@ def task_delay(request, code, pk):
     form = DelayForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the reason and the new expected date."))
-        return _back(request, task)
+        return redirect_next(request, task)
     return _perform(
         request,
         task,
@@ -140,7 +133,7 @@ def task_block(request, code, pk):
     form = BlockForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say what blocks the task."))
-        return _back(request, task)
+        return redirect_next(request, task)
     return _perform(
         request,
         task,
@@ -157,7 +150,7 @@ def task_change_due(request, code, pk):
     form = DueChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the new due date and the reason."))
-        return _back(request, task)
+        return redirect_next(request, task)
     return _perform(
         request,
         task,

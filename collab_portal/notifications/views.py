@@ -1,7 +1,7 @@
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from collab_portal.lib.urls import local_path
 from collab_portal.notifications.selectors import notification_for, notification_page
 from collab_portal.notifications.services import (
     notification_mark_read,
@@ -26,10 +26,7 @@ def notification_list(request):
 def notification_open(request, pk):
     notification = notification_for(user=request.user, pk=pk)
     notification_mark_read(notification=notification)
-    safe = url_has_allowed_host_and_scheme(
-        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return redirect(notification.url if notification.url and safe else "notifications:list")
+    return redirect(local_path(notification.url, request=request) or "notifications:list")
 
 
 @require_POST

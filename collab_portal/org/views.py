@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from collab_portal.lib.forms import PortalAuthenticationForm, apply_validation_error
+from collab_portal.lib.urls import LocalNextMixin, next_path
 from collab_portal.org.forms import DelegationForm, ReminderChannelsForm
 from collab_portal.org.models import Delegation
 from collab_portal.org.selectors import delegations_of
@@ -23,7 +24,7 @@ from collab_portal.org.services import (
 )
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(LocalNextMixin, auth_views.LoginView):
     """Django's login, then the account's saved language for the rest of the visit."""
 
     template_name = "registration/login.html"
@@ -43,11 +44,17 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class LogoutView(LocalNextMixin, auth_views.LogoutView):
+    """Django's sign-out."""
+
+
 @login_not_required
 @require_POST
 def set_language(request):
     """The top bar's language switch; signed-in users keep the choice on their account."""
     response = django_set_language(request)
+    if response.status_code == 302:
+        response["Location"] = next_path(request) or "/"
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=request.POST.get("language", ""))
     return response

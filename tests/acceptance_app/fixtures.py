@@ -51,6 +51,19 @@ def submitted(company, delivered):
     return delivered
 
 
+@pytest.fixture
+def external_submitted(company, submitted, external_contact):
+    """The submitted delivery of a case whose work is for an external customer."""
+    Receiver.objects.create(
+        request=submitted.request,
+        kind=Receiver.Kind.EXTERNAL,
+        party=external_contact.party,
+        contact=external_contact,
+        position=5,
+    )
+    return submitted
+
+
 def all_pass(delivery):
     return {item.pk: Verdict(passed=True) for item in delivery.items.all()}
 

@@ -11,21 +11,7 @@ from acceptance_app.models import AcceptanceReview, Delivery
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.signoffs.models import ExternalLink
 from collab_portal.signoffs.services import ExternalLinkInvalid
-from requests_app.models import Receiver
 from tests.acceptance_app.fixtures import all_pass, first_fails, signoffs_of
-
-
-@pytest.fixture
-def external_submitted(company, submitted, external_contact):
-    """The submitted delivery of a case whose work is for an external customer."""
-    Receiver.objects.create(
-        request=submitted.request,
-        kind=Receiver.Kind.EXTERNAL,
-        party=external_contact.party,
-        contact=external_contact,
-        position=5,
-    )
-    return submitted
 
 
 def _token(path: str) -> str:

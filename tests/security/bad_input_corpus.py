@@ -52,6 +52,28 @@ BAD_QUERY_VALUES = [
 ]
 
 
+# A ``next`` (where a form sends the user back to) that must not be followed: not a path of
+# this site, or one a redirect would take for a view's name. Each falls back to the page's own.
+BAD_NEXT: dict[str, str] = {
+    "bare_word": "abc",
+    "dotted_host": "evil.example",
+    "scheme_relative": "//evil.example",
+    "absolute": "https://evil.example/",
+    "javascript": "javascript:alert(1)",
+    "backslashes": "/\\evil.example",
+    "tab_in_scheme_relative": "/\t/evil.example",
+    "header_injection": "/tasks/mine/\r\nSet-Cookie: stolen=1",
+    "nul": "/\x00",
+    "oversized": "/" + "a" * 20_000,
+    "empty": "",
+}
+# Local paths a ``next`` may name: followed as they are.
+GOOD_NEXT = ["/tasks/mine/", "/dashboard/list/tasks/?department=1&week=2026-W10"]
+
+# What a hidden id field, or an id in a form's URL, may be tampered to.
+BAD_IDS = ["abc", "²", "\x00", "99999999999999999999", "-1", "0", ""]
+
+
 @dataclass
 class FormSpec:
     """One form of the portal, posted by ``actor`` on a case at ``stage``."""
