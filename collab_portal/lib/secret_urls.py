@@ -46,8 +46,9 @@ class GunicornLogger(glogging.Logger):
 
 class SecretUrlHeadersMiddleware:
     """Every answer at a link's URL (the page, a refusal, a used or expired link, a 404 or 405):
-    ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``, so neither a shared
-    computer's cache nor the stylesheets it loads learn the token."""
+    ``Cache-Control: no-store``, so no shared computer's cache keeps the token. The portal's
+    ``Referrer-Policy: same-origin`` keeps it from other sites; ``no-referrer`` would make the
+    browser send ``Origin: null`` with the link's own form, which the CSRF check refuses."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -56,5 +57,4 @@ class SecretUrlHeadersMiddleware:
         response = self.get_response(request)
         if LINK_TOKEN.match(request.path_info):
             add_never_cache_headers(response)
-            response.headers["Referrer-Policy"] = "no-referrer"
         return response

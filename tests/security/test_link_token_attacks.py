@@ -130,7 +130,7 @@ def test_djangos_log_never_carries_a_link_token(client, plan_link):
 
 def _assert_private(response, what):
     assert "no-store" in response.get("Cache-Control", ""), what
-    assert response.get("Referrer-Policy") == "no-referrer", what
+    assert response.get("Referrer-Policy") == "same-origin", what
 
 
 def test_every_answer_of_a_link_page_is_stored_nowhere_and_sent_nowhere(
