@@ -56,7 +56,6 @@ from tasks_app.models import Task, TaskDateChange
 
 Stage = CollabRequest.Stage
 
-ONE_DAY = datetime.timedelta(days=1)
 JSON_FORMAT = 1
 # States after which no stage's clock runs.
 TERMINAL_STAGES = frozenset({Stage.ARCHIVED, Stage.CANCELLED})
@@ -455,15 +454,8 @@ def _span(
         start_on=start,
         end_on=end,
         days=(end - start).days,
-        working_days=_working_days(calendar, start, end),
+        working_days=calendar.workdays_after(start, end),
     )
-
-
-def _working_days(calendar: WorkdayCalendar, start: datetime.date, end: datetime.date) -> int:
-    """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
-    if end < start:
-        return -calendar.workdays_between(end + ONE_DAY, start)
-    return calendar.workdays_between(start + ONE_DAY, end)
 
 
 def _schedule(

@@ -378,12 +378,9 @@ def measure(people: dict, repeat: int) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=30)
-    args = parser.parse_args()
-
+def seeded_company(case_count: int) -> dict:
+    """Set Django up on the scratch database, empty it, seed ``case_count`` cases (``seed``)
+    and say how fast this machine is; returns ``seed``'s people."""
     import django
 
     django.setup()
@@ -399,14 +396,22 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
-    people = seed(args.cases)
+    people = seed(case_count)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # what autovacuum keeps up to date
     print(f"seeded {people['counts']} in {time.perf_counter() - started:.1f} s")
     from benchmarks.load import python_loop_ms
 
     print(f"this machine's speed: a fixed loop of pure Python took {python_loop_ms():.0f} ms")
-    measure(people, args.repeat)
+    return people
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    measure(seeded_company(args.cases), args.repeat)
 
 
 if __name__ == "__main__":

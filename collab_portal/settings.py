@@ -226,7 +226,9 @@ PORTAL_COMPANY_NAME = env("PORTAL_COMPANY_NAME", default="")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # The cache keeps the dashboard's figures (a minute) and the KPIs (ten): shared by every web
-# process when CACHE_URL names a Redis database, else each process keeps its own.
+# process when CACHE_URL names a Redis database, else each process keeps its own. A Redis that is
+# down is a cache miss (collab_portal.lib.caching): refused at once, or after the one-second
+# socket timeouts when it does not answer; the pages count their figures and say so.
 CACHE_URL = env("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {

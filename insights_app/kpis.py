@@ -44,7 +44,6 @@ days and consecutive steps add up.
 from __future__ import annotations
 
 import datetime
-import itertools
 import statistics
 from collections import Counter
 from collections.abc import Iterable
@@ -810,22 +809,14 @@ def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.
 
 
 class _WorkingDays:
-    """Working days between dates, for every date of a window: one ``WorkdayCalendar`` (one
-    query) turned into running totals, so each answer is a subtraction, however long the case.
-    Counted as ``acceptance_app.metrics._working_days``: the working days after the first date
-    up to and including the second (negative when the second comes first)."""
+    """Working days between dates of a window: one ``WorkdayCalendar`` (one query), counted as
+    the retrospective counts them (``WorkdayCalendar.workdays_after``): the working days after
+    the first date up to and including the second (negative when the second comes first)."""
 
     def __init__(self, dates: list[datetime.date]):
-        self._first, last = min(dates), max(dates)
-        calendar = WorkdayCalendar(self._first, last)
-        self._running = list(
-            itertools.accumulate(
-                calendar.is_workday(self._first + offset * ONE_DAY)
-                for offset in range((last - self._first).days + 1)
-            )
-        )
+        self._calendar = WorkdayCalendar(min(dates), max(dates))
 
     def after(self, start: datetime.date | None, *, up_to: datetime.date) -> int | None:
         if start is None:
             return None
-        return self._running[(up_to - self._first).days] - self._running[(start - self._first).days]
+        return self._calendar.workdays_after(start, up_to)

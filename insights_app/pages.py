@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acceptance_app.models import Delivery
+from collab_portal.lib.caching import Counted, kept_or_counted
 from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app import weekly
 from insights_app.kpis import (
@@ -189,7 +189,7 @@ class KpiRow:
 
 # The week's figures are recounted at most once a minute for one department and week: a whole
 # company's 100,000 tasks take a few hundred milliseconds to count, and a dashboard is looked
-# at, not edited. The page says when it was counted.
+# at, not edited. The page says when it was counted, and when the cache could not keep it.
 BOARD_CACHE_SECONDS = 60
 
 
@@ -199,10 +199,10 @@ def _language() -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-def weekly_board(*, scope: Scope, week: Week) -> weekly.WeeklyDashboard:
+def weekly_board(*, scope: Scope, week: Week) -> Counted[weekly.WeeklyDashboard]:
     today = timezone.localdate()
     key = ":".join(["insights:board", scope.value, week.value, str(today), _language()])
-    return cache.get_or_set(
+    return kept_or_counted(
         key,
         lambda: weekly.weekly_dashboard(scope=scope, week=week, today=today),
         BOARD_CACHE_SECONDS,
@@ -216,12 +216,14 @@ def weekly_board(*, scope: Scope, week: Week) -> weekly.WeeklyDashboard:
 KPI_CACHE_SECONDS = 600
 
 
-def kpi_rows(*, scope: Scope, week: Week, period, baseline) -> tuple[list[KpiRow], list[str]]:
+def kpi_rows(
+    *, scope: Scope, week: Week, period, baseline
+) -> Counted[tuple[list[KpiRow], list[str]]]:
     """Each KPI: its week, its 12-week trend, and the period against the baseline."""
     key = ":".join(
         ["insights:kpis", scope.value, week.value, *map(str, [*period, *baseline]), _language()]
     )
-    return cache.get_or_set(
+    return kept_or_counted(
         key,
         lambda: _kpi_rows(scope=scope, week=week, period=period, baseline=baseline),
         KPI_CACHE_SECONDS,

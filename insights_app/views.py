@@ -45,13 +45,15 @@ def weekly(request):
     scope, week, form = _scope_and_week(request)
     if scope is None:
         return render(request, "insights_app/no_dashboard.html")
-    board = pages.weekly_board(scope=scope, week=week)
+    figures = pages.weekly_board(scope=scope, week=week)
+    board = figures.value
     current = this_week()
     return render(
         request,
         "insights_app/weekly.html",
         {
             "board": board,
+            "not_kept": not figures.kept,
             "form": form,
             "weeks": [current.shifted(-n) for n in range(RECENT_WEEKS)],
             "previous_week": week.shifted(-1),
@@ -82,10 +84,12 @@ def kpis(request):
         comparison = ComparisonForm({})
         comparison.is_valid()
     period, baseline = comparison.cleaned_data["period"], comparison.cleaned_data["baseline"]
-    rows, labels = pages.kpi_rows(scope=scope, week=week, period=period, baseline=baseline)
+    figures = pages.kpi_rows(scope=scope, week=week, period=period, baseline=baseline)
+    rows, labels = figures.value
     context = {
         "scope": scope,
         "week": week,
+        "not_kept": not figures.kept,
         "kpis": rows,
         "kpi_charts": pages.kpi_chart_data(rows, labels),
         "period": period,
@@ -132,14 +136,14 @@ def _export(request):
     scope, week, _form = _scope_and_week(request)
     if scope is None:
         raise Http404
-    board = pages.weekly_board(scope=scope, week=week)
+    board = pages.weekly_board(scope=scope, week=week).value
     before = week.shifted(-1)
     kpis, _labels = pages.kpi_rows(
         scope=scope,
         week=week,
         period=(week.monday, week.sunday),
         baseline=(before.monday, before.sunday),
-    )
+    ).value
     return board, kpis
 
 

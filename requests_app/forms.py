@@ -3,13 +3,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collab_portal.lib.forms import DATE, TablerFormMixin
+from collab_portal.lib.dates import DEADLINE, RECORDED
+from collab_portal.lib.forms import (
+    DATE,
+    DateTimeWindowField,
+    DateWindowField,
+    TablerFormMixin,
+)
 from collab_portal.org.models import Department, ExternalContact, User
 from collab_portal.signoffs.models import SigningPolicy
 from requests_app.models import CollabRequest, KickoffMeeting, Receiver, Review, SyncRecord
 from requests_app.services import PlanData, RegistrationData
-
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -94,7 +98,7 @@ class RegistrationForm(TablerFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    expected_deadline = forms.DateField(label=_("Expected deadline"), widget=DATE)
+    expected_deadline = DateWindowField(label=_("Expected deadline"), window=DEADLINE)
     initiator_role = forms.ChoiceField(
         label=_("I initiate this as"), choices=CollabRequest.InitiatorRole.choices
     )
@@ -216,7 +220,7 @@ class CancelForm(TablerFormMixin, forms.Form):
 class SyncRecordForm(TablerFormMixin, forms.Form):
     receiver = forms.ModelChoiceField(label=_("Receiver"), queryset=Receiver.objects.none())
     channel = forms.ChoiceField(label=_("Channel"), choices=SyncRecord.Channel.choices)
-    sent_at = forms.DateTimeField(label=_("Sent at"), widget=DATETIME)
+    sent_at = DateTimeWindowField(label=_("Sent at"), window=RECORDED)
     recipients = forms.CharField(
         label=_("Sent to"), max_length=200, help_text=_("Names or group, e.g. 朱明、秦浩")
     )
@@ -243,7 +247,7 @@ class SyncRecordForm(TablerFormMixin, forms.Form):
 
 class KickoffForm(TablerFormMixin, forms.Form):
     mode = forms.ChoiceField(label=_("Format"), choices=KickoffMeeting.Mode.choices)
-    held_at = forms.DateTimeField(label=_("Time"), widget=DATETIME)
+    held_at = DateTimeWindowField(label=_("Time"), window=RECORDED)
     location = forms.CharField(label=_("Place or link"), max_length=200)
     invited = PeopleField(
         label=_("Invited"),
@@ -316,7 +320,7 @@ class PlanForm(TablerFormMixin, forms.Form):
 
 class MilestoneForm(TablerFormMixin, forms.Form):
     name = forms.CharField(label=_("Milestone"), max_length=100, required=False)
-    due_on = forms.DateField(label=_("Date"), required=False, widget=DATE)
+    due_on = DateWindowField(label=_("Date"), required=False, window=DEADLINE)
 
     def clean(self):
         data = super().clean()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
+from collab_portal.lib.dates import DEADLINE, RECORDED
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
@@ -93,7 +94,7 @@ class RegistrationData:
 
 
 def _validate_registration(data: RegistrationData) -> None:
-    errors = {}
+    errors = DEADLINE.refusals(expected_deadline=data.expected_deadline)
     if data.expected_deadline < timezone.localdate():
         errors["expected_deadline"] = _("The expected deadline cannot be in the past.")
     if not data.internal_departments and not data.external_contacts:
@@ -637,6 +638,8 @@ def sync_record_add(
     )
     if sent_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"sent_at": _("The sending time cannot be in the future.")})
+    if errors := RECORDED.refusals(sent_at=sent_at):
+        raise ValidationError(errors)
     record = SyncRecord.objects.create(
         request=request,
         receiver=receiver,
@@ -738,6 +741,8 @@ def kickoff_record(
     request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator records the kickoff meeting."))
     _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
+    if errors := RECORDED.refusals(held_at=held_at):
+        raise ValidationError(errors)
     stray = [person.name for person in attended if person not in invited]
     if stray:
         raise ValidationError(
@@ -917,6 +922,15 @@ class PlanData:
 def _validate_plan(request: CollabRequest, data: PlanData) -> None:
     if not data.milestones:
         raise ValidationError({"milestones": _("Add at least one milestone with its date.")})
+    outside = [name for name, due in data.milestones if not DEADLINE.holds(due)]
+    if outside:
+        first, last = DEADLINE.bounds()
+        message = _("Milestones outside %(first)s to %(last)s: %(names)s") % {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "names": "、".join(outside),
+        }
+        raise ValidationError({"milestones": message})
     late = [name for name, due in data.milestones if due > request.expected_deadline]
     if late:
         raise ValidationError(

@@ -11,7 +11,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collab_portal.lib.forms import DATE, TablerFormMixin
+from collab_portal.lib.dates import DEADLINE
+from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.org.models import User
 from requests_app.forms import PersonField, people_choices
 from requests_app.models import CollabRequest, Milestone
@@ -107,7 +108,7 @@ class RiskForm(TablerFormMixin, forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    deadline = forms.DateField(label=_label(Risk, "deadline"), widget=DATE)
+    deadline = DateWindowField(label=_label(Risk, "deadline"), window=DEADLINE)
     owner = PersonField(label=RESPONSIBLE, queryset=User.objects.none())
     task = TaskField(label=_label(Risk, "task"), queryset=Task.objects.none(), required=False)
     milestone = MilestoneField(
@@ -174,8 +175,8 @@ class InstructForm(TablerFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, **REQUIRED}),
     )
-    new_deadline = forms.DateField(
-        label=_label(Instruction, "new_deadline"), required=False, widget=DATE
+    new_deadline = DateWindowField(
+        label=_label(Instruction, "new_deadline"), required=False, window=DEADLINE
     )
     extra_resources = forms.CharField(
         label=_label(Instruction, "extra_resources"), max_length=500, required=False

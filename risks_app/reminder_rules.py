@@ -62,9 +62,10 @@ def deadline_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
     )
     if not rows:
         return []
-    since = min(min(row["deadline"] for row in rows), today)
-    calendar = WorkdayCalendar(since - HOLIDAY_MARGIN, upper + HOLIDAY_MARGIN)
-    behind = workdays_after(calendar, since, today)
+    since = min(row["deadline"] for row in rows)
+    calendar = WorkdayCalendar(min(since, today - HOLIDAY_MARGIN), upper + HOLIDAY_MARGIN)
+    passed = {row["deadline"] for row in rows if row["deadline"] < today}
+    behind = workdays_after(calendar, passed, today)
     workday = calendar.is_workday(today)
     url = RecordUrl("risks_app:risk")
     pending = []

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.models import Activity
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
+from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
@@ -86,6 +87,8 @@ def _validate(request: CollabRequest, data: RiskData) -> None:
         errors["measures"] = _("Say how the risk will be answered.")
     if data.deadline < timezone.localdate():
         errors["deadline"] = _("The resolution deadline cannot be in the past.")
+    else:
+        errors |= DEADLINE.refusals(deadline=data.deadline)
     if data.task is not None and data.task.request_id != request.pk:
         errors["task"] = _("The task belongs to another request.")
     if data.milestone is not None and data.milestone.plan.request_id != request.pk:
@@ -272,6 +275,8 @@ def risk_instruct(
         errors["text"] = _("Write the instruction.")
     if new_deadline is not None and new_deadline < timezone.localdate():
         errors["new_deadline"] = _("The new deadline cannot be in the past.")
+    else:
+        errors |= DEADLINE.refusals(new_deadline=new_deadline)
     if decision == Instruction.Decision.EXTEND_DEADLINE and new_deadline is None:
         errors["new_deadline"] = _("Give the new deadline.")
     if errors:

@@ -2,7 +2,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collab_portal.lib.forms import DATE, TablerFormMixin
+from collab_portal.lib.dates import DEADLINE, SCHEDULE
+from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.org.models import Department, User
 from requests_app.forms import PeopleField, PersonField, people_choices
 from requests_app.models import CollabRequest, Milestone
@@ -25,8 +26,8 @@ class TaskForm(TablerFormMixin, forms.Form):
     lead_department = forms.ModelChoiceField(
         label=_("Lead department"), queryset=Department.objects.none(), required=False
     )
-    start_on = forms.DateField(label=_("Start"), required=False, widget=DATE)
-    due_on = forms.DateField(label=_("Due"), required=False, widget=DATE)
+    start_on = DateWindowField(label=_("Start"), required=False, window=SCHEDULE)
+    due_on = DateWindowField(label=_("Due"), required=False, window=SCHEDULE)
     deliverable_standard = forms.CharField(
         label=_("Deliverable standard"),
         max_length=2000,
@@ -123,7 +124,7 @@ class DelayForm(TablerFormMixin, forms.Form):
             "e.g. the customer added 3 fields to the questionnaire: design takes 2 more days"
         ),
     )
-    new_date = forms.DateField(label=_("New expected date"), widget=DATE)
+    new_date = DateWindowField(label=_("New expected date"), window=DEADLINE)
 
 
 class BlockForm(TablerFormMixin, forms.Form):
@@ -133,7 +134,7 @@ class BlockForm(TablerFormMixin, forms.Form):
 
 
 class DueChangeForm(TablerFormMixin, forms.Form):
-    new_due = forms.DateField(label=_("New due date"), widget=DATE)
+    new_due = DateWindowField(label=_("New due date"), window=SCHEDULE)
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

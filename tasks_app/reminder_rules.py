@@ -23,7 +23,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable
 
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -270,12 +270,13 @@ def listed_due_dates(
     when nothing is listed today."""
     if repeat == 0:
         since = today - datetime.timedelta(days=first * 7 // 5) - HOLIDAY_MARGIN
+        due_dates = [since + datetime.timedelta(days=n) for n in range((today - since).days)]
     else:
-        since = candidates.aggregate(since=Min("due_on"))["since"]
-        if since is None:
+        due_dates = sorted(candidates.order_by().values_list("due_on", flat=True).distinct())
+        if not due_dates:
             return None
-    calendar = WorkdayCalendar(min(since, today), today)
-    behind = workdays_after(calendar, min(since, today), today)
+    calendar = WorkdayCalendar(min(due_dates[0], today), today)
+    behind = workdays_after(calendar, due_dates, today)
     workday = calendar.is_workday(today)
     if repeat == 0:
         dates = [day for day, days in behind.items() if days == first and day < today]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
+from collab_portal.lib.dates import DEADLINE, SCHEDULE
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
@@ -196,6 +197,7 @@ def _validate_task(
         errors["owner"] = _("This account is deactivated.")
     if data.milestone is not None and data.milestone.plan.request_id != request.pk:
         errors["milestone"] = _("The milestone belongs to another request.")
+    errors |= SCHEDULE.refusals(start_on=data.start_on, due_on=data.due_on)
     if errors:
         raise ValidationError(errors)
     _validate_dates(
@@ -503,6 +505,8 @@ def task_report_delay(*, actor: User, task: Task, reason: str, new_date: datetim
         errors["reason"] = _("Say why the task is delayed.")
     if new_date is None or new_date < timezone.localdate():
         errors["new_date"] = _("Give a new expected date from today on.")
+    else:
+        errors |= DEADLINE.refusals(new_date=new_date)
     if errors:
         raise ValidationError(errors)
     refuse_unless(
@@ -694,6 +698,8 @@ def task_change_due(
     refuse_unless(may_edit_wbs(actor, request), _("Only the coordinator changes due dates."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the due date changes.")})
+    if errors := SCHEDULE.refusals(new_due=new_due):
+        raise ValidationError(errors)
     parent = Task.objects.get(pk=task.parent_id) if task.parent_id else None
     _validate_dates(
         request=request, parent=parent, start_on=task.start_on, due_on=new_due, task=task

@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from collab_portal.lib.dates import CHARTED
 from collab_portal.org.models import Department, User
 from requests_app.models import CollabRequest
 from tasks_app.models import Task
@@ -386,10 +387,13 @@ def tracking_table(*, request: CollabRequest) -> TrackingTable:
 def gantt_items(lines: list[TrackingLine]) -> list[dict]:
     """The WBS for frappe-gantt, from the table's lines:
     dated tasks, key and overdue tasks marked, the status class the table shows (rolled up for a
-    parent, so the chart and the table agree)."""
+    parent, so the chart and the table agree). A task dated beyond what a chart can draw (an old
+    row due in year 1 would make the browser draw two thousand years) is left to the table."""
     items = []
     for line in lines:
         if not (line.start_on and line.due_on):
+            continue
+        if not (CHARTED.holds(line.start_on) and CHARTED.holds(line.due_on)):
             continue
         classes = [
             "gantt-key" if line.is_key else "",

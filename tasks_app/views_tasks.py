@@ -15,6 +15,20 @@ from tasks_app.forms import BlockForm, DelayForm, DueChangeForm, ProgressForm
 from tasks_app.selectors import my_tasks, task_for
 
 
+def _refuse_form(request, task, form, message):
+    """Back to the task with ``message``; a date outside its window says which dates are allowed
+    instead."""
+    refusals = [
+        text
+        for errors in form.errors.as_data().values()
+        for error in errors
+        if error.code == "outside_window"
+        for text in error.messages
+    ]
+    messages.error(request, " ".join(refusals) or message)
+    return redirect_next(request, task)
+
+
 def _perform(request, task, action, success):
     try:
         action()
@@ -112,8 +126,7 @@ def task_delay(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
     form = DelayForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the reason and the new expected date."))
-        return redirect_next(request, task)
+        return _refuse_form(request, task, form, _("Give the reason and the new expected date."))
     return _perform(
         request,
         task,
@@ -149,8 +162,7 @@ def task_change_due(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
     form = DueChangeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the new due date and the reason."))
-        return redirect_next(request, task)
+        return _refuse_form(request, task, form, _("Give the new due date and the reason."))
     return _perform(
         request,
         task,

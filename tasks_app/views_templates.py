@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from collab_portal.lib.forms import DATE, TablerFormMixin
+from collab_portal.lib.dates import SCHEDULE
+from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.lib.refusals import ActionRefused
 from requests_app.selectors import request_for
 from tasks_app import wbs_io
@@ -33,10 +34,7 @@ class TemplateApplyForm(TablerFormMixin, forms.Form):
     template = forms.ModelChoiceField(
         label=gettext_lazy("Template"), queryset=WbsTemplate.objects.all()
     )
-    start_on = forms.DateField(
-        label=gettext_lazy("Start date"),
-        widget=DATE,
-    )
+    start_on = DateWindowField(label=gettext_lazy("Start date"), window=SCHEDULE)
 
 
 class ImportForm(TablerFormMixin, forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab_portal.activity.services import activity_record
+from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.spreadsheets import append_row, read_xlsx
 from collab_portal.lib.uploads import Kind, check_upload
@@ -269,6 +270,9 @@ def wbs_template_apply(
             _("The task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH}
         )
 
+    if errors := SCHEDULE.refusals(start_on=start_on):
+        raise ValidationError(errors)
+
     def start_of(item):
         return start_on + datetime.timedelta(days=item.start_offset_days)
 
@@ -276,9 +280,14 @@ def wbs_template_apply(
         return start_of(item) + datetime.timedelta(days=max(item.duration_days, 1) - 1)
 
     end = plan_window_end(request)
-    last_due = max(due_of(row.item) for row in rows)
-    if last_due > end:
+    try:
+        last_due = max(due_of(row.item) for row in rows)
         latest = start_on - (last_due - end)
+    except OverflowError as error:  # saved from tasks dated thousands of years apart
+        raise ValidationError(
+            {"start_on": _("The template’s tasks span more time than any plan can hold.")}
+        ) from error
+    if last_due > end:
         raise ValidationError(
             {
                 "start_on": _(
@@ -663,6 +672,11 @@ class _RowParser:
                     _("%(column)s “%(value)s” is not a date (write YYYY-MM-DD).")
                     % {"column": HEADERS[key], "value": _cell_text(values.get(key))}
                 )
+        for key, refusal in SCHEDULE.refusals(**dates).items():
+            self.refuse(
+                _("%(column)s %(date)s is out of range. %(refusal)s")
+                % {"column": HEADERS[key], "date": dates[key].isoformat(), "refusal": refusal}
+            )
         start, due = dates["start_on"], dates["due_on"]
         if start and due and due < start:
             self.refuse(_("the due date is before the start date."))

@@ -6,11 +6,72 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from collab_portal.lib.dates import DateWindow
 from collab_portal.lib.single_line import CONTROL_CHARACTERS
 
 # The browser's date picker: its value is always yyyy-mm-dd, whatever the language's date format
 # (Chinese renders 2026/11/27, which the picker rejects and shows empty).
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The browser's date and time picker: yyyy-mm-ddThh:mm, for the same reason.
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class _WindowedPicker:
+    """A picker that offers only the days of its field's window: ``min`` and ``max`` are reckoned
+    each time it is shown (the window moves with today)."""
+
+    window: DateWindow
+    day_starts, day_ends = "", ""  # appended to the first and last day
+
+    def get_context(self, name, value, attrs):
+        first, last = self.window.bounds()
+        limits = {
+            "min": f"{first:%Y-%m-%d}{self.day_starts}",
+            "max": f"{last:%Y-%m-%d}{self.day_ends}",
+        }
+        return super().get_context(name, value, {**(attrs or {}), **limits})
+
+
+class _WindowedDateInput(_WindowedPicker, forms.DateInput):
+    def __init__(self, window: DateWindow):
+        super().__init__(attrs=dict(DATE.attrs), format=DATE.format)
+        self.window = window
+
+
+class _WindowedDateTimeInput(_WindowedPicker, forms.DateTimeInput):
+    day_starts, day_ends = "T00:00", "T23:59"
+
+    def __init__(self, window: DateWindow):
+        super().__init__(attrs=dict(DATETIME.attrs), format=DATETIME.format)
+        self.window = window
+
+
+class _InWindow:
+    """Refuses a value outside ``window`` with the window's message."""
+
+    def __init__(self, *, window: DateWindow, **kwargs):
+        self.window = window
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        refusal = self.window.refusal(value)
+        if refusal:
+            raise ValidationError(refusal, code="outside_window")
+
+
+class DateWindowField(_InWindow, forms.DateField):
+    """A date inside ``window``, picked with the browser's date picker."""
+
+    def __init__(self, *, window: DateWindow, **kwargs):
+        super().__init__(window=window, widget=_WindowedDateInput(window), **kwargs)
+
+
+class DateTimeWindowField(_InWindow, forms.DateTimeField):
+    """A date and time whose day lies inside ``window``."""
+
+    def __init__(self, *, window: DateWindow, **kwargs):
+        super().__init__(window=window, widget=_WindowedDateTimeInput(window), **kwargs)
 
 
 def refuse_control_characters(value: str) -> None:

@@ -2,14 +2,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collab_portal.lib.forms import DATE, TablerFormMixin
+from collab_portal.lib.dates import DEADLINE, SCHEDULE
+from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.org.models import User
 
 
 class DelegationForm(TablerFormMixin, forms.Form):
     delegate = forms.ModelChoiceField(label=_("Delegate"), queryset=User.objects.none())
-    starts_on = forms.DateField(label=_("From"), widget=DATE)
-    ends_on = forms.DateField(label=_("To"), widget=DATE)
+    starts_on = DateWindowField(label=_("From"), window=SCHEDULE)
+    ends_on = DateWindowField(label=_("To"), window=DEADLINE)
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,

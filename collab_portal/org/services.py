@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from collab_portal.lib.dates import DEADLINE, SCHEDULE
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Delegation, User
 
@@ -50,6 +51,8 @@ def delegation_create(
     delegation.full_clean()
     if ends_on < timezone.localdate():
         raise ValidationError({"ends_on": _("The delegation would already be over.")})
+    if errors := SCHEDULE.refusals(starts_on=starts_on) | DEADLINE.refusals(ends_on=ends_on):
+        raise ValidationError(errors)
     delegation.save()
     delegation_announce(actor=actor, delegation=delegation)
     return delegation

@@ -12,6 +12,10 @@ from collab_portal.reminders.services import (
     rule_settings,
 )
 
+# A year of working days: a longer lead or repeat is a slip, and the sweeps would step through it
+# every few minutes (``add_workdays`` refuses more than ``MAX_WORKDAYS_STEP``).
+MAX_RULE_WORKDAYS = 250
+
 
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(admin.ModelAdmin):
@@ -37,6 +41,11 @@ class ReminderRuleAdmin(admin.ModelAdmin):
         "on_rest_days",
     ]
     readonly_fields = ["key"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in ("lead_days", "repeat_days", "escalate_after_days"):
+            kwargs["max_value"] = MAX_RULE_WORKDAYS
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         return False

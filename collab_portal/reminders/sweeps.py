@@ -53,16 +53,12 @@ def calendar_around(today: datetime.date, *, back: int, ahead: int) -> WorkdayCa
 
 
 def workdays_after(
-    calendar: WorkdayCalendar, since: datetime.date, today: datetime.date
+    calendar: WorkdayCalendar, dates: Iterable[datetime.date], today: datetime.date
 ) -> dict[datetime.date, int]:
-    """For each date ``d`` from ``since`` to ``today``: how many working days ``(d, today]``
-    holds — how many working days a date ``d`` is behind. In memory, one pass."""
-    counts, behind, day = {}, 0, today
-    while day >= since:
-        counts[day] = behind
-        behind += calendar.is_workday(day)
-        day -= ONE_DAY
-    return counts
+    """For each of ``dates`` (none after ``today``): how many working days ``(d, today]`` holds —
+    how many working days a date ``d`` is behind. Counted per date, never per day between: a
+    date two thousand years back costs what yesterday does."""
+    return {day: calendar.workdays_after(day, today) for day in dates}
 
 
 def last_workday_on_or_before(calendar: WorkdayCalendar, day: datetime.date) -> datetime.date:

@@ -2,6 +2,7 @@
 override beats it; a year the calendar package does not know yet counts Monday to Friday."""
 
 import logging
+import random
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -191,3 +192,86 @@ def test_a_calendar_for_a_whole_year_reads_the_overrides_in_one_query(django_ass
     assert sum(answers) == total
     assert answers[year.index(date(2026, 10, 5))] is True
     assert answers[year.index(date(2026, 3, 4))] is False
+
+
+# --- counting without walking the days (issue 17, finding 4) ----------------------------------
+
+
+def _walked(calendar: WorkdayCalendar, start: date, end: date) -> int:
+    """The count the slow way: one question per day."""
+    return sum(
+        calendar.is_workday(start + timedelta(days=i)) for i in range((end - start).days + 1)
+    )
+
+
+def test_counting_matches_walking_day_by_day_over_random_ranges(fresh_warnings):
+    # Years the package knows (2004–2026) and years on both sides of them, with overrides of
+    # both kinds scattered over all of them (some on days the package already answers alike).
+    rnd = random.Random(17)
+    first, last = date(1998, 1, 1), date(2032, 12, 31)
+    span = (last - first).days
+    for day in {first + timedelta(days=rnd.randrange(span)) for _ in range(400)}:
+        WorkdayOverride.objects.create(date=day, is_workday=rnd.random() < 0.5)
+    edges = [date(2003, 12, 20), date(2004, 1, 1), date(2026, 10, 1), date(2027, 1, 4)]
+    ranges = [(edge, edge + timedelta(days=length)) for edge in edges for length in (0, 6, 40)]
+    for _ in range(400):
+        start = first + timedelta(days=rnd.randrange(span))
+        length = rnd.choice([0, 1, 2, 4, 6, 7, 8, 13, 31, 200, rnd.randrange(3000)])
+        ranges.append((start, min(last, start + timedelta(days=length))))
+
+    wide = WorkdayCalendar(first, last)
+    for start, end in ranges:
+        # a fresh, narrow calendar must read the rest of the overrides it is asked about
+        narrow = WorkdayCalendar(start, start)
+        expected = _walked(wide, start, end)
+        assert wide.workdays_between(start, end) == expected, (start, end)
+        assert narrow.workdays_between(start, end) == expected, (start, end)
+        assert workdays_between(start, end) == expected, (start, end)
+
+
+def test_a_span_of_centuries_is_counted_without_walking_it(
+    fresh_warnings, django_assert_max_num_queries
+):
+    # 400 Gregorian years are exactly 20,871 weeks: 104,355 Mondays to Fridays.
+    with django_assert_max_num_queries(1):
+        assert workdays_between(date(1, 1, 1), date(400, 12, 31)) == 104_355
+    far = WorkdayCalendar(date(2026, 1, 1), date(2026, 12, 31))
+    assert far.workdays_between(date(1, 1, 2), date(2026, 12, 7)) == (
+        far.workdays_between(date(1, 1, 2), date(2003, 12, 31))
+        + far.workdays_between(date(2004, 1, 1), date(2026, 12, 7))
+    )
+    assert far.workdays_between(date(2026, 12, 8), date(9999, 12, 31)) > 2_000_000
+
+
+def test_a_far_span_warns_once_for_its_unknown_years_not_once_per_year(fresh_warnings):
+    workdays_between(date(1, 1, 2), date(2026, 12, 7))
+    workdays_between(date(1, 1, 3), date(2026, 12, 7))
+    workdays_between(date(2026, 12, 8), date(9999, 12, 31))
+
+    messages = [r.getMessage() for r in fresh_warnings.records if r.levelno == logging.WARNING]
+    assert len(messages) == 2
+    assert "1–2003" in messages[0]
+    assert "2027–9999" in messages[1]
+
+
+def test_a_calendar_asked_at_the_ends_of_time_does_not_overflow():
+    calendar = WorkdayCalendar(date(2026, 1, 1), date(2026, 1, 31))
+
+    assert calendar.is_workday(date(1, 1, 1)) is True  # a Monday
+    assert calendar.is_workday(date(9999, 12, 31)) is True  # a Friday
+    assert calendar.workdays_between(date(1, 1, 1), date(1, 1, 7)) == 5
+
+
+def test_adding_more_working_days_than_any_question_needs_is_refused():
+    with pytest.raises(ValueError):
+        add_workdays(date(2026, 3, 9), workdays.MAX_WORKDAYS_STEP + 1)
+    assert add_workdays(date(2026, 3, 9), -workdays.MAX_WORKDAYS_STEP) < date(2023, 1, 1)
+
+
+def test_the_working_days_after_a_date_count_a_step_and_are_negative_backwards():
+    calendar = WorkdayCalendar(date(2026, 9, 1), date(2026, 10, 31))
+
+    assert calendar.workdays_after(date(2026, 9, 30), date(2026, 9, 30)) == 0
+    assert calendar.workdays_after(date(2026, 9, 30), date(2026, 10, 8)) == 1  # over National Day
+    assert calendar.workdays_after(date(2026, 10, 8), date(2026, 9, 30)) == -1
+    assert calendar.workdays_after(date(9999, 12, 30), date(9999, 12, 31)) == 1

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from collab_portal.lib.dates import DEADLINE
 from collab_portal.org.models import Department
 from requests_app import services
 from requests_app.models import Attachment, CollabRequest
@@ -193,7 +194,8 @@ def test_bad_form_input_gets_chinese_messages(company, login):
             "initiator_role": "project_liaison",
         },
     )
-    assert "期望完成时间不能早于今天" in past.content.decode()
+    first, last = DEADLINE.bounds()
+    assert f"请选择 {first} 至 {last} 之间的日期" in past.content.decode()
     assert not CollabRequest.objects.exists()
 
 

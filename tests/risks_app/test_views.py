@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from collab_portal.activity.models import Activity
+from collab_portal.lib.dates import DEADLINE
 from collab_portal.org.selectors import acting_for
 from requests_app import services as request_services
 from risks_app import pages, services
@@ -335,14 +336,15 @@ def test_a_bad_risk_comes_back_with_the_errors_and_nothing_is_saved(company, exe
     blank = client.post(_url("risk_create", executing), _post(owner="", measures="  "))
     assert blank.status_code == 200
     assert set(blank.context["form"].errors) == {"owner", "measures"}
-    # The service's own check comes back on the field it names.
+    # A deadline before today comes back on its field, naming the dates allowed.
     past = client.post(
         _url("risk_create", executing),
         _post(owner=company.tech_staff.pk, deadline=day(-1).isoformat()),
     )
     assert past.status_code == 200
+    first, last = DEADLINE.bounds()
     assert past.context["form"].errors["deadline"] == [
-        _t("The resolution deadline cannot be in the past.")
+        _t("Pick a date from %(first)s to %(last)s.", first=first, last=last)
     ]
     assert 'class="invalid-feedback d-block"' in past.content.decode()
     assert not Risk.objects.exists()

@@ -39,8 +39,19 @@ CORPUS: dict[str, str] = {
     "only_spaces": "   \u3000 ",
 }
 
-# Values that are not dates, or dates no calendar or database holds.
-BAD_DATES = ["0000-00-00", "9999-99-99", "10000-01-01", "2026-02-30", "-1", "\x00", "x" * 500]
+# Values that are not dates, dates no calendar or database holds, or far outside what a form
+# allows (issue 17: 0001-01-02 made every dashboard count two thousand years).
+BAD_DATES = [
+    "0000-00-00",
+    "0001-01-02",
+    "9999-12-31",
+    "9999-99-99",
+    "10000-01-01",
+    "2026-02-30",
+    "-1",
+    "\x00",
+    "x" * 500,
+]
 
 # Query-string garbage for the list and filter pages.
 BAD_QUERY_VALUES = [
