@@ -8,9 +8,12 @@ stored with one (an old row) is e-mailed with a one-line subject: tests/notifica
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from requests_app.models import CollabRequest
 from tests.security.bad_input_corpus import FORM_IDS, FORMS, case_of
@@ -61,7 +64,7 @@ def test_the_registration_form_refuses_a_subject_with_control_characters(company
             "subject": payload,
             "goal": "收集客户的建议\r\n第二行：目标可以写多行",
             "internal_departments": [company.tech.pk],
-            "expected_deadline": "2099-01-01",
+            "expected_deadline": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
             "initiator_role": "project_liaison",
         },
     )
