@@ -35,6 +35,8 @@ from collab_portal.activity.models import Activity
 from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.notifications.models import Notification
 from collab_portal.org.seeding import DEMO_PASSWORD
+from collab_portal.signoffs.canonical import take_snapshot
+from collab_portal.signoffs.integrity import seal
 from collab_portal.signoffs.models import ExternalLink, SignOff
 from requests_app.models import (
     CollabPlan,
@@ -61,7 +63,7 @@ READ_AFTER = datetime.timedelta(days=7)  # older notifications were read long ag
 # The records the services write for a case (and their history): each of their timestamps
 # moves by the shift of the moment it was written at; a link's expiry moves with its creation.
 # Sign-offs move too (demo data only: the portal never changes a recorded sign-off), so the
-# printed forms show when each decision was "made"; their hashes cover the content, not the time.
+# printed forms show when each decision was "made"; _reseal_signatures then seals them again.
 STAMPED = [
     Activity,
     Notification,
@@ -336,6 +338,25 @@ def _reset_plan_dates(case, timeline: _Timeline, spec: _Spec) -> None:
         Milestone.objects.filter(pk=milestone.pk).update(due_on=due)
 
 
+def _reseal_signatures(case) -> None:
+    """Demo data only: the story moved the sign-offs' times and the plan's dates after they
+    were signed, so each signature of the case is taken again over its record as it now reads
+    and sealed with its moved time — as if signed then (the portal never changes a sign-off)."""
+    case = CollabRequest.objects.get(pk=case.pk)  # as the story left it
+    for record in [case, *case.plans.all(), *case.deliveries.all()]:
+        for signoff in SignOff.objects.filter(
+            target_type=ContentType.objects.get_for_model(record), target_id=str(record.pk)
+        ).select_related("target_type"):
+            signoff.snapshot = take_snapshot(record)
+            seal(signoff)
+            SignOff.objects.filter(pk=signoff.pk).update(
+                snapshot=signoff.snapshot,
+                content_sha256=signoff.content_sha256,
+                seal=signoff.seal,
+                sha256=signoff.sha256,
+            )
+
+
 def _finish_opening(case) -> None:
     """Materials went out shortly before they were recorded; the kickoff was held before its
     minutes were typed."""
@@ -511,6 +532,7 @@ def _seed_launch(people) -> CollabRequest:
     timeline.apply()
     _finish_opening(case)
     _reset_plan_dates(case, timeline, spec)
+    _reseal_signatures(case)
     return case
 
 
@@ -728,6 +750,7 @@ def _seed_inspection(people) -> CollabRequest:
     timeline.apply()
     _finish_opening(case)
     _reset_plan_dates(case, timeline, spec)
+    _reseal_signatures(case)
     return case
 
 
@@ -946,6 +969,7 @@ def _seed_suppliers(people) -> CollabRequest:
     timeline.apply()
     _finish_opening(case)
     _reset_plan_dates(case, timeline, spec)
+    _reseal_signatures(case)
     Risk.objects.filter(request=case).update(deadline=timeline.day(24))
     _refreeze_metrics(case, timezone.localdate(Retrospective.objects.get(request=case).filed_at))
     return case
@@ -1086,6 +1110,7 @@ def _seed_training(people) -> CollabRequest:
     timeline.apply()
     _finish_opening(case)
     _reset_plan_dates(case, timeline, spec)
+    _reseal_signatures(case)
     _refreeze_metrics(case, timezone.localdate(Retrospective.objects.get(request=case).filed_at))
     return case
 

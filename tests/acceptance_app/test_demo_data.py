@@ -146,3 +146,21 @@ def test_seeding_again_changes_nothing(seeded):
     # The earlier stages' demo cases stay where the README and their tests expect them.
     assert stages["会员积分系统 V2 上线"] == stages["客户需求对接（手册示例）"] == Stage.EXECUTING
     assert stages["博达电子供应商门户对接"] == Stage.BREAKDOWN
+
+
+def test_every_signed_record_of_the_demo_holds_what_was_signed(seeded):
+    """The story moves times and dates after signing; the demo's signatures must still verify
+    (a newcomer's first look at a signed form must not read as tampered)."""
+    from collab_portal.signoffs.integrity import check_record
+    from collab_portal.signoffs.selectors import signoffs_for
+
+    checked, problems = 0, {}
+    for case in CollabRequest.objects.order_by("code"):
+        for record in [case, *case.plans.all(), *case.deliveries.all()]:
+            signoffs = signoffs_for(record)
+            checked += len(signoffs)
+            check = check_record(record, signoffs, read_files=True)
+            if not check.intact:
+                problems[str(record)] = check.problems
+    assert checked > 20
+    assert problems == {}
