@@ -90,7 +90,7 @@ def signoff_record(
         meaning=meaning,
         side_key=side_key,
         comment=comment,
-        signed_at=timezone.now().replace(microsecond=0),
+        signed_at=timezone.now(),
         snapshot=take_snapshot(target),
         ip=ip or None,
         user_agent=(user_agent or "")[:300],

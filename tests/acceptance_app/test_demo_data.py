@@ -164,3 +164,13 @@ def test_every_signed_record_of_the_demo_holds_what_was_signed(seeded):
                 problems[str(record)] = check.problems
     assert checked > 20
     assert problems == {}
+
+
+def test_the_demo_stories_signatures_are_dated_in_their_past(seeded):
+    from collab_portal.signoffs.selectors import signoffs_for
+
+    a_day_ago = timezone.now() - datetime.timedelta(days=1)
+    for case in CollabRequest.objects.filter(stage__in=[Stage.ACCEPTING, Stage.ARCHIVED]):
+        for record in [case, *case.plans.all(), *case.deliveries.all()]:
+            for signoff in signoffs_for(record):
+                assert signoff.signed_at < a_day_ago, (str(record), signoff.signed_at)
