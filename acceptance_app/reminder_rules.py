@@ -7,11 +7,11 @@ import datetime
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from acceptance_app.models import Delivery
 from acceptance_app.services import acceptance_handlers, acceptance_receiver
+from collab_portal.lib.stored_text import Text
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleSpec, register_rule
@@ -75,7 +75,7 @@ def acceptance_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> l
                 waiting.handlers.append(
                     Notice(
                         acceptor_id,
-                        format_lazy(
+                        Text(
                             _(
                                 "Waiting for your acceptance since {since}: the delivery "
                                 "v{version} of {code} “{subject}”"
@@ -86,7 +86,7 @@ def acceptance_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> l
                 )
             waited_for = initiator.name
         else:
-            title = format_lazy(
+            title = Text(
                 _(
                     "Waiting for {party}'s acceptance since {since}: the delivery v{version} "
                     "of {code} “{subject}”; send them the acceptance link or follow it up"
@@ -105,7 +105,7 @@ def acceptance_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> l
             waiting.leaders.append(
                 Notice(
                     leader_id,
-                    format_lazy(
+                    Text(
                         _(
                             "The delivery v{version} of {code} “{subject}” has waited for "
                             "{name}'s acceptance since {since}"

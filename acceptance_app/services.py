@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +28,7 @@ from acceptance_app.models import (
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.broker import send_task_quietly
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
+from collab_portal.lib.stored_text import Text
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
@@ -471,7 +471,7 @@ def delivery_submit(
     notify(
         recipients=acceptance_handlers(request),
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("The delivery v{version} of {code} awaits acceptance")
             if acceptor
             else gettext_lazy(
@@ -531,7 +531,7 @@ def delivery_urge(*, actor: User, delivery: Delivery) -> None:
     notify(
         recipients=recipients,
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{name} is waiting for the acceptance of {code} v{version}"),
             name=actor.name,
             code=request.code,
@@ -656,7 +656,7 @@ def _accepted(*, request: CollabRequest, delivery: Delivery, actor, actor_name: 
     notify(
         recipients=[request.coordinator, request.initiator, *_raters(request)],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{code} v{version} is accepted; the retrospective follows"),
             code=request.code,
             version=delivery.version,
@@ -719,7 +719,7 @@ def _rejected(
     notify(
         recipients=[request.coordinator, *[task.owner for task in reopened]],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{name} sent {code} v{version} back for rework ({count} items)"),
             name=actor_name,
             code=request.code,
@@ -760,7 +760,7 @@ def acceptance_decide(
         reviewer=actor,
         on_behalf_of=on_behalf_of,
         reviewer_name=actor.name,
-        role=_("Initiator of %(code)s") % {"code": request.code},
+        role=Text(gettext_lazy("Initiator of %(code)s"), code=request.code),
     )
 
 
@@ -820,7 +820,7 @@ def acceptance_external_decide(
         contact=link.contact,
         reviewer_name=f"{name}（{link.contact.party.name}）",
         typed_name=name,
-        role=_("Contact of %(party)s") % {"party": link.contact.party.name},
+        role=Text(gettext_lazy("Contact of %(party)s"), party=link.contact.party.name),
         ip=ip,
         user_agent=user_agent[:300],
     )
@@ -968,9 +968,7 @@ def retrospective_file(*, actor: User, retrospective: Retrospective) -> Retrospe
             *_raters(request),
         ],
         actor=actor,
-        title=format_lazy(
-            gettext_lazy("{code} is archived with its retrospective"), code=request.code
-        ),
+        title=Text(gettext_lazy("{code} is archived with its retrospective"), code=request.code),
         url=reverse("acceptance_app:retrospective", args=[request.code]),
         target=request,
     )

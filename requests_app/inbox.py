@@ -37,6 +37,7 @@ from collab_portal.dashboard.inbox import (
     register_inbox_cases,
     register_inbox_source,
 )
+from collab_portal.lib.stored_text import shown
 from collab_portal.lib.urls import CODE, reversed_once
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.signoffs.models import SignOff
@@ -244,7 +245,15 @@ def timeline_rows(*, context: InboxContext, verbs, target_model) -> list[InboxRo
             actor=context.user,
             verb__in=list(verbs),
             subject_type=_content_type(CollabRequest),
-        ).only("subject_id", "target_type_id", "target_id", "verb", "comment", "created_at")
+        ).only(
+            "subject_id",
+            "target_type_id",
+            "target_id",
+            "verb",
+            "comment",
+            "comment_text",
+            "created_at",
+        )
     )
     target_type = _content_type(target_model)
     target_ids = {int(a.target_id) for a in activities if a.target_type_id == target_type.pk}
@@ -267,7 +276,7 @@ def timeline_rows(*, context: InboxContext, verbs, target_model) -> list[InboxRo
                 case_id=int(activity.subject_id),
                 url=target.get_absolute_url() if target else "",
                 since=activity.created_at,
-                detail=activity.comment,
+                detail=shown(activity.comment_text, activity.comment),
                 key=f"activity:{activity.pk}",
             )
         )

@@ -28,7 +28,7 @@ def signature_boxes(signoffs: list[SignOff]) -> list[dict]:
             "meaning": signoff.get_meaning_display(),
             "name": signoff.signer_name,
             "on_behalf_of": signoff.on_behalf_of_name,
-            "role": signoff.role,
+            "role": signoff.shown_role,
             "signed_at": signoff.signed_at,
             "sha256": signoff.sha256,
             "image": _signature_image(signoff),

@@ -22,9 +22,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from collab_portal.lib.stored_text import Text
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.reminders.models import ReminderRule
@@ -215,7 +215,7 @@ def review_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[
             waiting.handlers.append(
                 Notice(
                     handler_id,
-                    format_lazy(
+                    Text(
                         _("Waiting for your review since {since}: {code} “{subject}”"),
                         since=since,
                         **subject,
@@ -228,7 +228,7 @@ def review_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[
             waiting.leaders.append(
                 Notice(
                     leader_id,
-                    format_lazy(
+                    Text(
                         _("{code} “{subject}” has waited for {reviewer}'s review since {since}"),
                         reviewer=reviewer.name,
                         since=since,
@@ -298,7 +298,7 @@ def plan_confirmation_waiting_sweep(*, rule: ReminderRule, now: datetime.datetim
                     handlers.append(
                         Notice(
                             chaser.pk,
-                            format_lazy(
+                            Text(
                                 _(
                                     "Waiting for {party}'s confirmation since {since}: the "
                                     "plan v{version} of {code} “{subject}”; please follow up "
@@ -321,7 +321,7 @@ def plan_confirmation_waiting_sweep(*, rule: ReminderRule, now: datetime.datetim
                     handlers.append(
                         Notice(
                             decider_id,
-                            format_lazy(
+                            Text(
                                 _(
                                     "Waiting for your confirmation since {since}: the plan "
                                     "v{version} of {code} “{subject}”"
@@ -336,7 +336,7 @@ def plan_confirmation_waiting_sweep(*, rule: ReminderRule, now: datetime.datetim
                 escalations.append(
                     Notice(
                         leader_id,
-                        format_lazy(
+                        Text(
                             _(
                                 "The plan v{version} of {code} “{subject}” has waited for "
                                 "{side}'s confirmation since {since}"

@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE, RECORDED
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
+from collab_portal.lib.stored_text import Text
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, ExternalContact, User
@@ -292,7 +292,7 @@ def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
     notify(
         recipients=[review_handler(request)],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("Please review {code} “{subject}” from {initiator}"),
             code=request.code,
             subject=request.subject,
@@ -324,7 +324,7 @@ def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
         notify(
             recipients=[acting_for(reviewer).person],
             actor=actor,
-            title=format_lazy(
+            title=Text(
                 gettext_lazy("{code} was withdrawn by {initiator}"),
                 code=request.code,
                 initiator=actor.name,
@@ -411,7 +411,7 @@ def request_approve(
     notify(
         recipients=_review_watchers(request),
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{code} was approved: record the information sync next"),
             code=request.code,
         ),
@@ -464,7 +464,7 @@ def request_return(
     notify(
         recipients=_review_watchers(request),
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{code} was returned for changes: {reason}"),
             code=request.code,
             reason=review.get_reason_code_display(),
@@ -518,7 +518,7 @@ def request_hand_over(
     notify(
         recipients=[acting_for(to).person, request.initiator],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{actor} handed the review of {code} to {to}"),
             actor=actor.name,
             code=request.code,
@@ -542,7 +542,7 @@ def request_urge(*, actor: User, request: CollabRequest) -> None:
     notify(
         recipients=[handler],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{initiator} is waiting for your review of {code}"),
             initiator=actor.name,
             code=request.code,
@@ -572,7 +572,7 @@ def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) 
         notify(
             recipients=added,
             actor=actor,
-            title=format_lazy(
+            title=Text(
                 gettext_lazy("{actor} copied you in on {code} “{subject}”"),
                 actor=actor.name,
                 code=request.code,
@@ -607,7 +607,7 @@ def request_cancel(*, actor: User, request: CollabRequest, reason: str) -> Colla
     notify(
         recipients=[*_review_watchers(request), *_side_deciders(request)],
         actor=actor,
-        title=format_lazy(gettext_lazy("{code} was cancelled"), code=request.code),
+        title=Text(gettext_lazy("{code} was cancelled"), code=request.code),
         body=request.cancel_reason,
         target=request,
     )
@@ -662,7 +662,7 @@ def sync_record_add(
         notify(
             recipients=[decider.person] if decider else [],
             actor=actor,
-            title=format_lazy(
+            title=Text(
                 gettext_lazy(
                     "{code} “{subject}” was sent to {department}: please acknowledge receipt"
                 ),
@@ -713,7 +713,7 @@ def sync_acknowledge(*, actor: User, record: SyncRecord) -> SyncRecord:
     notify(
         recipients=[request.initiator],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{department} acknowledged receipt of {code}"),
             department=record.receiver.label,
             code=request.code,
@@ -818,7 +818,7 @@ def request_finish_sync(*, actor: User, request: CollabRequest) -> CollabRequest
             *_receiver_plan_authors(request),
         ],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{code} is ready for planning: please draft the collaboration plan"),
             code=request.code,
         ),
@@ -998,7 +998,7 @@ def plan_propose(*, actor: User, plan: CollabPlan) -> CollabPlan:
     notify(
         recipients=_side_deciders(request),
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("Please confirm the plan v{version} of {code} “{subject}”"),
             version=plan.version,
             code=request.code,
@@ -1032,10 +1032,10 @@ def sides_to_sign_for(user: User, plan: CollabPlan) -> list[Side]:
     ]
 
 
-def _role_label(*, actor: User, department: Department) -> str:
+def _role_label(*, actor: User, department: Department) -> Text:
     if department.head_id == actor.pk:
-        return _("Head of %(department)s") % {"department": department.name}
-    return _("Leader in charge of %(department)s") % {"department": department.name}
+        return Text(gettext_lazy("Head of %(department)s"), department=department.name)
+    return Text(gettext_lazy("Leader in charge of %(department)s"), department=department.name)
 
 
 def _confirm_if_complete(
@@ -1063,7 +1063,7 @@ def _confirm_if_complete(
     notify(
         recipients=[request.initiator, plan.author, plan.coordinator, *_side_deciders(request)],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy(
                 "The plan of {code} is confirmed by every side; "
                 "{coordinator} breaks it into tasks next"
@@ -1142,7 +1142,7 @@ def _revision_requested(
     notify(
         recipients=[plan.author, request.initiator],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{name} asked for a revision of the plan v{version} of {code}"),
             name=actor_name,
             version=plan.version,
@@ -1238,7 +1238,7 @@ def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
     notify(
         recipients=deciders,
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy(
                 "{name} is waiting for your confirmation of the plan v{version} of {code}"
             ),
@@ -1252,7 +1252,7 @@ def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
         notify(
             recipients=[chaser],
             actor=actor,
-            title=format_lazy(
+            title=Text(
                 gettext_lazy(
                     "{name} is waiting for {party}'s confirmation of the plan v{version} of "
                     "{code}: please follow it up with them"
@@ -1376,7 +1376,7 @@ def plan_external_decide(
         target=plan,
         external_contact=link.contact,
         typed_name=typed_name.strip(),
-        role=_("Contact of %(party)s") % {"party": link.contact.party.name},
+        role=Text(gettext_lazy("Contact of %(party)s"), party=link.contact.party.name),
         meaning=SignOff.Meaning.CONFIRMED,
         comment=comment,
         side_key=side.key,

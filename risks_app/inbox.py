@@ -16,6 +16,7 @@ from collab_portal.dashboard.inbox import (
     InboxRow,
     register_inbox_source,
 )
+from collab_portal.lib.stored_text import shown
 from requests_app.inbox import involvement_rows
 from requests_app.models import CollabRequest
 from risks_app.models import Risk
@@ -55,7 +56,7 @@ def handled_rows(*, context: InboxContext) -> list[InboxRow]:
             verb="risk_instruct",
             subject_type=ContentType.objects.get_for_model(CollabRequest),
             target_type=ContentType.objects.get_for_model(Risk),
-        ).only("subject_id", "target_id", "comment", "created_at")
+        ).only("subject_id", "target_id", "comment", "comment_text", "created_at")
     )
     risks = Risk.objects.filter(pk__in={int(a.target_id) for a in activities}).select_related(
         "request"
@@ -71,7 +72,7 @@ def handled_rows(*, context: InboxContext) -> list[InboxRow]:
                 url=risk.get_absolute_url() if risk else "",
                 since=activity.created_at,
                 title=_title(risk) if risk else "",
-                detail=activity.comment,
+                detail=shown(activity.comment_text, activity.comment),
                 key=f"activity:{activity.pk}",
             )
         )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from collab_portal.lib.stored_text import Text
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec
@@ -20,7 +20,6 @@ from collab_portal.reminders.sweeps import (
     MORNING,
     Pending,
     RecordUrl,
-    in_language,
     last_workday_on_or_before,
     repeats_today,
     today_of,
@@ -110,7 +109,7 @@ def _pending_for(row: dict, *, period: str, title, url: RecordUrl) -> list[Pendi
                 target=Risk(pk=row["pk"]),
                 recipient_id=recipient,
                 period=period,
-                title=in_language(language, lambda: title(row)),
+                title=title(row),
                 body=row["description"][:200],
                 url=url(row["request__code"], row["number"]),
             ),
@@ -127,12 +126,17 @@ def _values(row: dict) -> dict:
     }
 
 
-def _near_title(row: dict) -> str:
-    return _("Risk %(code)s of %(case)s is to be resolved by %(date)s") % _values(row)
+def _near_title(row: dict) -> Text:
+    return Text(
+        gettext_lazy("Risk %(code)s of %(case)s is to be resolved by %(date)s"), **_values(row)
+    )
 
 
-def _passed_title(row: dict) -> str:
-    return _("Risk %(code)s of %(case)s is past its resolution deadline (%(date)s)") % _values(row)
+def _passed_title(row: dict) -> Text:
+    return Text(
+        gettext_lazy("Risk %(code)s of %(case)s is past its resolution deadline (%(date)s)"),
+        **_values(row),
+    )
 
 
 RULES = (

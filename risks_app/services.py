@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone, translation
-from django.utils.text import format_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +17,7 @@ from collab_portal.activity.models import Activity
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.refusals import refuse_unless
+from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
@@ -99,7 +98,7 @@ def _validate(request: CollabRequest, data: RiskData) -> None:
         raise ValidationError(errors)
 
 
-def _escalate(*, risk: Risk, actor: User | None, comment: str) -> None:
+def _escalate(*, risk: Risk, actor: User | None, comment: str | Text) -> None:
     leader = leader_in_charge_of(escalation_department(risk))
     refuse_unless(
         leader is not None,
@@ -114,11 +113,19 @@ def _escalate(*, risk: Risk, actor: User | None, comment: str) -> None:
         subject=risk.request,
         verb="risk_escalate",
         actor=actor,
-        actor_name="" if actor else _("System"),
         target=risk,
         from_state=from_state,
         to_state=risk.state,
-        comment=f"{risk.code} → {leader.name}" + (f"：{comment}" if comment else ""),
+        comment=(
+            Text(
+                gettext_lazy("{code} → {leader}: {note}"),
+                code=risk.code,
+                leader=leader.name,
+                note=comment,
+            )
+            if comment
+            else f"{risk.code} → {leader.name}"
+        ),
     )
     _plan_escalation_reminder(risk=risk, leader=leader, actor=actor, comment=comment)
 
@@ -139,16 +146,13 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
         target_id=str(risk.pk),
         verb="risk_escalate",
     ).count()
-    with translation.override(person.language or settings.LANGUAGE_CODE):
-        title = str(
-            format_lazy(
-                gettext_lazy("Escalated to you: {major}risk {code} of {case} “{description}”"),
-                major=gettext_lazy("major ") if risk.is_major else "",
-                code=risk.code,
-                case=risk.request.code,
-                description=risk.description[:40],
-            )
-        )
+    title = Text(
+        gettext_lazy("Escalated to you: {major}risk {code} of {case} “{description}”"),
+        major=gettext_lazy("major ") if risk.is_major else "",
+        code=risk.code,
+        case=risk.request.code,
+        description=risk.description[:40],
+    )
     reminders_plan(
         rule=ESCALATION_RULE,
         dues=[
@@ -157,7 +161,9 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
                 recipient_id=person.pk,
                 period=f"escalated:{escalations}",
                 title=title,
-                body=f"{risk.measures}\n{comment}".strip(),
+                body=Text("{measures}\n{note}", measures=risk.measures, note=comment)
+                if comment
+                else risk.measures,
                 url=risk.get_absolute_url(),
                 escalation=True,
             )
@@ -202,7 +208,7 @@ def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
     notify(
         recipients=[data.owner, request.coordinator],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("Risk {code} of {case}: {description}"),
             code=risk.code,
             case=request.code,
@@ -211,7 +217,11 @@ def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
         target=risk,
     )
     if risk.is_major:
-        _escalate(risk=risk, actor=None, comment=_("A major risk escalates on creation."))
+        _escalate(
+            risk=risk,
+            actor=None,
+            comment=Text(gettext_lazy("A major risk escalates on creation.")),
+        )
     return risk
 
 
@@ -308,7 +318,7 @@ def risk_instruct(
     notify(
         recipients=[risk.owner, risk.request.coordinator],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{leader} gave an instruction on risk {code} of {case}"),
             leader=actor.name,
             code=risk.code,
@@ -355,7 +365,7 @@ def risk_urge(*, actor: User, risk: Risk) -> User:
     notify(
         recipients=[person],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{name} is waiting for your instruction on risk {code} of {case}"),
             name=actor.name,
             code=risk.code,
@@ -404,7 +414,7 @@ def risk_resolve(*, actor: User, risk: Risk, resolution: str, evidence: str) -> 
     notify(
         recipients=[risk.request.coordinator],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("Risk {code} of {case} is resolved: please confirm and close it"),
             code=risk.code,
             case=risk.request.code,
@@ -463,7 +473,7 @@ def risk_reopen(*, actor: User, risk: Risk, reason: str) -> Risk:
     notify(
         recipients=[risk.owner, risk.request.coordinator],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("Risk {code} of {case} was reopened"),
             code=risk.code,
             case=risk.request.code,

@@ -27,8 +27,9 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
+from collab_portal.lib.stored_text import Text
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from collab_portal.reminders.models import ReminderRule
@@ -106,9 +107,9 @@ def owner_digests(
     *,
     candidates: QuerySet[Task],
     period: str,
-    many_title: Callable[[int], str],
-    one_title: Callable[[dict], str] | None = None,
-    one_body: Callable[[dict], str] | None = None,
+    many_title: Callable[[int], Text],
+    one_title: Callable[[dict], Text] | None = None,
+    one_body: Callable[[dict], Text] | None = None,
 ) -> list[Due]:
     """One reminder to each active owner of ``candidates`` without one for ``period`` yet: about
     their task when they have one (``one_title``), else listing them under ``many_title``."""
@@ -172,11 +173,8 @@ def due_soon_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
         period=today.isoformat(),
         one_title=lambda row: _due_soon_title(row, last_day=row["due_on"] in last_day),
         one_body=lambda row: _due_soon_body(row["due_on"] in last_day),
-        many_title=lambda count: (
-            ngettext(
-                "%(count)s of your tasks is due soon", "%(count)s of your tasks are due soon", count
-            )
-            % {"count": count}
+        many_title=lambda count: Text.counted(
+            "%(count)s of your tasks is due soon", "%(count)s of your tasks are due soon", count
         ),
     )
 
@@ -208,19 +206,22 @@ def _due_soon_today(
     return calendar.workdays_between(today + ONE_DAY, last_day)
 
 
-def _due_soon_title(row: dict, *, last_day: bool) -> str:
+def _due_soon_title(row: dict, *, last_day: bool) -> Text:
     values = {"task": _label(row), "case": row["request__code"], "date": row["due_on"]}
     if last_day:
-        return _("Task %(task)s of %(case)s is due on %(date)s: today is the last working day") % (
-            values
+        return Text(
+            gettext_lazy(
+                "Task %(task)s of %(case)s is due on %(date)s: today is the last working day"
+            ),
+            **values,
         )
-    return _("Task %(task)s of %(case)s is due on %(date)s") % values
+    return Text(gettext_lazy("Task %(task)s of %(case)s is due on %(date)s"), **values)
 
 
-def _due_soon_body(last_day: bool) -> str:
+def _due_soon_body(last_day: bool) -> Text:
     if last_day:
-        return _("Mark it done, or report a delay with a new expected date.")
-    return _("If it will be late, report a delay now.")
+        return Text(gettext_lazy("Mark it done, or report a delay with a new expected date."))
+    return Text(gettext_lazy("If it will be late, report a delay now."))
 
 
 # --- task overdue -----------------------------------------------------------------------------
@@ -246,16 +247,17 @@ def overdue_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due]:
         rule,
         candidates=candidates,
         period=period,
-        one_title=lambda row: (
-            _("Task %(task)s of %(case)s is overdue (due on %(date)s)")
-            % {"task": _label(row), "case": row["request__code"], "date": row["due_on"]}
+        one_title=lambda row: Text(
+            gettext_lazy("Task %(task)s of %(case)s is overdue (due on %(date)s)"),
+            task=_label(row),
+            case=row["request__code"],
+            date=row["due_on"],
         ),
-        one_body=lambda row: _("Finish it, or report a delay with a new expected date."),
-        many_title=lambda count: (
-            ngettext(
-                "%(count)s of your tasks is overdue", "%(count)s of your tasks are overdue", count
-            )
-            % {"count": count}
+        one_body=lambda row: Text(
+            gettext_lazy("Finish it, or report a delay with a new expected date.")
+        ),
+        many_title=lambda count: Text.counted(
+            "%(count)s of your tasks is overdue", "%(count)s of your tasks are overdue", count
         ),
     )
     return dues + _coordinator_digests(rule, candidates=candidates, period=period)
@@ -309,11 +311,12 @@ def _coordinator_digests(
     for case, rows in groups.items():
         first, total, code = rows[0], rows[0]["group_total"], rows[0]["request__code"]
         with speaking(first["request__coordinator__language"]):
-            title = ngettext(
+            title = Text.counted(
                 "%(count)s task of %(case)s is overdue",
                 "%(count)s tasks of %(case)s are overdue",
                 total,
-            ) % {"count": total, "case": code}
+                case=code,
+            )
             lines = [
                 _("%(task)s · %(owner)s · due on %(date)s")
                 % {"task": _label(row), "owner": _owner_name(row), "date": row["due_on"]}
@@ -402,17 +405,18 @@ def _key_digest(
         if total == 1:
             [row] = rows
             title = _key_title(row, behind[row["due_on"]])
-            body = _("Owner: %(owner)s. Due on %(date)s.") % {
-                "owner": _owner_name(row),
-                "date": row["due_on"],
-            }
+            body = Text(
+                gettext_lazy("Owner: %(owner)s. Due on %(date)s."),
+                owner=_owner_name(row),
+                date=row["due_on"],
+            )
             url = RecordUrl("tasks_app:task")(row["request__code"], row["pk"])
         else:
-            title = ngettext(
+            title = Text.counted(
                 "%(count)s key task is overdue: a decision may be needed",
                 "%(count)s key tasks are overdue: a decision may be needed",
                 total,
-            ) % {"count": total}
+            )
             lines = [
                 _("%(case)s · %(task)s · %(owner)s · %(days)s working days overdue")
                 % {
@@ -440,12 +444,15 @@ def _key_digest(
     )
 
 
-def _key_title(row: dict, days: int) -> str:
-    return ngettext(
+def _key_title(row: dict, days: int) -> Text:
+    return Text.counted(
         "Key task %(task)s of %(case)s is %(days)s working day overdue",
         "Key task %(task)s of %(case)s is %(days)s working days overdue",
         days,
-    ) % {"task": _label(row), "case": row["request__code"], "days": days}
+        task=_label(row),
+        case=row["request__code"],
+        days=days,
+    )
 
 
 # --- no progress update today -----------------------------------------------------------------
@@ -468,13 +475,10 @@ def no_progress_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due
         )
         .exclude(Exists(updated_today)),
         period=today.isoformat(),
-        many_title=lambda count: (
-            ngettext(
-                "%(count)s of your tasks has no progress update today",
-                "%(count)s of your tasks have no progress update today",
-                count,
-            )
-            % {"count": count}
+        many_title=lambda count: Text.counted(
+            "%(count)s of your tasks has no progress update today",
+            "%(count)s of your tasks have no progress update today",
+            count,
         ),
     )
 

@@ -14,13 +14,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE, SCHEDULE
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
+from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import departments_overseen_by
@@ -412,7 +412,7 @@ def wbs_publish(*, actor: User, request: CollabRequest) -> CollabRequest:
         notify(
             recipients=[person],
             actor=actor,
-            title=format_lazy(
+            title=Text(
                 gettext_lazy("{code} has started: {count} tasks are yours or need your help"),
                 code=request.code,
                 count=len(own),
@@ -487,9 +487,7 @@ def task_complete(*, actor: User, task: Task) -> Task:
         notify(
             recipients=[coordinator],
             actor=actor,
-            title=format_lazy(
-                gettext_lazy("{name} finished {task}"), name=actor.name, task=str(task)
-            ),
+            title=Text(gettext_lazy("{name} finished {task}"), name=actor.name, task=str(task)),
             target=task,
         )
     return task
@@ -528,7 +526,7 @@ def task_report_delay(*, actor: User, task: Task, reason: str, new_date: datetim
     notify(
         recipients=[coordinator] if coordinator else [],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{task} is delayed to {date}"), task=str(task), date=new_date.isoformat()
         ),
         body=reason.strip(),
@@ -559,7 +557,7 @@ def task_report_block(*, actor: User, task: Task, reason: str) -> Task:
     notify(
         recipients=[coordinator] if coordinator else [],
         actor=actor,
-        title=format_lazy(gettext_lazy("{task} is blocked"), task=str(task)),
+        title=Text(gettext_lazy("{task} is blocked"), task=str(task)),
         body=reason.strip(),
         target=task,
     )
@@ -653,7 +651,7 @@ def task_urge(*, actor: User, task: Task) -> User:
     notify(
         recipients=[owner],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{name} urges you on the overdue task {task} of {code} (due {date})"),
             name=actor.name,
             task=str(task),
@@ -728,7 +726,7 @@ def task_change_due(
         notify(
             recipients=[task.owner],
             actor=actor,
-            title=format_lazy(
+            title=Text(
                 gettext_lazy("The due date of {task} is now {date}"),
                 task=str(task),
                 date=new_due.isoformat(),

@@ -22,13 +22,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import lazy
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
+from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.org.selectors import company_name
@@ -74,19 +73,21 @@ def week_bounds(iso_year: int, iso_week: int) -> tuple[datetime.date, datetime.d
     )
 
 
+def week_label_text(iso_year: int, iso_week: int) -> Text:
+    """“2026年第48周 (11.23–11.29)”, kept as a message: shown in each reader's language."""
+    start, end = week_bounds(iso_year, iso_week)
+    return Text(
+        gettext_lazy("%(year)s week %(week)s (%(start)s–%(end)s)"),
+        year=iso_year,
+        week=iso_week,
+        start=f"{start:%m.%d}",
+        end=f"{end:%m.%d}",
+    )
+
+
 def week_label(iso_year: int, iso_week: int) -> str:
     """“2026年第48周 (11.23–11.29)”: the same words as ``WeeklySummary.label``."""
-    start, end = week_bounds(iso_year, iso_week)
-    return _("%(year)s week %(week)s (%(start)s–%(end)s)") % {
-        "year": iso_year,
-        "week": iso_week,
-        "start": f"{start:%m.%d}",
-        "end": f"{end:%m.%d}",
-    }
-
-
-# Rendered in each reader's language (a notification's title is rendered per recipient).
-week_label_lazy = lazy(week_label, str)
+    return str(week_label_text(iso_year, iso_week))
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -408,23 +409,27 @@ def weekly_summary_publish(*, actor: User, summary: WeeklySummary) -> WeeklySumm
     summary.author = actor
     summary.save()
     activity_record(
-        subject=request, verb="weekly_publish", actor=actor, target=summary, comment=summary.label
+        subject=request,
+        verb="weekly_publish",
+        actor=actor,
+        target=summary,
+        comment=week_label_text(summary.iso_year, summary.iso_week),
     )
-    body = format_lazy(
+    body = Text(
         gettext_lazy("Status: {rag}; overall progress {progress}."),
         rag=Rag(summary.rag).label,
         progress=f"{summary.facts.get('progress', 0)}%",
     )
     if summary.comments:
-        body = format_lazy("{}\n\n{}", body, summary.comments)
+        body = Text("{status}\n\n{comments}", status=body, comments=summary.comments)
     # notify() stores the in-app rows with this transaction; e-mails leave after commit.
     notify(
         recipients=[p for p in weekly_summary_recipients(request) if p.pk != actor.pk],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{code}: the weekly summary of {week} is published"),
             code=request.code,
-            week=week_label_lazy(summary.iso_year, summary.iso_week),
+            week=week_label_text(summary.iso_year, summary.iso_week),
         ),
         body=body,
         url=weekly_summary_url(summary),

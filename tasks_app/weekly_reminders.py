@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from collab_portal.lib.stored_text import Text
 from collab_portal.reminders.models import Reminder, ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, register_rule
 from requests_app.models import CollabRequest
@@ -17,7 +17,7 @@ from tasks_app.models import WeeklySummary
 from tasks_app.weekly import (
     iso_week_of,
     week_bounds,
-    week_label,
+    week_label_text,
     weekly_summary_generate,
     weekly_summary_url,
 )
@@ -80,13 +80,13 @@ def weekly_summary_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[
     dues = []
     for summary in drafts:
         coordinator = summary.request.coordinator
-        with translation.override(coordinator.language):
-            title = _(
+        title = Text(
+            gettext_lazy(
                 "%(code)s: the draft weekly summary of %(week)s is ready to check and publish"
-            ) % {
-                "code": summary.request.code,
-                "week": week_label(iso_year, iso_week),
-            }
+            ),
+            code=summary.request.code,
+            week=week_label_text(iso_year, iso_week),
+        )
         dues.append(
             Due(
                 target=summary,

@@ -35,6 +35,9 @@ class Activity(models.Model):
     from_state = models.CharField(max_length=32, blank=True)
     to_state = models.CharField(max_length=32, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # The portal's own note (lib.stored_text), shown in the reader's language; ``comment``
+    # holds it in the portal's language as well, for search and exports.
+    comment_text = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     class Meta:

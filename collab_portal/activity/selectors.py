@@ -2,9 +2,11 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext as _
 
 from collab_portal.activity.models import Activity
 from collab_portal.activity.verbs import verb_label
+from collab_portal.lib.stored_text import shown
 
 
 @dataclass(frozen=True)
@@ -16,15 +18,19 @@ class TimelineEntry:
 
     @property
     def who(self) -> str:
-        from django.utils.translation import gettext as _
-
         activity = self.activity
         if activity.on_behalf_of_id:
             return _("%(delegate)s (for %(principal)s)") % {
                 "delegate": activity.actor_name,
                 "principal": activity.on_behalf_of.name,
             }
+        if not activity.actor_name and activity.actor_id is None:
+            return _("System")  # the portal itself, named in the reader's language
         return activity.actor_name
+
+    @property
+    def comment(self) -> str:
+        return shown(self.activity.comment_text, self.activity.comment)
 
 
 def timeline_for(subject: models.Model, *, state_labels: dict[str, str]) -> list[TimelineEntry]:

@@ -3,7 +3,6 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -11,6 +10,7 @@ from collab_portal.activity.models import Activity
 from collab_portal.activity.selectors import last_activity_by
 from collab_portal.activity.verbs import verb_label_lazy
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.stored_text import Text, as_json, in_portal_language
 from collab_portal.notifications.services import notify
 
 
@@ -24,12 +24,13 @@ def activity_record(
     target: models.Model | None = None,
     from_state: str = "",
     to_state: str = "",
-    comment: str = "",
+    comment: str | Text = "",
 ) -> Activity:
     """Append a line to ``subject``'s timeline; call it inside the change's transaction.
 
     A line written by a delegate ``on_behalf_of`` someone also tells that person: every
-    decision taken in someone's name reaches them."""
+    decision taken in someone's name reaches them. A ``comment`` of the portal's own words is a
+    ``Text``, shown in each reader's language."""
     activity = Activity.objects.create(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=str(subject.pk),
@@ -41,7 +42,8 @@ def activity_record(
         on_behalf_of=on_behalf_of,
         from_state=from_state,
         to_state=to_state,
-        comment=comment,
+        comment=in_portal_language(comment),
+        comment_text=as_json(comment),
     )
     if on_behalf_of is not None and actor is not None and on_behalf_of.pk != actor.pk:
         _tell_principal(activity, subject=subject, principal=on_behalf_of)
@@ -52,13 +54,13 @@ def _tell_principal(activity: Activity, *, subject: models.Model, principal) -> 
     notify(
         recipients=[principal],
         actor=activity.actor,
-        title=format_lazy(
+        title=Text(
             gettext_lazy("{delegate} acted for you on {subject}: {action}"),
             delegate=activity.actor_name,
             subject=str(subject),
             action=verb_label_lazy(activity.verb),
         ),
-        body=activity.comment,
+        body=Text.from_json(activity.comment_text) if activity.comment_text else activity.comment,
         target=subject,
     )
 

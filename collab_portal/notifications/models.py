@@ -4,6 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from collab_portal.lib.stored_text import shown
+
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -43,6 +45,10 @@ class Notification(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
+    # The portal's own sentences as message and parameters (lib.stored_text), so the bell and
+    # the list show them in the reader's language now, not the one they were written in.
+    title_text = models.JSONField(null=True, blank=True, editable=False)
+    body_text = models.JSONField(null=True, blank=True, editable=False)
     url = models.CharField(_("link"), max_length=500, blank=True)
     target_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -76,3 +82,11 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def shown_title(self) -> str:
+        return shown(self.title_text, self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return shown(self.body_text, self.body)

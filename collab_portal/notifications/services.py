@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from collab_portal.lib.broker import send_task_quietly
 from collab_portal.lib.single_line import one_line
+from collab_portal.lib.stored_text import as_json
 from collab_portal.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -36,13 +37,16 @@ def notify(
 ) -> list[Notification]:
     """Store an in-app notification for each recipient and queue its email after commit.
 
-    ``title`` and ``body`` may be lazy translations: each is rendered in the recipient's own
-    language. The actor is never notified of their own action. Emails go out only when the
-    surrounding transaction commits, so a rolled-back change tells nobody anything.
+    ``title`` and ``body`` may be ``Text`` (or lazy translations): each is rendered in the
+    recipient's own language, and kept as a message so it is shown in whatever language they
+    read in later (``lib.stored_text``). The actor is never notified of their own action.
+    Emails go out only when the surrounding transaction commits, so a rolled-back change tells
+    nobody anything.
     """
     target_type = ContentType.objects.get_for_model(target) if target is not None else None
     if target is not None and not url and hasattr(target, "get_absolute_url"):
         url = target.get_absolute_url()
+    title_text, body_text = as_json(title), as_json(body)
     seen, rows = set(), []
     for recipient in recipients:
         if recipient is None or recipient.pk in seen or not recipient.is_active:
@@ -58,6 +62,8 @@ def notify(
                 actor=actor,
                 title=rendered_title,
                 body=rendered_body,
+                title_text=title_text,
+                body_text=body_text,
                 url=url,
                 target_type=target_type,
                 target_id=str(target.pk) if target is not None else "",
@@ -121,7 +127,7 @@ def _send_one(notification: Notification) -> int:
         message = EmailMessage(
             # A title stored with a line break (an old row, a title from outside the forms)
             # would make Django refuse the header: the subject is one line whatever it holds.
-            subject=one_line(_("[Collab Portal] %(title)s") % {"title": notification.title}),
+            subject=one_line(_("[Collab Portal] %(title)s") % {"title": notification.shown_title}),
             body=_email_body(notification),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[recipient.email],
@@ -179,9 +185,9 @@ def _text(reply: bytes | str) -> str:
 
 
 def _email_body(notification: Notification) -> str:
-    lines = [notification.recipient.name + ":", "", notification.title]
-    if notification.body:
-        lines += ["", notification.body]
+    lines = [notification.recipient.name + ":", "", notification.shown_title]
+    if notification.shown_body:
+        lines += ["", notification.shown_body]
     if notification.url:
         lines += ["", settings.PORTAL_BASE_URL.rstrip("/") + notification.url]
     lines += ["", "—", _("Collab Portal")]

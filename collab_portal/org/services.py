@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from collab_portal.lib.dates import DEADLINE, SCHEDULE
+from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Delegation, User
 
@@ -65,7 +65,7 @@ def delegation_announce(*, actor: User, delegation: Delegation) -> None:
     notify(
         recipients=[delegation.delegate],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             _("{principal} named you as their delegate from {start} to {end}"),
             principal=delegation.principal.name,
             **dates,
@@ -76,7 +76,7 @@ def delegation_announce(*, actor: User, delegation: Delegation) -> None:
     notify(
         recipients=[delegation.principal],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             _("{actor} named {delegate} to act for you from {start} to {end}"),
             actor=actor.name,
             delegate=delegation.delegate.name,
@@ -106,7 +106,7 @@ def delegation_cancel(*, actor: User, delegation: Delegation) -> None:
     notify(
         recipients=[delegation.delegate],
         actor=actor,
-        title=format_lazy(
+        title=Text(
             _("{principal} no longer needs you as their delegate"),
             principal=delegation.principal.name,
         ),

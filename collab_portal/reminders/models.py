@@ -81,6 +81,8 @@ class Reminder(models.Model):
     escalation = models.BooleanField(_("escalation"), default=False)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
+    title_text = models.JSONField(null=True, blank=True, editable=False)  # lib.stored_text
+    body_text = models.JSONField(null=True, blank=True, editable=False)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     state = models.CharField(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
+from collab_portal.lib.stored_text import Text
+
 
 @dataclass(frozen=True)
 class RuleDefaults:
@@ -30,8 +32,8 @@ class Due:
     target: models.Model
     recipient_id: int
     period: str
-    title: str
-    body: str = ""
+    title: str | Text
+    body: str | Text = ""
     url: str = ""
     escalation: bool = False
 

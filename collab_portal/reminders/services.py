@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab_portal.lib.broker import send_task_quietly
+from collab_portal.lib.stored_text import Text, as_json
 from collab_portal.lib.workdays import WorkdayCalendar, is_workday
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
@@ -62,6 +63,8 @@ def reminders_plan(*, rule: str, dues: Iterable[Due]) -> int:
                 escalation=due.escalation,
                 title=str(due.title)[:200],
                 body=str(due.body),
+                title_text=as_json(due.title),
+                body_text=as_json(due.body),
                 url=due.url[:500],
             )
         )
@@ -152,8 +155,8 @@ def _deliver_one(reminder_id: int, claimable: models.Q) -> int:
             channels.append("email")
         notify(
             recipients=[recipient],
-            title=reminder.title,
-            body=reminder.body,
+            title=Text.from_json(reminder.title_text) if reminder.title_text else reminder.title,
+            body=Text.from_json(reminder.body_text) if reminder.body_text else reminder.body,
             url=reminder.url,
             target=reminder.target,
             email=email,

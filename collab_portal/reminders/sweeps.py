@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from collab_portal.lib.stored_text import Text
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from collab_portal.org.selectors import delegates_in_force, leaders_in_charge
@@ -113,8 +114,10 @@ def in_language(language: str | None, render: Callable[[], str]) -> str:
         return render()
 
 
-def in_their_language(dues: list[Due]) -> list[Due]:
-    """``dues`` with lazy titles and bodies rendered in each recipient's language (one query)."""
+def in_their_language(dues: list[Due], *, keep_text: bool = True) -> list[Due]:
+    """``dues`` with lazy titles and bodies rendered in each recipient's language (one query);
+    a ``Text`` stays one (unless not ``keep_text``), to be shown in whatever language its
+    reader reads in."""
     if not dues:
         return []
     languages = dict(
@@ -123,8 +126,18 @@ def in_their_language(dues: list[Due]) -> list[Due]:
     rendered = []
     for due in dues:
         with translation.override(languages.get(due.recipient_id) or settings.LANGUAGE_CODE):
-            rendered.append(dataclasses.replace(due, title=str(due.title), body=str(due.body)))
+            rendered.append(
+                dataclasses.replace(
+                    due,
+                    title=_rendered(due.title, keep_text),
+                    body=_rendered(due.body, keep_text),
+                )
+            )
     return rendered
+
+
+def _rendered(value, keep_text: bool):
+    return value if keep_text and isinstance(value, Text) else str(value)
 
 
 # --- digests --------------------------------------------------------------------------------------

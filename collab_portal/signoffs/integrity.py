@@ -43,6 +43,7 @@ SEALED_FIELDS = {
     "external_contact": _("external contact"),
     "typed_name_matches": _("typed name matches the contact"),
     "role": _("role"),
+    "role_text": _("role"),
     "meaning": _("meaning"),
     "side_key": _("side"),
     "comment": _("comment"),
@@ -75,6 +76,9 @@ def seal_for(signoff) -> dict:
         "ip": signoff.ip,
         "user_agent": signoff.user_agent,
     }
+    role_text = getattr(signoff, "role_text", None)  # a migration's model may not have it
+    if role_text:  # sealed since roles are stored as messages; absent before
+        values["role_text"] = role_text
     return json_plain(values)
 
 

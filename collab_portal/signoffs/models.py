@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from collab_portal.lib.stored_text import shown
 from collab_portal.org.models import ExternalContact
 
 SHORT_HASH_LENGTH = 12
@@ -64,6 +65,7 @@ class SignOff(models.Model):
         related_name="signoffs",
     )
     role = models.CharField(_("role"), max_length=100)
+    role_text = models.JSONField(null=True, blank=True, editable=False)  # lib.stored_text
     meaning = models.CharField(_("meaning"), max_length=16, choices=Meaning.choices)
     side_key = models.CharField(
         _("side"),
@@ -143,6 +145,11 @@ class SignOff(models.Model):
                 "principal": self.on_behalf_of_name,
             }
         return self.signer_name
+
+    @property
+    def shown_role(self) -> str:
+        """The role in the reader's language (``role`` holds it as it was signed)."""
+        return shown(self.role_text, self.role)
 
     @property
     def is_external(self) -> bool:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from collab_portal.lib.stored_text import Text, as_json, in_portal_language
 from collab_portal.org.models import ExternalContact
 from collab_portal.signoffs.canonical import signing_title, take_snapshot
 from collab_portal.signoffs.integrity import seal
@@ -35,7 +36,7 @@ def signoff_record(
     on_behalf_of=None,
     external_contact: ExternalContact | None = None,
     typed_name: str = "",
-    role: str,
+    role: str | Text,
     meaning: str,
     comment: str = "",
     side_key: str = "",
@@ -86,7 +87,8 @@ def signoff_record(
         typed_name_matches=(
             same_name(signer_name, external_contact.name) if external_contact else None
         ),
-        role=role[:100],
+        role=in_portal_language(role)[:100],
+        role_text=as_json(role),
         meaning=meaning,
         side_key=side_key,
         comment=comment,

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from collab_portal.reminders import services as reminder_services
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.registry import Due, RuleSpec
+from collab_portal.reminders.sweeps import in_their_language
 from requests_app.models import CollabRequest, Receiver
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,12 +34,18 @@ def settings_of(spec: RuleSpec, **changes):
 
 
 def sweep(spec: RuleSpec, now: datetime.datetime, **changes) -> list[Due]:
+    """What the rule finds due, titles and bodies as each recipient reads them (their
+    language); ``sweep_as_stored`` keeps the messages as the sweep built them."""
+    return in_their_language(sweep_as_stored(spec, now, **changes), keep_text=False)
+
+
+def sweep_as_stored(spec: RuleSpec, now: datetime.datetime, **changes) -> list[Due]:
     return list(spec.sweep(rule=settings_of(spec, **changes), now=now))
 
 
 def plan(spec: RuleSpec, now: datetime.datetime) -> int:
     """Sweep and write what is due, as the beat task does for this one rule."""
-    return reminder_services.reminders_plan(rule=spec.key, dues=sweep(spec, now))
+    return reminder_services.reminders_plan(rule=spec.key, dues=sweep_as_stored(spec, now))
 
 
 def sent(spec: RuleSpec, **filters) -> list[tuple[int, str, bool]]:

@@ -13,6 +13,7 @@ import datetime
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from collab_portal.notifications.models import Notification
 from collab_portal.reminders.models import Reminder
@@ -222,10 +223,14 @@ def test_it_is_written_in_the_leaders_language(company, executing, key_task):
     company.leader.save()
 
     _major(company, executing, key_task)
+    reminders_deliver()
 
-    assert Reminder.objects.get(rule="major_risk_raised").title.startswith(
-        "Escalated to you: major risk R01"
-    )
+    told = Notification.objects.get(recipient=company.leader, title__contains="R01")
+    assert told.title.startswith("Escalated to you: major risk R01")
+    with translation.override("en"):
+        assert told.shown_title.startswith("Escalated to you: major risk R01")
+    with translation.override("zh-hans"):  # had they switched to Chinese since
+        assert told.shown_title.startswith("上报给你的")
 
 
 def test_nothing_is_written_when_the_change_rolls_back(company, executing, key_task):
