@@ -40,8 +40,8 @@ ONE_DAY = datetime.timedelta(days=1)
 MIN_EXTENSION = datetime.timedelta(days=31)
 # Longer than any real run of days off: beyond it the overrides must be wrong.
 MAX_DAYS_OFF_IN_A_ROW = 366
-# add_workdays walks day by day: about four years of working days is more than any question the
-# portal asks (reminder leads are a few days), and keeps a bad value from walking for minutes.
+# About four years of working days is more than any question the portal asks (reminder leads are
+# a few days, a WBS template's tasks fit in a plan), so a larger step is a bad value.
 MAX_WORKDAYS_STEP = 1000
 # A stretch of unknown years longer than this (only a far date reaches one) gets one warning for
 # the whole stretch instead of one per year.
@@ -388,18 +388,32 @@ class WorkdayCalendar:
             raise ValueError(f"{n} working days is more than add_workdays counts")
         if n == 0:
             return day if self.is_workday(day) else self.next_workday(day)
-        step = ONE_DAY if n > 0 else -ONE_DAY
-        remaining, days_off = abs(n), 0
-        while remaining:
-            day += step
-            if self.is_workday(day):
-                remaining -= 1
-                days_off = 0
-            else:
-                days_off += 1
-                if days_off > MAX_DAYS_OFF_IN_A_ROW:
-                    raise ValueError(f"no working day in the year around {day}: check overrides")
-        return day
+        return self._nth_workday_from(day, abs(n), forward=n > 0)
+
+    def _nth_workday_from(self, day: datetime.date, n: int, *, forward: bool) -> datetime.date:
+        """The ``n``-th working day after (or before) ``day``, found by counting: the reach that
+        holds ``n`` working days is doubled until it does, then halved down to the first day
+        that does (always a working day)."""
+        step = ONE_DAY if forward else -ONE_DAY
+
+        def held(reach: int) -> int:  # the working days of the ``reach`` days beyond ``day``
+            other = _shifted(day, step * reach)
+            return self.workdays_between(*sorted((_shifted(day, step), other)))
+
+        # n working days lie within n runs of days off, each at most MAX_DAYS_OFF_IN_A_ROW long
+        longest = n * (MAX_DAYS_OFF_IN_A_ROW + 1)
+        short, long = 0, n * 7 // 5 + _HOLIDAY_MARGIN.days
+        while held(long) < n:
+            if long >= longest or _shifted(day, step * long) in (
+                datetime.date.min,
+                datetime.date.max,
+            ):
+                raise ValueError(f"no working day in the year around {day}: check overrides")
+            short, long = long, min(long * 2, longest)
+        while long - short > 1:
+            middle = (short + long) // 2
+            short, long = (short, middle) if held(middle) >= n else (middle, long)
+        return _shifted(day, step * long)
 
     def next_workday(self, day: datetime.date) -> datetime.date:
         """The first working day after ``day`` (``day`` itself is never the answer)."""

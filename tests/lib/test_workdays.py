@@ -372,3 +372,40 @@ def test_the_years_counted_monday_to_friday_are_those_nobody_entered_or_the_pack
     assert years_counted_monday_to_friday(date(2026, 12, 1), date(2028, 1, 31)) == [2028]
     assert years_counted_monday_to_friday(date(2026, 1, 1), date(2027, 12, 31)) == []
     assert years_counted_monday_to_friday(date(2002, 6, 1), date(2004, 6, 1)) == [2002, 2003]
+
+
+def _stepped(calendar: WorkdayCalendar, day: date, n: int) -> date:
+    """add_workdays the slow way: one day at a time."""
+    step = timedelta(days=1 if n > 0 else -1)
+    remaining = abs(n)
+    while remaining:
+        day += step
+        remaining -= calendar.is_workday(day)
+    return day
+
+
+def test_adding_working_days_counts_as_stepping_day_by_day_would(fresh_warnings):
+    # issue 18, point 4: WBS templates step hundreds of working days; adding counts, never walks
+    enter_year(2027, MADE_UP_2027)
+    rnd = random.Random(4)
+    first, last = date(2025, 1, 1), date(2028, 12, 31)
+    span = (last - first).days
+    for day in {first + timedelta(days=rnd.randrange(span)) for _ in range(150)}:
+        WorkdayOverride.objects.create(date=day, is_workday=rnd.random() < 0.5)
+    wide = WorkdayCalendar(first - timedelta(days=400), last + timedelta(days=400))
+    for _ in range(300):
+        day = first + timedelta(days=rnd.randrange(span))
+        n = rnd.choice([1, 2, 3, 5, 9, 19, 60, 250]) * rnd.choice([1, -1])
+        expected = _stepped(wide, day, n)
+        assert wide.add_workdays(day, n) == expected, (day, n)
+        assert WorkdayCalendar(day, day).add_workdays(day, n) == expected, (day, n)
+
+
+def test_a_run_of_days_off_longer_than_a_year_is_refused_not_searched_forever():
+    for offset in range(400):
+        WorkdayOverride.objects.create(
+            date=date(2026, 3, 2) + timedelta(days=offset), is_workday=False
+        )
+    with pytest.raises(ValueError, match="no working day"):
+        add_workdays(date(2026, 3, 1), 1)
+    assert add_workdays(date(2026, 2, 27), -1) == date(2026, 2, 26)
