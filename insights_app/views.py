@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from collab_portal.documents.rendering import pdf_response, render_pdf
+from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.org.selectors import company_name
 from insights_app import exports, pages
 from insights_app.forms import ComparisonForm, DashboardForm
@@ -65,6 +66,9 @@ def weekly(request):
             "stage_links": pages.stage_links(board),
             "upcoming": pages.upcoming_rows(board),
             "kpis_url": pages.kpis_url(request.GET),
+            "workdays_fallback_years": years_counted_monday_to_friday_over(
+                [week.monday, week.sunday + LOOKED_AHEAD]
+            ),
         },
     )
 
@@ -96,6 +100,10 @@ def kpis(request):
         "baseline": baseline,
         "problems": problems,
         "back": pages.dashboard_url(scope, week),
+        # the 12-week trend, the period and its baseline
+        "workdays_fallback_years": years_counted_monday_to_friday_over(
+            [week.shifted(-11).monday, week.sunday, *period, *baseline]
+        ),
     }
     template = "insights_app/_kpis.html" if request.htmx else "insights_app/kpis.html"
     return render(request, template, context)

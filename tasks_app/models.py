@@ -277,6 +277,9 @@ class WbsTemplate(models.Model):
 
 
 class WbsTemplateItem(models.Model):
+    """A task of a template: when it starts and how long it runs, both in working days of the
+    PRC calendar (``wbs_io._WorkdaySchedule``)."""
+
     template = models.ForeignKey(WbsTemplate, on_delete=models.CASCADE, related_name="items")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
@@ -284,8 +287,8 @@ class WbsTemplateItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(_("task name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
-    start_offset_days = models.PositiveIntegerField(_("starts after (days)"), default=0)
-    duration_days = models.PositiveIntegerField(_("duration (days)"), default=1)
+    start_offset_days = models.PositiveIntegerField(_("starts after (working days)"), default=0)
+    duration_days = models.PositiveIntegerField(_("duration (working days)"), default=1)
     deliverable_standard = models.TextField(_("deliverable standard"), blank=True)
     is_key = models.BooleanField(_("key task"), default=False)
 

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from collab_portal.documents.rendering import pdf_response
+from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from requests_app.selectors import request_for
 from tasks_app import exports
 from tasks_app.models import Task
@@ -82,7 +84,18 @@ def tracking(request, code):
     case, table, form, filters, lines = _table(request, code)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     link_lines(page.object_list, code=case.code)
-    context = {"case": case, "table": table, "form": form, "filters": filters, "page": page}
+    today = timezone.localdate()
+    dates = [day for line in table.lines for day in (line.start_on, line.due_on)]
+    context = {
+        "case": case,
+        "table": table,
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "workdays_fallback_years": years_counted_monday_to_friday_over(
+            [today, today + LOOKED_AHEAD, *dates]
+        ),
+    }
     return render(request, "tasks_app/tracking.html", context | {"query": _query(request)})
 
 

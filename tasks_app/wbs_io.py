@@ -1,5 +1,6 @@
 """WBS templates and Excel: save a case's task breakdown as a template, start a new one from a
-template (dates shifted to the new start), and export / re-import the breakdown as a workbook.
+template (its working days counted from the new start), and export / re-import the breakdown as
+a workbook.
 
 Writes go through the keyword-only services below (permission, row lock, activity row); an
 import is checked completely before anything is written, and every error names its row."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -23,6 +25,7 @@ from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.spreadsheets import append_row, read_xlsx
 from collab_portal.lib.uploads import Kind, check_upload
+from collab_portal.lib.workdays import MAX_WORKDAYS_STEP, WorkdayCalendar
 from collab_portal.org.models import Department, User
 from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest
@@ -186,6 +189,44 @@ def _effective_dates(tasks: list[Task]) -> dict[int, tuple[datetime.date, dateti
     return dates
 
 
+class _WorkdaySchedule:
+    """A template's offsets and durations are working days of the PRC calendar (with the entered
+    holiday years and the overrides): a task that starts on a rest day starts on the next
+    working day, and a task of n working days ends on its n-th working day."""
+
+    def __init__(self, calendar: WorkdayCalendar, first: datetime.date):
+        self.calendar = calendar
+        self.first = calendar.add_workdays(first, 0)  # the template's day 0: a working day
+
+    @classmethod
+    def around(cls, dates: Iterable[tuple[datetime.date, datetime.date]]) -> _WorkdaySchedule:
+        """For saving: day 0 is the first working day from the earliest start."""
+        days = [day for pair in dates for day in pair]
+        return cls(WorkdayCalendar(min(days), max(days)), min(days))
+
+    @classmethod
+    def from_day(cls, start_on: datetime.date, *, working_days: int) -> _WorkdaySchedule:
+        """For applying from ``start_on``: one calendar wide enough for ``working_days``."""
+        reach = datetime.timedelta(days=working_days * 7 // 5 + 30)
+        return cls(WorkdayCalendar(start_on - reach, start_on + reach), start_on)
+
+    def offset_and_duration(self, start: datetime.date, due: datetime.date) -> tuple[int, int]:
+        """The working days from day 0 to ``start`` (a rest day counts as the next working day),
+        and the working days ``start``..``due`` (at least one)."""
+        offset = self.calendar.workdays_between(self.first, start) - self.calendar.is_workday(start)
+        return offset, max(1, self.calendar.workdays_between(start, due))
+
+    def dates_of(self, item: WbsTemplateItem) -> tuple[datetime.date, datetime.date]:
+        start = self.calendar.add_workdays(self.first, item.start_offset_days)
+        return start, self.calendar.add_workdays(start, max(item.duration_days, 1) - 1)
+
+    def latest_start(self, *, last_step: int, end: datetime.date) -> datetime.date:
+        """The latest first day whose ``last_step``-th working day is still on or before
+        ``end``."""
+        last_working = end if self.calendar.is_workday(end) else self.calendar.add_workdays(end, -1)
+        return self.calendar.add_workdays(last_working, -(last_step - 1))
+
+
 @transaction.atomic
 def wbs_template_save(
     *, actor: User, request: CollabRequest, name: str, description: str = ""
@@ -229,18 +270,19 @@ def wbs_template_save(
         raise ValidationError({"name": taken}) from error
 
     dates = _effective_dates(tasks)
-    base = min(start for start, _due in dates.values())
+    schedule = _WorkdaySchedule.around(dates.values())
     items: dict[int, WbsTemplateItem] = {}
     for task in tasks:
         start, due = dates[task.pk]
+        offset, duration = schedule.offset_and_duration(start, due)
         items[task.pk] = WbsTemplateItem.objects.create(
             template=template,
             parent=items.get(task.parent_id),
             position=task.position,
             name=task.name,
             description=task.description,
-            start_offset_days=(start - base).days,
-            duration_days=(due - start).days + 1,
+            start_offset_days=offset,
+            duration_days=duration,
             deliverable_standard=task.deliverable_standard,
             is_key=task.is_key,
         )
@@ -273,21 +315,21 @@ def wbs_template_apply(
     if errors := SCHEDULE.refusals(start_on=start_on):
         raise ValidationError(errors)
 
-    def start_of(item):
-        return start_on + datetime.timedelta(days=item.start_offset_days)
-
-    def due_of(item):
-        return start_of(item) + datetime.timedelta(days=max(item.duration_days, 1) - 1)
-
     end = plan_window_end(request)
-    try:
-        last_due = max(due_of(row.item) for row in rows)
-        latest = start_on - (last_due - end)
-    except OverflowError as error:  # saved from tasks dated thousands of years apart
+    last_step = max(row.item.start_offset_days + max(row.item.duration_days, 1) for row in rows)
+    if last_step > MAX_WORKDAYS_STEP:  # saved from tasks dated years apart
         raise ValidationError(
             {"start_on": _("The template’s tasks span more time than any plan can hold.")}
-        ) from error
+        )
+    schedule = _WorkdaySchedule.from_day(start_on, working_days=last_step)
+    dates = {row.item.pk: schedule.dates_of(row.item) for row in rows}
+    for row in reversed(rows):  # subtasks come after their parent: it ends no earlier than they
+        if (parent_id := row.item.parent_id) in dates:
+            parent_start, parent_due = dates[parent_id]
+            dates[parent_id] = (parent_start, max(parent_due, dates[row.item.pk][1]))
+    last_due = max(due for _start, due in dates.values())
     if last_due > end:
+        latest = schedule.latest_start(last_step=last_step, end=end)
         raise ValidationError(
             {
                 "start_on": _(
@@ -311,8 +353,8 @@ def wbs_template_apply(
             position=item.position,
             name=item.name,
             description=item.description,
-            start_on=start_of(item),
-            due_on=due_of(item),
+            start_on=dates[item.pk][0],
+            due_on=dates[item.pk][1],
             deliverable_standard=item.deliverable_standard,
             is_key=item.is_key,
         )

@@ -1,9 +1,11 @@
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from collab_portal.dashboard import inbox
 from collab_portal.dashboard.forms import InboxFilterForm
+from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.notifications.selectors import latest_notifications
 from collab_portal.org.selectors import roles_of
 
@@ -30,6 +32,7 @@ def home(request):
     page = data.page(tab=tab, filters=form.filters(), number=request.GET.get("page"))
     counts_query = request.GET.copy()
     counts_query["tab"] = tab.key
+    today = timezone.localdate()
     return render(
         request,
         "dashboard/home.html",
@@ -44,6 +47,9 @@ def home(request):
             "page_query": _query(request, "page"),
             "roles": roles_of(request.user),
             "latest_notifications": latest_notifications(user=request.user),
+            "workdays_fallback_years": years_counted_monday_to_friday_over(
+                [today, today + LOOKED_AHEAD]
+            ),
         },
     )
 

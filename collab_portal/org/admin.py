@@ -1,22 +1,34 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from collab_portal.lib.uploads import Kind, check_upload
+from collab_portal.org.holiday_arrangement import MAX_TEXT_CHARS, ArrangementRefused
 from collab_portal.org.importing import ImportRefused, org_import, read_tables
 from collab_portal.org.models import (
     Delegation,
     Department,
     ExternalContact,
     ExternalParty,
+    HolidayEntry,
+    HolidayYear,
     User,
     WorkdayOverride,
 )
-from collab_portal.org.services import delegation_announce
+from collab_portal.org.pages import WEEKDAY_HEADERS, year_preview
+from collab_portal.org.services import (
+    delegation_announce,
+    holiday_year_read,
+    holiday_year_save,
+)
 
 admin.site.site_header = _("Collab Portal administration")
 admin.site.site_title = _("Collab Portal")
@@ -189,3 +201,126 @@ class WorkdayOverrideAdmin(SimpleHistoryAdmin):
     list_filter = ["is_workday"]
     date_hierarchy = "date"
     search_fields = ["note"]
+
+
+MAX_ARRANGEMENT_FILE_BYTES = 1024 * 1024
+
+
+class HolidayYearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"))
+    text = forms.CharField(
+        label=_("Arrangement"),
+        required=False,
+        max_length=MAX_TEXT_CHARS,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 100}),
+        help_text=_(
+            "Paste the State Council's notice as published (the lines naming the days; its "
+            "title and other sentences are skipped), or one line per holiday or make-up "
+            "working day: “2027-02-06..2027-02-12 春节”, “2027-02-20 上班”."
+        ),
+    )
+    file = forms.FileField(
+        label=_("Or a file"),
+        required=False,
+        help_text=_("A .txt or .csv file with the same lines; it is read instead of the text."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload:
+            check_upload(
+                upload,
+                max_bytes=MAX_ARRANGEMENT_FILE_BYTES,
+                allowed_kinds=frozenset({Kind.TEXT, Kind.CSV}),
+            )
+            cleaned["text"] = _decoded(upload.read())
+        if not (cleaned.get("text") or "").strip() and not self.errors:
+            raise ValidationError(_("Paste the arrangement or choose a file."))
+        return cleaned
+
+
+def _decoded(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(_("The file is neither UTF-8 nor GB18030 text."))
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(SimpleHistoryAdmin):
+    """A year's arrangement is entered on one page: the text, a preview of the year, then save.
+    Entries are never edited one by one, so what is saved is always what was previewed."""
+
+    list_display = ["year", "holiday_count", "make_up_day_count", "updated_at", "updated_by"]
+    list_select_related = ["updated_by"]
+    change_form_template = "admin/org/holidayyear/arrangement.html"
+
+    def get_queryset(self, request):
+        kinds = HolidayEntry.Kind
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                holidays=Count("entries", filter=Q(entries__kind=kinds.HOLIDAY)),
+                make_up_days=Count("entries", filter=Q(entries__kind=kinds.MAKE_UP_DAY)),
+            )
+        )
+
+    @admin.display(description=_("holidays"), ordering="holidays")
+    def holiday_count(self, obj):
+        return obj.holidays
+
+    @admin.display(description=_("make-up working days"), ordering="make_up_days")
+    def make_up_day_count(self, obj):
+        return obj.make_up_days
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self.arrangement_view(request, None)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        holiday_year = self.get_object(request, object_id)
+        if holiday_year is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return self.arrangement_view(request, holiday_year)
+
+    def arrangement_view(self, request, holiday_year: HolidayYear | None):
+        """Preview posts the text (or file) and shows the year; save posts the previewed text
+        again, which is read again before anything is written."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        if holiday_year is not None:
+            initial = {"year": holiday_year.year, "text": holiday_year.text}
+        else:
+            initial = {"year": timezone.localdate().year + 1}
+        form = HolidayYearForm(request.POST or None, request.FILES or None, initial=initial)
+        errors, preview = [], None
+        if request.method == "POST" and form.is_valid():
+            year, text = form.cleaned_data["year"], form.cleaned_data["text"]
+            try:
+                if request.POST.get("action") == "save":
+                    holiday_year_save(actor=request.user, year=year, text=text)
+                    messages.success(
+                        request, _("The holiday arrangement of %(year)d is saved.") % {"year": year}
+                    )
+                    return redirect("admin:org_holidayyear_changelist")
+                preview = year_preview(holiday_year_read(year=year, text=text), text=text)
+                form = HolidayYearForm(initial={"year": year, "text": text})  # a file's text
+            except ArrangementRefused as refused:
+                errors = refused.errors
+            except ValidationError as refused:
+                form.add_error(None, refused)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Holiday arrangement of a year"),
+            "holiday_year": holiday_year,
+            "form": form,
+            "errors": errors,
+            "preview": preview,
+            "weekday_headers": WEEKDAY_HEADERS,
+        }
+        return TemplateResponse(request, self.change_form_template, context)

@@ -2,9 +2,9 @@ from collab_portal.org.selectors import org_read_once
 
 
 class ReadOnceMiddleware:
-    """A GET or HEAD writes nothing, so whom each person acts for and the department tree cannot
-    change while it is answered: they are read once per request instead of once per part of the
-    page that asks (the inbox asks five times)."""
+    """A GET or HEAD writes nothing, so whom each person acts for, the department tree and the
+    entered holiday years cannot change while it is answered: they are read once per request
+    instead of once per part of the page that asks (the inbox asks five times)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -320,8 +320,8 @@ class ExternalContact(models.Model):
 
 
 class WorkdayOverride(models.Model):
-    """An administrator's say on one date, above the PRC calendar: a closure on a weekday, an extra
-    working day, or the holidays of a year the ``chinese-calendar`` package does not know yet."""
+    """An administrator's say on one date, above the PRC calendar and the entered holiday years: a
+    closure on a weekday, an extra working day. A year's holidays are a ``HolidayYear``."""
 
     date = models.DateField(_("date"), unique=True)
     is_workday = models.BooleanField(_("working day"))
@@ -335,3 +335,58 @@ class WorkdayOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.note}".strip()
+
+
+class HolidayYear(models.Model):
+    """A year's holidays and make-up working days (放假调休安排) as the State Council published
+    them, entered by an administrator. An entered year replaces the ``chinese-calendar``
+    package for every day of that year: a day is a working day when it is a make-up day, or a
+    Monday to Friday outside the holidays. ``WorkdayOverride`` still wins over it, day by day."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    text = models.TextField(_("arrangement as entered"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        verbose_name_plural = _("holiday arrangements")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class HolidayEntry(models.Model):
+    """One holiday (a range of days off) or one make-up working day of a ``HolidayYear``."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        MAKE_UP_DAY = "make_up_day", _("Make-up working day")
+
+    holiday_year = models.ForeignKey(HolidayYear, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday arrangement entry")
+        verbose_name_plural = _("holiday arrangement entries")
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")), name="org_holiday_entry_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day}–{self.last_day} {self.name}".strip()

@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collab_portal.org.models import Delegation, Department, User
+from collab_portal.org.models import Delegation, Department, HolidayYear, User
 
 _read_once: ContextVar[dict | None] = ContextVar("org_read_once", default=None)
 
 
 @contextmanager
 def org_read_once() -> Iterator[None]:
-    """Within the block, whom each person acts for and the department tree are read from the
-    database once: for a request that writes nothing (``ReadOnceMiddleware``), whose parts —
-    the inbox's sources, the case loader, the navigation — each ask."""
+    """Within the block, whom each person acts for, the department tree and the entered holiday
+    years are read from the database once: for a request that writes nothing
+    (``ReadOnceMiddleware``), whose parts — the inbox's sources, the case loader, the
+    navigation, each working-day calendar — each ask."""
     token = _read_once.set({})
     try:
         yield
@@ -35,6 +36,25 @@ def _once(key: tuple, read: Callable[[], list]) -> list:
     if key not in memo:
         memo[key] = read()
     return list(memo[key])  # a copy: callers may extend what they are given
+
+
+HolidayEntryRow = tuple[int, str | None, datetime.date | None, datetime.date | None]
+
+
+def holiday_entry_rows() -> tuple[HolidayEntryRow, ...]:
+    """(year, kind, first day, last day) of every entry of every entered ``HolidayYear``, in
+    order; a year without entries gives one row of Nones. One query (a few hundred rows at
+    most), once per read-only request."""
+    return tuple(
+        _once(
+            ("holiday_entry_rows",),
+            lambda: list(
+                HolidayYear.objects.order_by("year", "entries__first_day").values_list(
+                    "year", "entries__kind", "entries__first_day", "entries__last_day"
+                )
+            ),
+        )
+    )
 
 
 @dataclass(frozen=True)

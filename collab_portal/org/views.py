@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +14,7 @@ from django.views.i18n import set_language as django_set_language
 
 from collab_portal.lib.forms import PortalAuthenticationForm, apply_validation_error
 from collab_portal.lib.urls import LocalNextMixin, next_path
+from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.org.forms import DelegationForm, ReminderChannelsForm
 from collab_portal.org.models import Delegation
 from collab_portal.org.selectors import delegations_of
@@ -113,4 +115,10 @@ def my_reminder_channels(request):
         )
         messages.success(request, _("Your reminder channels are saved."))
         return redirect("org:my_reminder_channels")
-    return render(request, "org/my_reminder_channels.html", {"form": form})
+    today = timezone.localdate()
+    fallback = years_counted_monday_to_friday_over([today, today + LOOKED_AHEAD])
+    return render(
+        request,
+        "org/my_reminder_channels.html",
+        {"form": form, "workdays_fallback_years": fallback},
+    )

@@ -1,5 +1,6 @@
-"""Working days follow the PRC calendar with its make-up working days (调休); an administrator's
-override beats it; a year the calendar package does not know yet counts Monday to Friday."""
+"""Working days follow the PRC calendar with its make-up working days (调休); a year an
+administrator entered replaces it; an administrator's override beats both; a year nobody
+entered and the calendar package does not know yet counts Monday to Friday."""
 
 import logging
 import random
@@ -14,8 +15,10 @@ from collab_portal.lib.workdays import (
     is_workday,
     next_workday,
     workdays_between,
+    years_counted_monday_to_friday,
 )
 from collab_portal.org.models import WorkdayOverride
+from tests.org.holiday_years import MADE_UP_2027, enter_year
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +278,134 @@ def test_the_working_days_after_a_date_count_a_step_and_are_negative_backwards()
     assert calendar.workdays_after(date(2026, 9, 30), date(2026, 10, 8)) == 1  # over National Day
     assert calendar.workdays_after(date(2026, 10, 8), date(2026, 9, 30)) == -1
     assert calendar.workdays_after(date(9999, 12, 30), date(9999, 12, 31)) == 1
+
+
+# --- years an administrator entered (issue 18, point 1) ---------------------------------------
+
+
+def test_an_entered_year_counts_its_holidays_and_make_up_days(fresh_warnings):
+    assert is_workday(date(2027, 2, 8)) is True  # nobody entered 2027: Monday to Friday
+    fresh_warnings.clear()
+    enter_year(2027, MADE_UP_2027)
+
+    assert is_workday(date(2027, 1, 1)) is False  # Friday, New Year's Day
+    assert is_workday(date(2027, 2, 8)) is False  # Monday, Spring Festival
+    assert is_workday(date(2027, 2, 20)) is True  # the make-up Saturday
+    assert is_workday(date(2027, 2, 21)) is False  # an ordinary Sunday
+    assert is_workday(date(2027, 3, 1)) is True
+    # Mon 1 Feb – Sun 28 Feb 2027: 4 (1–4 Feb) + Sat 20 Feb + 10 (15–19, 22–26 Feb) = 15
+    assert workdays_between(date(2027, 2, 1), date(2027, 2, 28)) == 15
+    assert add_workdays(date(2027, 2, 4), 1) == date(2027, 2, 15)
+    assert fresh_warnings.records == []  # the year is known now: nothing to warn about
+
+
+def test_an_entered_year_replaces_the_package_for_every_day_of_it():
+    # 2026 entered with its Spring Festival only: the package's other holidays and make-up days
+    # of 2026 no longer count, and the Spring Festival is the one entered.
+    enter_year(2026, "2026-02-16..2026-02-20 春节\n2026-02-14 上班")
+
+    assert is_workday(date(2026, 2, 16)) is False
+    assert is_workday(date(2026, 2, 23)) is True  # the package's last Spring Festival day
+    assert is_workday(date(2026, 2, 28)) is False  # the package's make-up Saturday
+    assert is_workday(date(2026, 10, 1)) is True  # National Day was not entered
+    assert is_workday(date(2026, 2, 14)) is True
+    # 2026 has 261 Mondays to Fridays; the entered year takes 5 and gives 1.
+    assert workdays_between(date(2026, 1, 1), date(2026, 12, 31)) == 257
+    assert is_workday(date(2025, 10, 1)) is False  # other years keep the package's answers
+
+
+def test_an_override_still_wins_over_an_entered_year():
+    enter_year(2027, MADE_UP_2027)
+    WorkdayOverride.objects.create(date=date(2027, 2, 12), is_workday=True, note="值班")
+    WorkdayOverride.objects.create(date=date(2027, 2, 20), is_workday=False, note="停电")
+
+    assert is_workday(date(2027, 2, 12)) is True
+    assert is_workday(date(2027, 2, 20)) is False
+    assert workdays_between(date(2027, 2, 1), date(2027, 2, 28)) == 15
+
+
+def test_entering_a_year_again_replaces_it_and_deleting_it_forgets_it():
+    holiday_year = enter_year(2027, MADE_UP_2027)
+    assert is_workday(date(2027, 2, 8)) is False
+
+    enter_year(2027, "2027-02-08..2027-02-09 春节")
+    assert is_workday(date(2027, 2, 5)) is True
+    assert is_workday(date(2027, 2, 9)) is False
+
+    holiday_year.delete()
+    assert is_workday(date(2027, 2, 9)) is True
+
+
+def test_counting_with_entered_years_matches_walking_day_by_day():
+    enter_year(2026, "2026-02-16..2026-02-20 春节\n2026-02-14 上班")
+    enter_year(2027, MADE_UP_2027)
+    rnd = random.Random(18)
+    first, last = date(2025, 6, 1), date(2028, 6, 30)
+    span = (last - first).days
+    for day in {first + timedelta(days=rnd.randrange(span)) for _ in range(120)}:
+        WorkdayOverride.objects.create(date=day, is_workday=rnd.random() < 0.5)
+    wide = WorkdayCalendar(first, last)
+    for _ in range(300):
+        start = first + timedelta(days=rnd.randrange(span))
+        end = min(last, start + timedelta(days=rnd.choice([0, 3, 9, 40, 400, 1000])))
+        expected = _walked(wide, start, end)
+        assert WorkdayCalendar(start, start).workdays_between(start, end) == expected
+        assert wide.workdays_between(start, end) == expected
+
+
+def test_a_calendar_reads_the_overrides_and_the_entered_years_in_one_query(
+    django_assert_num_queries,
+):
+    enter_year(2027, MADE_UP_2027)
+    WorkdayOverride.objects.create(date=date(2027, 2, 12), is_workday=True)
+
+    with django_assert_num_queries(1):
+        calendar = WorkdayCalendar(date(2027, 1, 1), date(2027, 12, 31))
+        assert calendar.is_workday(date(2027, 2, 8)) is False
+        assert calendar.is_workday(date(2027, 2, 12)) is True
+        assert calendar.workdays_between(date(2027, 2, 1), date(2027, 2, 28)) == 16
+
+
+def test_the_years_counted_monday_to_friday_are_those_nobody_entered_or_the_package_knows():
+    assert years_counted_monday_to_friday(date(2026, 12, 1), date(2028, 1, 31)) == [2027, 2028]
+    enter_year(2027, MADE_UP_2027)
+    assert years_counted_monday_to_friday(date(2026, 12, 1), date(2028, 1, 31)) == [2028]
+    assert years_counted_monday_to_friday(date(2026, 1, 1), date(2027, 12, 31)) == []
+    assert years_counted_monday_to_friday(date(2002, 6, 1), date(2004, 6, 1)) == [2002, 2003]
+
+
+def _stepped(calendar: WorkdayCalendar, day: date, n: int) -> date:
+    """add_workdays the slow way: one day at a time."""
+    step = timedelta(days=1 if n > 0 else -1)
+    remaining = abs(n)
+    while remaining:
+        day += step
+        remaining -= calendar.is_workday(day)
+    return day
+
+
+def test_adding_working_days_counts_as_stepping_day_by_day_would(fresh_warnings):
+    # issue 18, point 4: WBS templates step hundreds of working days; adding counts, never walks
+    enter_year(2027, MADE_UP_2027)
+    rnd = random.Random(4)
+    first, last = date(2025, 1, 1), date(2028, 12, 31)
+    span = (last - first).days
+    for day in {first + timedelta(days=rnd.randrange(span)) for _ in range(150)}:
+        WorkdayOverride.objects.create(date=day, is_workday=rnd.random() < 0.5)
+    wide = WorkdayCalendar(first - timedelta(days=400), last + timedelta(days=400))
+    for _ in range(300):
+        day = first + timedelta(days=rnd.randrange(span))
+        n = rnd.choice([1, 2, 3, 5, 9, 19, 60, 250]) * rnd.choice([1, -1])
+        expected = _stepped(wide, day, n)
+        assert wide.add_workdays(day, n) == expected, (day, n)
+        assert WorkdayCalendar(day, day).add_workdays(day, n) == expected, (day, n)
+
+
+def test_a_run_of_days_off_longer_than_a_year_is_refused_not_searched_forever():
+    for offset in range(400):
+        WorkdayOverride.objects.create(
+            date=date(2026, 3, 2) + timedelta(days=offset), is_workday=False
+        )
+    with pytest.raises(ValueError, match="no working day"):
+        add_workdays(date(2026, 3, 1), 1)
+    assert add_workdays(date(2026, 2, 27), -1) == date(2026, 2, 26)

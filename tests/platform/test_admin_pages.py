@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from tests.factories import DelegationFactory, ExternalContactFactory
+from tests.org.holiday_years import MADE_UP_2027, enter_year
 
 ORG_MODELS = [model for model in admin.site._registry if model._meta.app_label == "org"]
 
@@ -28,6 +29,7 @@ def one_of_each(company):
     override = WorkdayOverride.objects.create(date="2027-02-06", is_workday=True, note="春节调休")
     return {
         "workdayoverride": override,
+        "holidayyear": enter_year(2027, MADE_UP_2027),
         "department": company.sales,
         "user": company.sales_staff,
         "delegation": delegation,
@@ -44,6 +46,7 @@ def test_every_org_model_is_registered():
         "externalparty",
         "externalcontact",
         "workdayoverride",
+        "holidayyear",
     }
 
 

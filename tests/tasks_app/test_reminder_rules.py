@@ -23,6 +23,7 @@ from collab_portal.reminders.services import reminders_deliver, reminders_sweep
 from requests_app.models import CollabRequest
 from tasks_app.models import ProgressUpdate, Task
 from tests.factories import DelegationFactory, UserFactory
+from tests.org.holiday_years import MADE_UP_2027, enter_year
 from tests.requests_app.reminder_helpers import at, only, plan, sent, settings_of, sweep
 
 DUE_SOON = rule_spec("task_due_soon")
@@ -121,6 +122,20 @@ def test_an_admin_override_moves_the_reminder(company, survey):
 
     assert sweep(DUE_SOON, at("2025-09-29")) == []
     assert [d.period for d in sweep(DUE_SOON, at("2025-09-30"))] == ["2025-09-30"]
+
+
+def test_an_entered_holiday_year_moves_the_reminder(company, survey):
+    # 2027 is not in the calendar package: until an administrator enters it, Monday to Friday.
+    dated(survey, "2027-02-15")  # the Monday after the (made-up) Spring Festival of 2027
+
+    assert sweep(DUE_SOON, at("2027-02-03")) == []
+    assert [d.period for d in sweep(DUE_SOON, at("2027-02-11"))] == ["2027-02-11"]
+    enter_year(2027, MADE_UP_2027)  # 5–13 February off
+    assert sweep(DUE_SOON, at("2027-02-11")) == []  # a holiday now: no sweep
+    assert sweep(DUE_SOON, at("2027-02-11"), on_rest_days=True) == []
+    assert [d.period for d in sweep(DUE_SOON, at("2027-02-03"))] == ["2027-02-03"]
+    assert sweep(DUE_SOON, at("2027-02-04")) == []
+    assert [d.period for d in sweep(DUE_SOON, at("2027-02-15"))] == ["2027-02-15"]
 
 
 def test_the_lead_time_and_the_repeat_are_the_admins(company, survey):

@@ -17,11 +17,15 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook, load_workbook
 
 from collab_portal.activity.models import Activity
+from collab_portal.lib.dates import DateWindow
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.workdays import ONE_DAY, WorkdayCalendar, is_workday
 from requests_app import services as request_services
+from requests_app.models import CollabRequest
 from tasks_app import services, wbs_io
 from tasks_app.models import Task, WbsTemplate
 from tests.factories import DepartmentFactory, UserFactory
+from tests.org.holiday_years import MADE_UP_2027, enter_year
 from tests.tasks_app import fixtures_io
 from tests.tasks_app.fixtures_io import build_wbs, day
 
@@ -123,6 +127,21 @@ def last_message(response) -> str:
 # --- Templates ----------------------------------------------------------------------------------
 
 
+def _stepped(day_: datetime.date, n: int) -> datetime.date:
+    """The ``n``-th working day after ``day_`` (before it when negative), one day at a time."""
+    step = datetime.timedelta(days=1 if n > 0 else -1)
+    while n:
+        day_ += step
+        n -= (1 if n > 0 else -1) * is_workday(day_)
+    return day_
+
+
+def latest_manual_start() -> datetime.date:
+    """The last first day from which the manual's template (19 working days) ends by day 30,
+    the plan's end: its 19th working day is the last working day up to day 30."""
+    return _stepped(_stepped(day(31), -1), -18)
+
+
 def test_it_saves_a_breakdown_and_starts_another_case_from_it_with_shifted_dates(
     company, breakdown, second_breakdown
 ):
@@ -133,8 +152,16 @@ def test_it_saves_a_breakdown_and_starts_another_case_from_it_with_shifted_dates
     assert template.name == "调研 模板" and template.created_by == company.tech_staff
     items = {item.name: item for item in template.items.all()}
     assert len(items) == 6
-    assert (items["需求调研"].start_offset_days, items["需求调研"].duration_days) == (0, 20)
-    assert (items["访谈执行"].start_offset_days, items["访谈执行"].duration_days) == (4, 11)
+    # working days: from the first task's start to this one's, and this one's own
+    calendar = WorkdayCalendar(day(-10), day(90))
+    assert (items["需求调研"].start_offset_days, items["需求调研"].duration_days) == (
+        0,
+        calendar.workdays_between(day(1), day(20)),
+    )
+    assert (items["访谈执行"].start_offset_days, items["访谈执行"].duration_days) == (
+        calendar.workdays_between(day(1), day(4)),
+        calendar.workdays_between(day(5), day(15)),
+    )
     assert items["访谈执行"].parent == items["客户访谈"]
     assert items["需求调研"].is_key and items["问卷设计"].deliverable_standard == "问卷设计的交付物"
 
@@ -146,9 +173,16 @@ def test_it_saves_a_breakdown_and_starts_another_case_from_it_with_shifted_dates
     assert [t.pk for t in tasks] == [t.pk for t in copy]
     assert shape(copy) == shape(source)
     assert [c.wbs_code for c in copy] == ["1", "1.1", "1.2", "1.2.1", "1.2.2", "2"]
+    first = calendar.add_workdays(day(10), 0)
+    assert copy[0].start_on == first
     for original, new in zip(source, copy, strict=True):
-        assert new.start_on == original.start_on + datetime.timedelta(days=9)
-        assert new.due_on == original.due_on + datetime.timedelta(days=9)
+        assert calendar.is_workday(new.start_on) and calendar.is_workday(new.due_on)
+        assert calendar.workdays_between(new.start_on, new.due_on) == (
+            calendar.workdays_between(original.start_on, original.due_on)
+        )
+        assert calendar.workdays_between(first, new.start_on - ONE_DAY) == (
+            calendar.workdays_between(day(1), original.start_on - ONE_DAY)
+        )
         assert new.owner is None and new.lead_department is None
     assert [c.parent.name if c.parent else None for c in copy] == [
         s.parent.name if s.parent else None for s in source
@@ -198,7 +232,7 @@ def test_applying_is_refused_to_anyone_but_the_coordinator(company, breakdown):
     assert not Task.objects.filter(request=breakdown).exists()
     assert not Activity.objects.filter(verb="wbs_template").exists()
     tasks = wbs_io.wbs_template_apply(
-        actor=company.admin, request=breakdown, template=manual, start_on=day(1)
+        actor=company.admin, request=breakdown, template=manual, start_on=latest_manual_start()
     )
     assert len(tasks) == 10
 
@@ -230,19 +264,20 @@ def test_applying_is_refused_outside_the_breakdown_stage(company, breakdown):
 
 
 def test_a_start_too_late_for_the_plan_is_refused_naming_the_latest_start(company, breakdown):
-    manual = WbsTemplate.objects.get(name=MANUAL)  # 19 days; the plan ends on day 30
+    manual = WbsTemplate.objects.get(name=MANUAL)  # 19 working days; the plan ends on day 30
+    latest = latest_manual_start()
     with pytest.raises(ValidationError) as refused:
         wbs_io.wbs_template_apply(
             actor=company.tech_staff, request=breakdown, template=manual, start_on=day(20)
         )
     message = refused.value.message_dict["start_on"][0]
-    assert day(12).isoformat() in message and day(30).isoformat() in message
+    assert latest.isoformat() in message and day(30).isoformat() in message
     assert not Task.objects.filter(request=breakdown).exists()
 
     tasks = wbs_io.wbs_template_apply(
-        actor=company.tech_staff, request=breakdown, template=manual, start_on=day(12)
+        actor=company.tech_staff, request=breakdown, template=manual, start_on=latest
     )
-    assert max(t.due_on for t in tasks) == day(30)
+    assert max(t.due_on for t in tasks) == _stepped(day(31), -1)
 
 
 def test_the_manual_example_ships_as_a_template(company, breakdown):
@@ -274,7 +309,10 @@ def test_the_manual_example_ships_as_a_template(company, breakdown):
     assert all(r.item.deliverable_standard for r in rows if r.item.pk not in parents)
 
     tasks = wbs_io.wbs_template_apply(
-        actor=company.tech_staff, request=breakdown, template=template, start_on=day(1)
+        actor=company.tech_staff,
+        request=breakdown,
+        template=template,
+        start_on=latest_manual_start(),
     )
     by_pk = {t.pk: t for t in tasks}
     for task in tasks:  # every task sits inside its parent's dates, one after the other
@@ -287,6 +325,66 @@ def test_the_manual_example_ships_as_a_template(company, breakdown):
         assert before.due_on < after.start_on
     assert [t.wbs_code for t in tasks][:4] == ["1", "1.1", "1.2", "1.2.1"]
     assert services.publish_missing(breakdown)  # people and departments still to assign
+
+
+# The manual's template applied from Tuesday 2026-12-08 (issue 18, point 4): by calendar days
+# 1.2.2 ran Saturday–Sunday 12-12..12-13 and 1.5 was due Saturday 12-26.
+MANUAL_FROM_2026_12_08 = {
+    "1": ("2026-12-08", "2027-01-04"),
+    "1.1": ("2026-12-08", "2026-12-10"),
+    "1.2": ("2026-12-11", "2026-12-22"),
+    "1.2.1": ("2026-12-11", "2026-12-11"),
+    "1.2.2": ("2026-12-14", "2026-12-15"),
+    "1.2.3": ("2026-12-16", "2026-12-21"),
+    "1.2.4": ("2026-12-22", "2026-12-22"),
+    "1.3": ("2026-12-23", "2026-12-25"),
+    "1.4": ("2026-12-28", "2026-12-29"),
+    "1.5": ("2026-12-30", "2027-01-04"),
+}
+
+
+@pytest.fixture
+def december_2026(breakdown, monkeypatch):
+    """The case's plan runs to March 2027, and a start in December 2026 is one people may
+    enter whatever day the test runs (the window is today's)."""
+    CollabRequest.objects.filter(pk=breakdown.pk).update(
+        expected_deadline=datetime.date(2027, 3, 31)
+    )
+    monkeypatch.setattr(wbs_io, "SCHEDULE", DateWindow(years_back=100, years_ahead=100))
+    return breakdown
+
+
+def _apply_manual_on(company, case, start_on):
+    tasks = wbs_io.wbs_template_apply(
+        actor=company.tech_staff,
+        request=case,
+        template=WbsTemplate.objects.get(name=MANUAL),
+        start_on=start_on,
+    )
+    return {t.wbs_code: (t.start_on.isoformat(), t.due_on.isoformat()) for t in tasks}
+
+
+def test_the_manual_template_runs_on_working_days_only(company, december_2026):
+    enter_year(2027, MADE_UP_2027)  # New Year's Day: Friday 1 to Sunday 3 January off
+
+    dates = _apply_manual_on(company, december_2026, datetime.date(2026, 12, 8))
+
+    assert dates == MANUAL_FROM_2026_12_08
+    for code, (start, due) in dates.items():
+        for day_ in (start, due):
+            assert is_workday(datetime.date.fromisoformat(day_)), (code, day_)
+
+
+def test_the_manual_template_from_a_rest_day_starts_on_the_next_working_day(company, december_2026):
+    # Saturday 12 December: the breakdown starts on Monday the 14th. Nobody entered 2027, so
+    # nothing is invented: Friday 1 January counts as a working day (Monday to Friday).
+    dates = _apply_manual_on(company, december_2026, datetime.date(2026, 12, 12))
+
+    assert dates["1.1"] == ("2026-12-14", "2026-12-16")
+    assert dates["1.2.2"] == ("2026-12-18", "2026-12-21")  # Friday, then Monday
+    assert dates["1.4"] == ("2027-01-01", "2027-01-04")
+    assert dates["1.5"] == ("2027-01-05", "2027-01-07")
+    assert dates["1"] == ("2026-12-14", "2027-01-07")
 
 
 def test_the_manual_template_migration_is_reversible(db):
@@ -545,10 +643,11 @@ def test_applying_and_saving_through_the_page(company, breakdown, second_breakdo
     apply_url = reverse("tasks_app:wbs_template_apply", args=[breakdown.code])
     response = client.post(apply_url, {"template": manual.pk, "start_on": day(25).isoformat()})
     assert response.status_code == 302
-    assert "Start on" in last_message(response) and day(12).isoformat() in last_message(response)
+    latest = latest_manual_start().isoformat()
+    assert "Start on" in last_message(response) and latest in last_message(response)
     assert not Task.objects.filter(request=breakdown).exists()
 
-    response = client.post(apply_url, {"template": manual.pk, "start_on": day(1).isoformat()})
+    response = client.post(apply_url, {"template": manual.pk, "start_on": latest})
     assert response["Location"] == f"/requests/{breakdown.code}/wbs/"
     assert last_message(response) == "Tasks created from the template: 10."
     assert Task.objects.filter(request=breakdown).count() == 10
@@ -616,3 +715,29 @@ def test_the_toolbar_renders_only_what_the_person_may_do(company, breakdown, rf)
     assert "apply-template" not in viewer and "import-xlsx" not in viewer
     assert "save-template" not in viewer
     assert render_to_string("tasks_app/_wbs_io.html", {"case": breakdown}).strip() == ""
+
+
+def test_templates_saved_in_calendar_days_are_converted_to_working_days(db):
+    import importlib
+
+    migration = importlib.import_module("tasks_app.migrations.0004_template_working_days")
+    mine = WbsTemplate.objects.create(name="旧模板")
+    week = mine.items.create(position=0, name="第一周", start_offset_days=0, duration_days=7)
+    next_week = mine.items.create(position=1, name="第二周", start_offset_days=7, duration_days=5)
+    weekend = mine.items.create(position=2, name="周末开始", start_offset_days=12, duration_days=3)
+    manual = {
+        item.pk: item.duration_days for item in WbsTemplate.objects.get(name=MANUAL).items.all()
+    }
+
+    migration.to_working_days(django_apps, None)
+
+    for item in (week, next_week, weekend):
+        item.refresh_from_db()
+    assert [(i.start_offset_days, i.duration_days) for i in (week, next_week, weekend)] == [
+        (0, 5),  # Monday to Sunday: 5 working days
+        (5, 5),  # the next Monday
+        (10, 1),  # Saturday to Monday: it starts on Monday
+    ]
+    template = WbsTemplate.objects.get(name=MANUAL)
+    assert {item.pk: item.duration_days for item in template.items.all()} == manual
+    assert "工作日" in template.description and "自然日" not in template.description
