@@ -273,7 +273,9 @@ def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
     """The form's initial values; from a task (``?task=<pk>``): the task, its owner, its
     blocker as the description, category other, impact high when the task is key."""
     task = (
-        Task.objects.filter(request=case, pk=task_pk).select_related("owner").first()
+        Task.objects.filter(request=case, pk=task_pk)
+        .select_related("owner", "parent__parent__parent")
+        .first()
         if task_pk and task_pk.isdecimal()  # "²".isdigit() is true, int("²") fails
         else None
     )
@@ -284,7 +286,7 @@ def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
         initial["owner"] = task.owner
     if task.status == Task.Status.BLOCKED and task.status_reason:
         initial["description"] = task.status_reason
-    if task.is_key:
+    if task.counts_as_key:
         initial["impact"] = Level.HIGH
     return initial
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from collab_portal.lib.dates import CHARTED
 from collab_portal.org.models import Department, User
 from requests_app.models import CollabRequest
-from tasks_app.models import Task
+from tasks_app.models import Task, key_task_pks
 from tasks_app.selectors import (
     TaskRow,
     TrackingFilters,
@@ -102,6 +102,7 @@ class TrackingLine:
     overdue: bool
     progress: int
     last_update_on: datetime.date | None
+    is_key: bool = False  # 关键任务: flagged, or under a flagged task (``key_task_filter``)
     url: str = ""  # the task's page; set for the lines a page shows (``link_lines``)
 
     def __getitem__(self, name: str):
@@ -123,10 +124,6 @@ class TrackingLine:
     @property
     def name(self) -> str:
         return self.task.name
-
-    @property
-    def is_key(self) -> bool:
-        return self.task.is_key
 
     @property
     def owner_id(self) -> int | None:
@@ -338,6 +335,7 @@ def _lines(rows: list[TaskRow], people: _People) -> list[TrackingLine]:
             status[task.pk] = _rolled_up_status([status[c.task.pk] for c in row.children])
             dates = [last_update[c.task.pk] for c in row.children if last_update[c.task.pk]]
             last_update[task.pk] = max(dates, default=task.last_update_on)
+    key = key_task_pks(row.task for row in rows)
     return [
         TrackingLine(
             task=row.task,
@@ -348,6 +346,7 @@ def _lines(rows: list[TaskRow], people: _People) -> list[TrackingLine]:
             overdue=row.overdue,
             progress=row.progress,
             last_update_on=last_update[row.task.pk],
+            is_key=row.task.pk in key,
         )
         for row in rows
     ]

@@ -38,15 +38,17 @@ def test_the_gantt_chart_draws_the_wbs_with_key_overdue_and_today(
     page.wait_for_selector("#gantt[data-rendered]")
     bars = page.locator("#gantt svg .bar-wrapper")
     assert bars.count() == 6
-    assert page.locator("#gantt svg .bar-wrapper.gantt-key").count() == 2
+    # 1 需求调研 and 2 方案反馈 are flagged; 1.1–1.3 are key as subtasks of a key task.
+    assert page.locator("#gantt svg .bar-wrapper.gantt-key").count() == 5
     assert page.locator("#gantt svg .bar-wrapper.gantt-overdue").count() == 1
     assert page.locator("#gantt svg .bar-wrapper.gantt-done").count() == 1
     assert page.locator("#gantt .current-highlight").count() == 1  # today's line
     labels = page.eval_on_selector_all(
         "#gantt svg .bar-label", "labels => labels.map(label => label.textContent)"
     )
-    assert "1.3 访谈纪要整理" in labels and "★ 1 需求调研" in labels
-    assert f"1.2 {HOSTILE_NAME}" in labels  # shown as text, not parsed as HTML
+    assert "★ 1.3 访谈纪要整理" in labels and "★ 1 需求调研" in labels
+    assert "3 需求评审" in labels  # not key
+    assert f"★ 1.2 {HOSTILE_NAME}" in labels  # shown as text, not parsed as HTML
     assert page.evaluate("window.__injected") is None
     page.wait_for_timeout(800)  # frappe-gantt grows the bars for 0.4 s (SVG animation)
     page.screenshot(path=str(SHOTS / "gantt-week.png"), full_page=True)
@@ -62,7 +64,7 @@ def test_the_gantt_chart_draws_the_wbs_with_key_overdue_and_today(
             "true"
         )
         assert page.locator("#gantt svg .bar-wrapper").count() == 6
-        assert page.locator("#gantt svg .bar-wrapper.gantt-key").count() == 2
+        assert page.locator("#gantt svg .bar-wrapper.gantt-key").count() == 5
         assert page.locator("#gantt .current-highlight").count() == 1
     page.click("[data-gantt-today]")
     page.wait_for_timeout(800)
