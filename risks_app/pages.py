@@ -269,6 +269,12 @@ def may_raise(case: CollabRequest) -> bool:
     return case.stage in services.RISK_STAGES
 
 
+def may_raise_on(task: Task) -> bool:
+    """登记风险 from a task's page: any task not done, while its case takes risks (whoever sees
+    the task's page sees its case)."""
+    return task.status != Task.Status.DONE and may_raise(task.request)
+
+
 def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
     """The form's initial values; from a task (``?task=<pk>``): the task, its owner, its
     blocker as the description, category other, impact high when the task is key."""
