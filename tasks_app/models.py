@@ -239,6 +239,17 @@ class Task(ConcurrentTransitionMixin, models.Model):
         return False
 
     @property
+    def open_reason(self) -> str:
+        """Why the task stands as it does (delayed, blocked, reworked); nothing once it is done.
+        Earlier reasons stay in its history and the case's timeline."""
+        return "" if self.status == self.Status.DONE else self.status_reason
+
+    @property
+    def delayed_to(self) -> datetime.date | None:
+        """The new expected date of a delayed task."""
+        return self.expected_done_on if self.status == self.Status.DELAYED else None
+
+    @property
     def is_overdue(self) -> bool:
         return (
             self.status != self.Status.DONE

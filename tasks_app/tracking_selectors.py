@@ -61,6 +61,7 @@ class TaskFacts:
     status: str
     progress: int
     status_reason: str
+    expected_done_on: datetime.date | None
     last_update_on: datetime.date | None
     # Not columns: set from the people read alongside (for selectors.owners_and_departments).
     owner: User | None = None
@@ -181,6 +182,13 @@ class TrackingLine:
         if self.is_leaf and self.status in (Status.DELAYED, Status.BLOCKED):
             return self.task.status_reason
         return ""
+
+    @property
+    def delayed_to(self) -> datetime.date | None:
+        """The new expected date of a delayed task."""
+        if self.is_leaf and self.status == Status.DELAYED:
+            return self.task.expected_done_on
+        return None
 
     @property
     def rescheduled(self) -> bool:
@@ -386,8 +394,10 @@ def tracking_table(*, request: CollabRequest) -> TrackingTable:
 def gantt_items(lines: list[TrackingLine]) -> list[dict]:
     """The WBS for frappe-gantt, from the table's lines:
     dated tasks, key and overdue tasks marked, the status class the table shows (rolled up for a
-    parent, so the chart and the table agree). A task dated beyond what a chart can draw (an old
-    row due in year 1 would make the browser draw two thousand years) is left to the table."""
+    parent, so the chart and the table agree), and a delayed task's new expected date
+    (``delayed_to``, drawn as an extension of its bar). A task dated beyond what a chart can draw
+    (an old row due in year 1 would make the browser draw two thousand years) is left to the
+    table."""
     items = []
     for line in lines:
         if not (line.start_on and line.due_on):
@@ -410,6 +420,11 @@ def gantt_items(lines: list[TrackingLine]) -> list[dict]:
                 "custom_class": " ".join(c for c in classes if c),
                 "owner": line.owner,
                 "is_key": line.is_key,
+                "delayed_to": (
+                    line.delayed_to.isoformat()
+                    if line.delayed_to and CHARTED.holds(line.delayed_to)
+                    else ""
+                ),
             }
         )
     return items

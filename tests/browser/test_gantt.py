@@ -72,6 +72,40 @@ def test_the_gantt_chart_draws_the_wbs_with_key_overdue_and_today(
     assert errors == []
 
 
+def test_a_delayed_task_shows_its_new_date_as_an_extension_of_its_bar(
+    company, tracking_case, live_server, page
+):
+    """Issue 18, point 21: 需求评审 is due on day 8 and delayed to day 9."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    review = Task.objects.get(name="需求评审")
+    new_date = day(9).isoformat()  # noqa: F405 (fixtures_tracking's day)
+    _sign_in(page, live_server.url, company.tech_staff.username)
+    page.goto(live_server.url + reverse("tasks_app:gantt", args=[tracking_case.code]))
+    page.wait_for_selector("#gantt[data-rendered]")
+    for mode in ("Day", "Week", "Month"):
+        page.click(f"button[data-view-mode={mode}]")
+        delayed = page.locator(f"#gantt svg .bar-wrapper[data-id='{review.pk}']")
+        assert "gantt-delayed" in delayed.get_attribute("class")
+        extensions = page.locator("#gantt svg .bar-delay")
+        assert extensions.count() == 1, mode  # the delayed task's alone
+        assert extensions.get_attribute("data-delayed-to") == new_date
+        bar = delayed.locator(".bar").first
+        end = float(bar.get_attribute("x")) + float(bar.get_attribute("width"))
+        extension = delayed.locator(".bar-extension")
+        assert float(extension.get_attribute("x")) == pytest.approx(end)
+        days = 8 - 2 + 1  # the bar: day 2 to day 8
+        width = float(bar.get_attribute("width"))
+        assert float(extension.get_attribute("width")) == pytest.approx(width / days, rel=0.01)
+        assert delayed.locator(".bar-delay-label").text_content() == f"→ {new_date}"
+    page.click("button[data-view-mode=Day]")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "gantt-delay.png"), full_page=True)
+    page.locator(f"#gantt svg .bar-wrapper[data-id='{review.pk}'] .bar-group").click()
+    popup = page.locator("#gantt .popup-wrapper")
+    popup.wait_for(state="visible")
+    assert f"新的预计完成日期: {new_date}" in popup.inner_text()
+
+
 def test_the_tracking_table_in_the_browser(company, tracking_case, live_server, page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     _sign_in(page, live_server.url, company.tech_staff.username)

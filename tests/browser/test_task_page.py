@@ -1,5 +1,6 @@
 """In Chromium, a task's page (issue 18): 登记风险 is offered on every open task, not only a
-blocked one (point 9). Screenshots go to var/screenshots/tasks/."""
+blocked one (point 9), and a task that is resumed and finished no longer shows the blocker's
+reason it once had (point 21). Screenshots go to var/screenshots/tasks/."""
 
 from pathlib import Path
 
@@ -48,3 +49,21 @@ def test_any_open_task_offers_to_raise_a_risk(company, tracking_case, live_serve
     page.fill("#id_deadline", day(5).isoformat())  # noqa: F405 (fixtures_tracking's day)
     submit(page, "form button[type=submit].btn-primary")
     assert Risk.objects.get().task == interview
+
+
+def test_a_resumed_and_finished_task_drops_its_old_blocker(
+    company, tracking_case, live_server, page
+):
+    base = live_server.url
+    feedback = Task.objects.get(name="方案反馈")  # blocked: 等待客户提供资料
+    sign_in(page, base, company.tech_staff.username, TEST_PASSWORD)  # the coordinator
+    page.goto(_task_url(base, feedback))
+    assert "等待客户提供资料" in page.locator("[data-testid=task-status]").inner_text()
+
+    submit(page, "form[action$='/resume/'] button")
+    assert page.locator("[data-testid=task-reason]").count() == 0
+    submit(page, "[data-testid=done]")
+    status = page.locator("[data-testid=task-status]").inner_text()
+    assert "已完成" in status and "等待客户提供资料" not in status
+    page.screenshot(path=str(SHOTS / "task-done-no-blocker.png"), full_page=True)
+    assert Task.objects.get(pk=feedback.pk).history.filter(status_reason="等待客户提供资料")
