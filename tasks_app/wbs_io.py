@@ -89,6 +89,7 @@ HEADERS = {key: header for key, header, _aliases, _width in COLUMNS}
 REQUIRED_COLUMNS = ("code", "name", "parent")
 PERSON_COLUMNS = ("owner", "collaborators")
 DEPARTMENT_COLUMNS = ("lead_department", "supporting_departments")
+PERSON_NAME_FIELDS = ("display_name", "first_name", "last_name", "username")  # User.name
 TEXT_COLUMNS = ("code", "parent", *PERSON_COLUMNS, *DEPARTMENT_COLUMNS)
 # Entries of a list cell; not spaces, which names hold (“Wang Wu”).
 _LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -444,6 +445,7 @@ def _add_reference_sheets(workbook) -> None:
     for user in (
         User.objects.filter(is_active=True)
         .select_related("department")
+        .only(*PERSON_NAME_FIELDS, "employee_no", "department__name", "department__code")
         .order_by("department__sort_order", "department__code", "employee_no", "username")
     ):
         department = user.department

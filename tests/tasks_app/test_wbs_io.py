@@ -11,7 +11,9 @@ from django.apps import apps as django_apps
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
@@ -621,6 +623,14 @@ def test_the_export_names_people_and_departments_with_their_codes(company, break
     assert departments[0] == ("部门", "编码", "上级部门")
     assert ("技术部", "TECH", "业务中心") in departments
     assert book.sheetnames[0] == "WBS"
+
+    with CaptureQueriesContext(connection) as few:
+        wbs_io.wbs_export_xlsx(request=breakdown)
+    for number in range(30):
+        UserFactory(username=f"more{number}", department=DepartmentFactory(parent=company.tech))
+    with CaptureQueriesContext(connection) as many:
+        wbs_io.wbs_export_xlsx(request=breakdown)
+    assert len(many) == len(few)  # the reference sheets cost one query each
 
 
 def test_a_file_naming_people_and_departments_by_name_only_imports_the_same_tree(
