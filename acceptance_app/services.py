@@ -49,7 +49,7 @@ from requests_app.policies import (
     side_decider,
 )
 from requests_app.services import may_act_for
-from tasks_app.models import Task
+from tasks_app.models import Task, key_task_pks
 
 Stage = CollabRequest.Stage
 State = Delivery.State
@@ -191,21 +191,36 @@ class ItemData:
     notes: str = ""
 
 
-def key_tasks_not_done(request: CollabRequest) -> list[Task]:
-    """Key tasks that are not finished: a key leaf not done, or a key parent with a leaf below
-    it not done."""
-    tasks = list(request.tasks.only("pk", "parent_id", "wbs_code", "name", "is_key", "status"))
+def _case_tasks(request: CollabRequest) -> list[Task]:
+    return list(request.tasks.only("pk", "parent_id", "wbs_code", "name", "is_key", "status"))
+
+
+def _unfinished(tasks: list[Task]) -> set[int]:
+    """The tasks not finished: a leaf not done, a parent with a subtask not finished."""
     children: dict[int | None, list[Task]] = {}
     for task in tasks:
         children.setdefault(task.parent_id, []).append(task)
+    unfinished: set[int] = set()
 
-    def finished(task: Task) -> bool:
-        below = children.get(task.pk)
-        if not below:
-            return task.status == Task.Status.DONE
-        return all(finished(child) for child in below)
+    def walk(task: Task) -> bool:
+        below = [walk(child) for child in children.get(task.pk, [])]  # every one is walked
+        done = all(below) if below else task.status == Task.Status.DONE
+        if not done:
+            unfinished.add(task.pk)
+        return done
 
-    pending = [t for t in tasks if t.is_key and not finished(t)]
+    for root in children.get(None, []):
+        walk(root)
+    return unfinished
+
+
+def key_tasks_not_done(request: CollabRequest, tasks: list[Task] | None = None) -> list[Task]:
+    """The key tasks (``key_task_filter``: flagged, or under a flagged task) still to finish:
+    the leaves, the work itself, in WBS order; a flagged parent is finished when they are."""
+    tasks = _case_tasks(request) if tasks is None else tasks
+    parents = {task.parent_id for task in tasks}
+    key, unfinished = key_task_pks(tasks), _unfinished(tasks)
+    pending = [t for t in tasks if t.pk in key and t.pk in unfinished and t.pk not in parents]
     return sorted(pending, key=lambda t: [int(p) for p in t.wbs_code.split(".") if p.isdigit()])
 
 
@@ -215,20 +230,21 @@ def submit_missing(delivery: Delivery) -> list[str]:
     items = list(delivery.items.select_related("task"))
     if not items:
         missing.append(_("The delivery list has no items."))
-    for task in key_tasks_not_done(delivery.request):
+    tasks = _case_tasks(delivery.request)
+    for task in key_tasks_not_done(delivery.request, tasks):
         missing.append(
             _("Key task %(code)s %(name)s is not done.")
             % {"code": task.wbs_code, "name": task.name}
         )
-    reported = set()
+    # A key task's open work is listed above already.
+    unfinished, reported = _unfinished(tasks), key_task_pks(tasks)
     for item in items:
-        if item.task.status != Task.Status.DONE and item.task_id not in reported:
+        if item.task_id in unfinished and item.task_id not in reported:
             reported.add(item.task_id)
-            if not item.task.is_key:
-                missing.append(
-                    _("Task %(code)s %(name)s, which “%(item)s” answers, is not done.")
-                    % {"code": item.task.wbs_code, "name": item.task.name, "item": item.name}
-                )
+            missing.append(
+                _("Task %(code)s %(name)s, which “%(item)s” answers, is not done.")
+                % {"code": item.task.wbs_code, "name": item.task.name, "item": item.name}
+            )
     return missing
 
 

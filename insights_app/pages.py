@@ -372,9 +372,12 @@ def _task_drill(scope: Scope, week: Week, *, query, page_number, as_of: datetime
         "due_on", "request__code", "pk"
     )
     result = _paged("tasks", str(TASK_STATUSES[status]), tasks, page_number)
+    shown = [task.pk for task in result.page.object_list]
+    key = set(Task.objects.filter(pk__in=shown).key().values_list("pk", flat=True))
     result.task_lines = [
         TaskDrillRow(
             task=task,
+            key=task.pk in key,
             days_late=calendar.workdays_between(task.due_on + datetime.timedelta(days=1), as_of)
             if task.due_on and task.due_on < as_of and status == "overdue"
             else 0,
@@ -388,6 +391,7 @@ def _task_drill(scope: Scope, week: Week, *, query, page_number, as_of: datetime
 class TaskDrillRow:
     task: Task
     days_late: int
+    key: bool = False  # 关键任务: flagged, or under a flagged task
 
 
 def _paged(kind: str, title: str, rows: QuerySet, page_number) -> Drill:

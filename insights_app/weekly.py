@@ -368,7 +368,7 @@ TASK_LINE_FIELDS = (
     "wbs_code",
     "name",
     "due_on",
-    "is_key",
+    "key_task",  # with_key_task(): flagged, or under a flagged task
     "owner_id",
     "owner__display_name",
     "owner__username",
@@ -385,7 +385,7 @@ def _line(row: dict, *, days_late: int = 0) -> TaskLine:
         owner_id=row["owner_id"],
         due_on=row["due_on"],
         days_late=days_late,
-        key=row["is_key"],
+        key=row["key_task"],
     )
 
 
@@ -395,6 +395,7 @@ def _overdue(
     """The first overdue tasks (their number is the workload's total)."""
     rows = list(
         tasks.filter(overdue_on(as_of))
+        .with_key_task()
         .order_by("due_on", "request__code", "pk")
         .values(*TASK_LINE_FIELDS)[:LIST_ROWS]
     )
@@ -525,7 +526,9 @@ def _upcoming(
 ) -> tuple[list[TaskLine], int]:
     upcoming = upcoming_tasks(tasks, as_of=as_of, calendar=calendar)
     rows = list(
-        upcoming.order_by("due_on", "request__code", "pk").values(*TASK_LINE_FIELDS)[:LIST_ROWS]
+        upcoming.with_key_task()
+        .order_by("due_on", "request__code", "pk")
+        .values(*TASK_LINE_FIELDS)[:LIST_ROWS]
     )
     return [_line(row) for row in rows], upcoming.count()
 

@@ -14,19 +14,28 @@ class RisksAppConfig(AppConfig):
         from requests_app.case_links import CaseLink, register_case_link
         from risks_app.activity_verbs import VERBS
         from risks_app.inbox import register as register_inbox
+        from risks_app.pages import may_raise_on
         from risks_app.reminder_rules import RULES
         from tasks_app.task_links import TaskLink, register_task_link
 
+        def raise_url(task):
+            return reverse("risks_app:risk_create", args=[task.request.code]) + f"?task={task.pk}"
+
+        # 登记风险 on every open task's page, from its blocker when it is blocked.
         register_task_link(
             TaskLink(
                 _("Raise a risk from this blocker"),
                 "ti-alert-triangle",
-                url_for=lambda task: (
-                    reverse("risks_app:risk_create", args=[task.request.code]) + f"?task={task.pk}"
-                ),
-                shown_when=lambda task, user: (
-                    task.status == "blocked" and task.request.stage == "executing"
-                ),
+                url_for=raise_url,
+                shown_when=lambda task, user: task.status == "blocked" and may_raise_on(task),
+            )
+        )
+        register_task_link(
+            TaskLink(
+                _("Raise a risk"),
+                "ti-alert-triangle",
+                url_for=raise_url,
+                shown_when=lambda task, user: task.status != "blocked" and may_raise_on(task),
             )
         )
         register_verbs(VERBS)

@@ -50,7 +50,7 @@ class TaskField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         label = f"{obj.wbs_code} {obj.name}"
-        return f"{label} · {_('key task')}" if obj.is_key else label
+        return f"{label} · {_('key task')}" if obj.key_task else label
 
 
 class RiskFilterForm(TablerFormMixin, forms.Form):
@@ -120,7 +120,7 @@ class RiskForm(TablerFormMixin, forms.Form):
     def __init__(self, *args, request: CollabRequest, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people_choices()
-        self.fields["task"].queryset = Task.objects.filter(request=request)
+        self.fields["task"].queryset = Task.objects.filter(request=request).with_key_task()
         self.fields["milestone"].queryset = Milestone.objects.filter(
             plan__request=request, plan__state="confirmed"
         )

@@ -269,11 +269,19 @@ def may_raise(case: CollabRequest) -> bool:
     return case.stage in services.RISK_STAGES
 
 
+def may_raise_on(task: Task) -> bool:
+    """登记风险 from a task's page: any task not done, while its case takes risks (whoever sees
+    the task's page sees its case)."""
+    return task.status != Task.Status.DONE and may_raise(task.request)
+
+
 def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
     """The form's initial values; from a task (``?task=<pk>``): the task, its owner, its
     blocker as the description, category other, impact high when the task is key."""
     task = (
-        Task.objects.filter(request=case, pk=task_pk).select_related("owner").first()
+        Task.objects.filter(request=case, pk=task_pk)
+        .select_related("owner", "parent__parent__parent")
+        .first()
         if task_pk and task_pk.isdecimal()  # "²".isdigit() is true, int("²") fails
         else None
     )
@@ -284,7 +292,7 @@ def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
         initial["owner"] = task.owner
     if task.status == Task.Status.BLOCKED and task.status_reason:
         initial["description"] = task.status_reason
-    if task.is_key:
+    if task.counts_as_key:
         initial["impact"] = Level.HIGH
     return initial
 

@@ -32,7 +32,13 @@ def colour_for(impact: str, likelihood: str) -> str:
 
 def risk_queryset() -> QuerySet[Risk]:
     return Risk.objects.select_related(
-        "request", "owner", "task", "task__lead_department", "milestone", "escalated_to"
+        "request",
+        "owner",
+        "task",
+        "task__lead_department",
+        "task__parent__parent__parent",  # whether the task is key (Task.counts_as_key)
+        "milestone",
+        "escalated_to",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +19,58 @@ from requests_app.models import CollabRequest, Milestone
 MAX_DEPTH = 4
 
 
+# 关键任务, one definition for every page, file, gate and reminder: a task is key when it is
+# flagged key or sits under a task that is. A key task is the unit the manual's 关键节点 speak
+# of; a parent is never worked on itself (its subtasks are its work, and it is done when they
+# are), so the subtasks of a flagged parent are key work: the delivery gate waits for them, an
+# overdue one is a key task overdue, a risk on one threatens a key task. The same rule in the
+# forms its readers need, side by side: in SQL (``key_task_filter``, and ``key_task_subquery``
+# from another model), over a loaded tree (``key_task_pks``) and for one task with its parents
+# (``Task.counts_as_key``); tests/tasks_app/test_key_tasks.py checks that they agree.
+
+
+def key_task_filter(prefix: str = "") -> Q:
+    """The key tasks, as a filter; ``prefix`` reaches the task from another model ("task__")."""
+    condition = Q()
+    for level in range(MAX_DEPTH):
+        condition |= Q(**{f"{prefix}{'parent__' * level}is_key": True})
+    return condition
+
+
+def key_task_subquery(task_id: str) -> models.Exists:
+    """The same filter for another model's rows, whose column ``task_id`` holds a task: one
+    index lookup per level up, no join (a join hashed every task of the company to count a few
+    thousand risks). Built from the topmost level down; it refers to no relation, so a module
+    may build it at import."""
+    condition = models.Q(is_key=True)
+    for _level in range(MAX_DEPTH - 1):
+        above = Task.objects.filter(condition, pk=models.OuterRef("parent_id"))
+        condition = models.Q(is_key=True) | models.Exists(above)
+    return models.Exists(Task.objects.filter(condition, pk=models.OuterRef(task_id)))
+
+
+def key_task_pks(tasks: Iterable) -> set[int]:
+    """The pks of the key tasks among ``tasks`` (anything with ``pk``, ``parent_id`` and
+    ``is_key``: tasks or the tracking table's facts). Give whole trees: a flag above the tasks
+    given is not seen."""
+    tasks = list(tasks)
+    by_pk = {task.pk: task for task in tasks}
+    known: dict[int, bool] = {}
+    for task in tasks:
+        chain, node, answer = [], task, False
+        while node is not None and node.pk not in chain:
+            if node.pk in known:
+                answer = known[node.pk]
+                break
+            chain.append(node.pk)
+            if node.is_key:
+                answer = True
+                break
+            node = by_pk.get(node.parent_id)
+        known.update(dict.fromkeys(chain, answer))  # the walk's tasks all sit under where it ended
+    return {pk for pk, key in known.items() if key}
+
+
 class TaskQuerySet(models.QuerySet):
     def for_request(self, request: CollabRequest) -> TaskQuerySet:
         return self.filter(request=request)
@@ -31,6 +84,20 @@ class TaskQuerySet(models.QuerySet):
 
     def leaves(self) -> TaskQuerySet:
         return self.filter(is_leaf=True)
+
+    def key(self) -> TaskQuerySet:
+        """关键任务 (see ``key_task_filter``)."""
+        return self.filter(key_task_filter())
+
+    def with_key_task(self) -> TaskQuerySet:
+        """Each task with ``key_task``, whether it is a key task (see ``key_task_filter``)."""
+        return self.annotate(
+            key_task=models.Case(
+                models.When(key_task_filter(), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
 
     def mark_leaves(self) -> int:
         """Set ``is_leaf`` from the tree, for rows written around save() (bulk_create)."""
@@ -159,6 +226,28 @@ class Task(ConcurrentTransitionMixin, models.Model):
         if parent_id and not Task.objects.filter(parent_id=parent_id).exists():
             Task.objects.filter(pk=parent_id).update(is_leaf=True)
         return deleted
+
+    @property
+    def counts_as_key(self) -> bool:
+        """关键任务 (see ``key_task_filter``): this task or one above it is flagged. Walks up
+        ``parent``, so a list reads its tasks with ``select_related("parent__parent__parent")``."""
+        task, depth = self, 0
+        while task is not None and depth < MAX_DEPTH:
+            if task.is_key:
+                return True
+            task, depth = (task.parent if task.parent_id else None), depth + 1
+        return False
+
+    @property
+    def open_reason(self) -> str:
+        """Why the task stands as it does (delayed, blocked, reworked); nothing once it is done.
+        Earlier reasons stay in its history and the case's timeline."""
+        return "" if self.status == self.Status.DONE else self.status_reason
+
+    @property
+    def delayed_to(self) -> datetime.date | None:
+        """The new expected date of a delayed task."""
+        return self.expected_done_on if self.status == self.Status.DELAYED else None
 
     @property
     def is_overdue(self) -> bool:

@@ -52,7 +52,7 @@ from collab_portal.reminders.sweeps import (
     workdays_after,
 )
 from requests_app.models import CollabRequest
-from tasks_app.models import ProgressUpdate, Task
+from tasks_app.models import ProgressUpdate, Task, key_task_filter
 
 Status = Task.Status
 
@@ -351,13 +351,7 @@ def key_overdue_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[Due
     if rule.escalate_after_days is None:
         return []
     today, after = today_of(now), rule.escalate_after_days
-    key = (
-        Q(is_key=True)
-        | Q(parent__is_key=True)
-        | Q(parent__parent__is_key=True)
-        | Q(parent__parent__parent__is_key=True)
-    )
-    overdue = open_leaf_tasks().filter(key, due_on__lt=today)
+    overdue = open_leaf_tasks().filter(key_task_filter(), due_on__lt=today)
     listed = listed_due_dates(overdue, today=today, first=after, repeat=rule.repeat_days)
     if listed is None:
         return []

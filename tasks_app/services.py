@@ -454,6 +454,12 @@ def _status_changed(*, actor, task, verb, from_state, comment=""):
     )
 
 
+def _clear_reason(task: Task) -> None:
+    """Resumed or done: the delay's or blocker's reason and date no longer stand. They stay in
+    the task's history and in the timeline (the status change's comment)."""
+    task.status_reason, task.expected_done_on = "", None
+
+
 @transaction.atomic
 def task_start(*, actor: User, task: Task) -> Task:
     task = _lock_task(task)
@@ -480,6 +486,7 @@ def task_complete(*, actor: User, task: Task) -> Task:
     task.complete()
     task.progress = 100
     task.completed_at = timezone.now()
+    _clear_reason(task)
     task.save()
     _status_changed(actor=actor, task=task, verb="task_done", from_state=from_state)
     coordinator = task.request.coordinator
@@ -574,6 +581,7 @@ def task_resume(*, actor: User, task: Task) -> Task:
     )
     from_state = task.status
     task.resume()
+    _clear_reason(task)
     task.save()
     _status_changed(actor=actor, task=task, verb="task_resume", from_state=from_state)
     return task

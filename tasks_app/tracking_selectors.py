@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from collab_portal.lib.dates import CHARTED
 from collab_portal.org.models import Department, User
 from requests_app.models import CollabRequest
-from tasks_app.models import Task
+from tasks_app.models import Task, key_task_pks
 from tasks_app.selectors import (
     TaskRow,
     TrackingFilters,
@@ -61,6 +61,7 @@ class TaskFacts:
     status: str
     progress: int
     status_reason: str
+    expected_done_on: datetime.date | None
     last_update_on: datetime.date | None
     # Not columns: set from the people read alongside (for selectors.owners_and_departments).
     owner: User | None = None
@@ -102,6 +103,7 @@ class TrackingLine:
     overdue: bool
     progress: int
     last_update_on: datetime.date | None
+    is_key: bool = False  # 关键任务: flagged, or under a flagged task (``key_task_filter``)
     url: str = ""  # the task's page; set for the lines a page shows (``link_lines``)
 
     def __getitem__(self, name: str):
@@ -123,10 +125,6 @@ class TrackingLine:
     @property
     def name(self) -> str:
         return self.task.name
-
-    @property
-    def is_key(self) -> bool:
-        return self.task.is_key
 
     @property
     def owner_id(self) -> int | None:
@@ -184,6 +182,13 @@ class TrackingLine:
         if self.is_leaf and self.status in (Status.DELAYED, Status.BLOCKED):
             return self.task.status_reason
         return ""
+
+    @property
+    def delayed_to(self) -> datetime.date | None:
+        """The new expected date of a delayed task."""
+        if self.is_leaf and self.status == Status.DELAYED:
+            return self.task.expected_done_on
+        return None
 
     @property
     def rescheduled(self) -> bool:
@@ -338,6 +343,7 @@ def _lines(rows: list[TaskRow], people: _People) -> list[TrackingLine]:
             status[task.pk] = _rolled_up_status([status[c.task.pk] for c in row.children])
             dates = [last_update[c.task.pk] for c in row.children if last_update[c.task.pk]]
             last_update[task.pk] = max(dates, default=task.last_update_on)
+    key = key_task_pks(row.task for row in rows)
     return [
         TrackingLine(
             task=row.task,
@@ -348,6 +354,7 @@ def _lines(rows: list[TaskRow], people: _People) -> list[TrackingLine]:
             overdue=row.overdue,
             progress=row.progress,
             last_update_on=last_update[row.task.pk],
+            is_key=row.task.pk in key,
         )
         for row in rows
     ]
@@ -387,8 +394,10 @@ def tracking_table(*, request: CollabRequest) -> TrackingTable:
 def gantt_items(lines: list[TrackingLine]) -> list[dict]:
     """The WBS for frappe-gantt, from the table's lines:
     dated tasks, key and overdue tasks marked, the status class the table shows (rolled up for a
-    parent, so the chart and the table agree). A task dated beyond what a chart can draw (an old
-    row due in year 1 would make the browser draw two thousand years) is left to the table."""
+    parent, so the chart and the table agree), and a delayed task's new expected date
+    (``delayed_to``, drawn as an extension of its bar). A task dated beyond what a chart can draw
+    (an old row due in year 1 would make the browser draw two thousand years) is left to the
+    table."""
     items = []
     for line in lines:
         if not (line.start_on and line.due_on):
@@ -411,6 +420,11 @@ def gantt_items(lines: list[TrackingLine]) -> list[dict]:
                 "custom_class": " ".join(c for c in classes if c),
                 "owner": line.owner,
                 "is_key": line.is_key,
+                "delayed_to": (
+                    line.delayed_to.isoformat()
+                    if line.delayed_to and CHARTED.holds(line.delayed_to)
+                    else ""
+                ),
             }
         )
     return items

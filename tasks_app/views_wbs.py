@@ -33,11 +33,13 @@ def _editor_context(request, case, *, error=""):
 
 
 def _tree_response(request, case, *, error="", reset_panel=False):
-    """After a change: the tree partial for htmx (and, after a save, the side panel back to its
-    start, swapped out of band), a redirect to the editor otherwise."""
+    """After a change: the tree partial for htmx with its list of what publishing still needs,
+    and, swapped out of band, the 发布 button as that list allows it (and, after a save, the
+    side panel back to its start); a redirect to the editor otherwise."""
     if request.htmx:
         context = _editor_context(request, case, error=error)
         context["reset_panel"] = reset_panel
+        context["oob"] = True
         return render(request, "tasks_app/_wbs_tree.html", context)
     if error:
         messages.error(request, error)

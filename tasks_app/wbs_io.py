@@ -3,22 +3,25 @@ template (its working days counted from the new start), and export / re-import t
 a workbook.
 
 Writes go through the keyword-only services below (permission, row lock, activity row); an
-import is checked completely before anything is written, and every error names its row."""
+import is checked completely before anything is written, and every error names its row and
+column."""
 
 from __future__ import annotations
 
 import datetime
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, ProtectedError, Q, RestrictedError
+from django.db.models import Count, ProtectedError, Q, RestrictedError, Value
+from django.db.models.functions import Concat, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import SCHEDULE
@@ -47,22 +50,35 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 MAX_ERRORS_SHOWN = 30
 SHEET_TITLE = "WBS"
+PEOPLE_SHEET, DEPARTMENTS_SHEET = "人员", "部门"
 YES, NO = "是", "否"
 
-# (key, header written on export, other headers accepted on import, column width)
+# (key, header written on export, other headers accepted on import, column width). People and
+# departments are written as 王五（E1003）; a cell may name them by name, by employee number or
+# department code, or both. The headers of earlier exports (负责人工号, …) are still read.
 COLUMNS: list[tuple[str, str, tuple[str, ...], int]] = [
     ("code", "任务ID", ("task id", "id"), 10),
     ("name", "任务名称", ("task name", "name"), 32),
     ("parent", "上级任务ID", ("parent task id", "parent id", "parent"), 12),
     ("description", "说明", ("description",), 36),
-    ("owner", "负责人工号", ("owner employee no", "owner"), 14),
-    ("collaborators", "协作人工号", ("collaborator employee nos", "collaborators"), 22),
-    ("lead_department", "主责部门编码", ("lead department code", "lead department"), 14),
+    ("owner", "负责人", ("负责人工号", "owner", "owner employee no"), 18),
+    (
+        "collaborators",
+        "协作人",
+        ("协作人工号", "collaborators", "collaborator employee nos"),
+        30,
+    ),
+    (
+        "lead_department",
+        "主责部门",
+        ("主责部门编码", "lead department", "lead department code"),
+        18,
+    ),
     (
         "supporting_departments",
-        "配合部门编码",
-        ("supporting department codes", "supporting departments"),
-        22,
+        "配合部门",
+        ("配合部门编码", "supporting departments", "supporting department codes"),
+        30,
     ),
     ("start_on", "开始日期", ("start date", "start"), 12),
     ("due_on", "截止日期", ("due date", "due"), 12),
@@ -71,7 +87,14 @@ COLUMNS: list[tuple[str, str, tuple[str, ...], int]] = [
 ]
 HEADERS = {key: header for key, header, _aliases, _width in COLUMNS}
 REQUIRED_COLUMNS = ("code", "name", "parent")
-_LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
+PERSON_COLUMNS = ("owner", "collaborators")
+DEPARTMENT_COLUMNS = ("lead_department", "supporting_departments")
+PERSON_NAME_FIELDS = ("display_name", "first_name", "last_name", "username")  # User.name
+TEXT_COLUMNS = ("code", "parent", *PERSON_COLUMNS, *DEPARTMENT_COLUMNS)
+# Entries of a list cell; not spaces, which names hold (“Wang Wu”).
+_LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
+# 王五（E1003） or 王五(E1003): a name and its code.
+_LABELLED = re.compile(r"^(?P<name>.+?)\s*[（(]\s*(?P<code>[^（）()]+?)\s*[）)]$")
 _YES_WORDS = {"是", "y", "yes", "true", "1", "√", "✓"}
 _NO_WORDS = {"", "否", "n", "no", "false", "0"}
 
@@ -380,12 +403,76 @@ def _person_key(user: User) -> str:
     return user.employee_no or user.username
 
 
-def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
-    """The case's task breakdown as a workbook that ``wbs_import_xlsx`` reads back unchanged.
-    An empty breakdown gives the header row alone: a blank form to fill in."""
-    from openpyxl import Workbook
+def _labelled(name: str, code: str) -> str:
+    """“王五（E1003）”: how the file names a person or a department. The import reads it
+    back, and either half alone."""
+    return f"{name}（{code}）"
+
+
+def _person_label(user: User) -> str:
+    return _labelled(user.name, _person_key(user))
+
+
+def _department_label(department: Department) -> str:
+    return _labelled(department.name, department.code)
+
+
+def _finish_sheet(sheet, widths: list[int], text_columns: set[int]) -> None:
+    """Bold header on a tinted row, column widths, the header frozen; ``text_columns``
+    (1-based) formatted as text, so "1.10" or "007" stay what they are when edited."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="E8EEF7")
+    for cell in sheet[1]:
+        cell.font, cell.fill = header_font, header_fill
+        cell.alignment = Alignment(vertical="center")
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column in text_columns:
+                cell.number_format = "@"
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _add_reference_sheets(workbook) -> None:
+    """The active people and departments, to fill the WBS sheet's columns from: a person by
+    name or employee number, a department by name or code (2 queries)."""
+    people = workbook.create_sheet(PEOPLE_SHEET)
+    append_row(people, ["姓名", "工号", "部门", "部门编码"])
+    for user in (
+        User.objects.filter(is_active=True)
+        .select_related("department")
+        .only(*PERSON_NAME_FIELDS, "employee_no", "department__name", "department__code")
+        .order_by("department__sort_order", "department__code", "employee_no", "username")
+    ):
+        department = user.department
+        append_row(
+            people,
+            [
+                user.name,
+                _person_key(user),
+                department.name if department else None,
+                department.code if department else None,
+            ],
+        )
+    _finish_sheet(people, [16, 16, 20, 16], text_columns={2, 4})
+    departments = workbook.create_sheet(DEPARTMENTS_SHEET)
+    append_row(departments, ["部门", "编码", "上级部门"])
+    for department in Department.objects.filter(is_active=True).select_related("parent"):
+        parent = department.parent
+        append_row(departments, [department.name, department.code, parent.name if parent else None])
+    _finish_sheet(departments, [20, 16, 20], text_columns={2})
+
+
+def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
+    """The case's task breakdown as a workbook that ``wbs_import_xlsx`` reads back unchanged:
+    people and departments by name with their code (王五（E1003）), and the sheets of the
+    active people and departments to fill it from. An empty breakdown gives the header row
+    alone: a blank form to fill in."""
+    from openpyxl import Workbook
 
     tasks = _task_tree(
         list(
@@ -400,6 +487,8 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
     sheet.title = SHEET_TITLE
     append_row(sheet, [header for _key, header, _aliases, _width in COLUMNS])
     for task in tasks:
+        helpers = sorted(task.collaborators.all(), key=_person_key)
+        supporting = sorted(task.supporting_departments.all(), key=lambda d: d.code)
         append_row(
             sheet,
             [
@@ -407,36 +496,27 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
                 task.name,
                 codes.get(task.parent_id),
                 task.description.strip() or None,
-                _person_key(task.owner) if task.owner else None,
-                ",".join(sorted(_person_key(u) for u in task.collaborators.all())) or None,
-                task.lead_department.code if task.lead_department else None,
-                ",".join(sorted(d.code for d in task.supporting_departments.all())) or None,
+                _person_label(task.owner) if task.owner else None,
+                "、".join(_person_label(user) for user in helpers) or None,
+                _department_label(task.lead_department) if task.lead_department else None,
+                "、".join(_department_label(d) for d in supporting) or None,
                 task.start_on,
                 task.due_on,
                 task.deliverable_standard.strip() or None,
                 YES if task.is_key else NO,
             ],
         )
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="E8EEF7")
-    for cell in sheet[1]:
-        cell.font, cell.fill = header_font, header_fill
-        cell.alignment = Alignment(vertical="center")
-    date_columns = {index for index, (key, *_rest) in enumerate(COLUMNS, 1) if key.endswith("_on")}
-    text_columns = {
-        index
-        for index, (key, *_rest) in enumerate(COLUMNS, 1)
-        if key in ("code", "parent", "owner", "collaborators")
-    }
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if cell.column in date_columns:
-                cell.number_format = "yyyy-mm-dd"
-            elif cell.column in text_columns:
-                cell.number_format = "@"  # "1.10" stays text, not the number 1.1
-    for index, (_key, _header, _aliases, width) in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
+    keys = [key for key, *_rest in COLUMNS]
+    _finish_sheet(
+        sheet,
+        [width for *_rest, width in COLUMNS],
+        text_columns={keys.index(key) + 1 for key in TEXT_COLUMNS},
+    )
+    for key in ("start_on", "due_on"):
+        column = keys.index(key) + 1
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = "yyyy-mm-dd"
+    _add_reference_sheets(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -505,8 +585,10 @@ def _read_sheet(content: bytes) -> list[tuple[int, tuple]]:
     return read_xlsx(content, max_rows=MAX_IMPORT_ROWS, sheet=SHEET_TITLE)[0].rows
 
 
-def _column_indexes(header: tuple) -> dict[str, int]:
-    names = [_cell_text(cell).lower() for cell in header]
+def _column_indexes(header: tuple) -> tuple[dict[str, int], dict[str, str]]:
+    """Where each known column is, and its header as the file writes it (errors name it)."""
+    written = [_cell_text(cell) for cell in header]
+    names = [title.lower() for title in written]
     found = {}
     for key, title, aliases, _width in COLUMNS:
         for alias in (title.lower(), *aliases):
@@ -522,40 +604,154 @@ def _column_indexes(header: tuple) -> dict[str, int]:
             )
             % {"columns": "、".join(missing)}
         )
-    return found
-
-
-class _Lookups:
-    """People and departments named in the file, fetched in one query each."""
-
-    def __init__(self, raw_rows: list[dict[str, object]]):
-        people_keys, department_codes = set(), set()
-        for values in raw_rows:
-            people_keys.update(_split(values.get("owner")))
-            people_keys.update(_split(values.get("collaborators")))
-            department_codes.update(_split(values.get("lead_department")))
-            department_codes.update(_split(values.get("supporting_departments")))
-        people = User.objects.filter(
-            Q(employee_no__in=people_keys)
-            | (Q(username__in=people_keys) & (Q(employee_no__isnull=True) | Q(employee_no="")))
-        )
-        self.people: dict[str, User] = {}
-        for user in people:  # an employee number wins over a login of the same spelling
-            key = user.employee_no or user.username
-            if user.employee_no or key not in self.people:
-                self.people[key] = user
-        self.departments = {d.code: d for d in Department.objects.filter(code__in=department_codes)}
+    return found, {key: written[index] for key, index in found.items()}
 
 
 def _split(value) -> list[str]:
-    return [part for part in _LIST_SEPARATORS.split(_cell_text(value)) if part]
+    """The entries of a list cell: 张三、李四 / E1001,E1002 / one per line."""
+    return [part.strip() for part in _LIST_SEPARATORS.split(_cell_text(value)) if part.strip()]
+
+
+def _words(value) -> set[str]:
+    """Every entry of a cell, and both halves of a “name（code）” entry: what to look up."""
+    words = set()
+    for entry in _split(value):
+        words.add(entry)
+        if labelled := _LABELLED.match(entry):
+            words.update((labelled["name"], labelled["code"]))
+    return words
+
+
+def _listing(labels: list[str]) -> str:
+    return pgettext("list separator", ", ").join(labels)
+
+
+@dataclass
+class _Found:
+    """What an entry names: ``match``, or why it names nobody (``problem``)."""
+
+    match: object = None
+    problem: str = ""  # "unknown", "inactive", "ambiguous" or "contradicts"
+    code: str = ""
+    candidates: list = field(default_factory=list)
+    written_name: str = ""
+
+
+@dataclass
+class _Register:
+    """People or departments by code (employee number, department code) and, the active ones,
+    by name."""
+
+    by_code: dict = field(default_factory=dict)
+    by_name: dict = field(default_factory=dict)
+
+    def find(self, entry: str) -> _Found:
+        """A code first, then 名称（code） (the code decides; the name must agree), then a name
+        only one active record bears. A name never hides a code: someone called “王五（E1003）”
+        is not 王五 of E1003."""
+        labelled = _LABELLED.match(entry)
+        if entry not in self.by_code and labelled and labelled["code"] in self.by_code:
+            found = self.by_code[labelled["code"]]
+            if found.is_active and found.name != labelled["name"]:
+                return _Found(
+                    problem="contradicts",
+                    code=labelled["code"],
+                    candidates=[found],
+                    written_name=labelled["name"],
+                )
+            entry = labelled["code"]
+        if entry in self.by_code:
+            found = self.by_code[entry]
+            if found.is_active:
+                return _Found(match=found)
+            return _Found(problem="inactive", code=entry)
+        named = self.by_name.get(entry, [])
+        if len(named) == 1:
+            return _Found(match=named[0])
+        return _Found(problem="ambiguous" if named else "unknown", candidates=named)
+
+
+@dataclass(frozen=True)
+class _Refusals:
+    """What the import says when an entry names no person (or department)."""
+
+    sheet: str
+    unknown: str
+    inactive: str
+    ambiguous: str
+    contradicts: str
+    candidate: Callable  # a candidate as an ambiguous or contradicted entry shows it
+
+
+PERSON_REFUSALS = _Refusals(
+    sheet=PEOPLE_SHEET,
+    unknown=gettext_lazy(
+        "no active person is called or numbered “%(value)s” (see the sheet “%(sheet)s”)."
+    ),
+    inactive=gettext_lazy("no active person has employee number %(no)s."),
+    ambiguous=gettext_lazy(
+        "%(count)d people are called “%(name)s”: %(candidates)s; write the employee number instead."
+    ),
+    contradicts=gettext_lazy("employee number %(no)s is %(name)s, not “%(written)s”."),
+    candidate=lambda user: _labelled(user.name, f"{_person_key(user)}，{user.department or '—'}"),
+)
+DEPARTMENT_REFUSALS = _Refusals(
+    sheet=DEPARTMENTS_SHEET,
+    unknown=gettext_lazy(
+        "no active department is called or coded “%(value)s” (see the sheet “%(sheet)s”)."
+    ),
+    inactive=gettext_lazy("no active department has code %(code)s."),
+    ambiguous=gettext_lazy(
+        "%(count)d departments are called “%(name)s”: %(candidates)s; write the code instead."
+    ),
+    contradicts=gettext_lazy("code %(code)s is %(name)s, not “%(written)s”."),
+    candidate=lambda d: _labelled(d.name, f"{d.code}，{d.parent or '—'}"),
+)
+
+
+class _Directory:
+    """The people and departments the file names, read in one query each: by employee number
+    (or the login of someone without one) or department code, and by name."""
+
+    def __init__(self, raw_rows: list[dict[str, object]]):
+        people_words, department_words = set(), set()
+        for values in raw_rows:
+            for key in PERSON_COLUMNS:
+                people_words |= _words(values.get(key))
+            for key in DEPARTMENT_COLUMNS:
+                department_words |= _words(values.get(key))
+        people = (
+            User.objects.annotate(full_name=Trim(Concat("first_name", Value(" "), "last_name")))
+            .filter(
+                Q(employee_no__in=people_words)
+                | Q(username__in=people_words)
+                | Q(display_name__in=people_words)
+                | Q(display_name="", full_name__in=people_words)
+            )
+            .select_related("department")
+            .order_by("employee_no", "username")
+        )
+        self.people = _Register()
+        for user in people:  # an employee number wins over a login of the same spelling
+            key = _person_key(user)
+            if user.employee_no or key not in self.people.by_code:
+                self.people.by_code[key] = user
+            if user.is_active:
+                self.people.by_name.setdefault(user.name, []).append(user)
+        self.departments = _Register()
+        for department in Department.objects.filter(
+            Q(code__in=department_words) | Q(name__in=department_words)
+        ).select_related("parent"):
+            self.departments.by_code[department.code] = department
+            if department.is_active:
+                self.departments.by_name.setdefault(department.name, []).append(department)
 
 
 def _parse_rows(rows: list[tuple[int, tuple]], window_end: datetime.date) -> list[_Row]:
-    """Check every row of the sheet; raise one ValidationError listing each bad row."""
+    """Check every row of the sheet; raise one ValidationError listing each bad cell."""
     if not rows:
         raise ValidationError(_("The file holds no tasks."))
-    columns = _column_indexes(rows[0][1])
+    columns, headers = _column_indexes(rows[0][1])
     raw = []
     for number, cells in rows[1:]:
         values = {key: (cells[i] if i < len(cells) else None) for key, i in columns.items()}
@@ -563,7 +759,7 @@ def _parse_rows(rows: list[tuple[int, tuple]], window_end: datetime.date) -> lis
             raw.append((number, values))
     if not raw:
         raise ValidationError(_("The file holds no tasks."))
-    parser = _RowParser(raw, window_end)
+    parser = _RowParser(raw, window_end, headers)
     parsed = [parser.parse(number, values) for number, values in raw]
     errors = parser.errors
     if errors:
@@ -579,35 +775,45 @@ def _parse_rows(rows: list[tuple[int, tuple]], window_end: datetime.date) -> lis
 
 class _RowParser:
     """Reads the rows in file order: a parent must come before its subtasks, so its dates and
-    depth are known when a subtask is checked."""
+    depth are known when a subtask is checked. Every refusal names its row and its column as
+    the file heads it."""
 
-    def __init__(self, raw: list[tuple[int, dict]], window_end: datetime.date):
+    def __init__(self, raw: list[tuple[int, dict]], window_end: datetime.date, headers: dict):
         self.window_end = window_end
-        self.lookups = _Lookups([values for _number, values in raw])
+        self.headers = headers
+        self.directory = _Directory([values for _number, values in raw])
         self.all_codes = {_cell_text(values.get("code")) for _number, values in raw}
         self.by_code: dict[str, _Row] = {}
         self.next_position: dict[str, int] = {}
         self.errors: list[str] = []
-        self._row_errors: list[str] = []
+        self.number = 0
 
-    def refuse(self, message: str) -> None:
-        self._row_errors.append(message)
+    def refuse(self, column: str, message: str) -> None:
+        self.errors.append(
+            _("Row %(row)d, column “%(column)s”: %(message)s")
+            % {
+                "row": self.number,
+                "column": self.headers.get(column) or HEADERS[column],
+                "message": message,
+            }
+        )
 
     def parse(self, number: int, values: dict) -> _Row:
-        self._row_errors = []
+        self.number = number
         code = _cell_text(values.get("code"))
         name = " ".join(_cell_text(values.get("name")).split())
         if not code:
-            self.refuse(_("the task ID is missing."))
+            self.refuse("code", _("the task ID is missing."))
         elif code in self.by_code:
-            self.refuse(_("task ID %(code)s appears twice.") % {"code": code})
+            self.refuse("code", _("task ID %(code)s appears twice.") % {"code": code})
         if not name:
-            self.refuse(_("the task name is missing."))
+            self.refuse("name", _("the task name is missing."))
         parent = self._parent(_cell_text(values.get("parent")))
         depth = parent.depth + 1 if parent else 1
         if depth > MAX_DEPTH:
             self.refuse(
-                _("the task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH}
+                "parent",
+                _("the task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH},
             )
         description = _cell_text(values.get("description"))
         deliverable = _cell_text(values.get("deliverable_standard"))
@@ -617,16 +823,16 @@ class _RowParser:
             ("deliverable_standard", deliverable),
         ):
             self._check_length(field_name, value)
-        owner_keys = _split(values.get("owner"))
-        if len(owner_keys) > 1:
-            self.refuse(_("a task has exactly one owner."))
-        lead_codes = _split(values.get("lead_department"))
-        if len(lead_codes) > 1:
-            self.refuse(_("a task has one lead department."))
+        owners = self._people("owner", values)
+        if len(owners) > 1:
+            self.refuse("owner", _("a task has exactly one owner."))
+        leads = self._departments("lead_department", values)
+        if len(leads) > 1:
+            self.refuse("lead_department", _("a task has one lead department."))
         start, due = self._dates(values, parent)
         key_text = _cell_text(values.get("is_key")).lower()
         if key_text not in _YES_WORDS | _NO_WORDS:
-            self.refuse(_("%(column)s must be 是 or 否.") % {"column": HEADERS["is_key"]})
+            self.refuse("is_key", _("write 是 or 否."))
 
         parent_key = parent.code if parent else ""
         row = _Row(
@@ -636,10 +842,10 @@ class _RowParser:
             parent=parent,
             depth=depth,
             description=description,
-            owner=self._person(owner_keys[0]) if owner_keys else None,
-            collaborators=self._people(_split(values.get("collaborators"))),
-            lead_department=self._department(lead_codes[0]) if lead_codes else None,
-            supporting_departments=self._departments(_split(values.get("supporting_departments"))),
+            owner=owners[0] if owners else None,
+            collaborators=self._people("collaborators", values),
+            lead_department=leads[0] if leads else None,
+            supporting_departments=self._departments("supporting_departments", values),
             start_on=start,
             due_on=due,
             deliverable_standard=deliverable,
@@ -649,10 +855,6 @@ class _RowParser:
         self.next_position[parent_key] = row.position + 1
         if code and code not in self.by_code:
             self.by_code[code] = row
-        self.errors.extend(
-            _("Row %(row)d: %(message)s") % {"row": number, "message": message}
-            for message in self._row_errors
-        )
         return row
 
     def _parent(self, parent_code: str) -> _Row | None:
@@ -661,15 +863,17 @@ class _RowParser:
         parent = self.by_code.get(parent_code)
         if parent is None and parent_code in self.all_codes:
             self.refuse(
+                "parent",
                 _(
                     "the parent task ID %(code)s refers to a later row; a parent comes before "
                     "its subtasks."
                 )
-                % {"code": parent_code}
+                % {"code": parent_code},
             )
         elif parent is None:
             self.refuse(
-                _("the parent task ID %(code)s is not in the file.") % {"code": parent_code}
+                "parent",
+                _("the parent task ID %(code)s is not in the file.") % {"code": parent_code},
             )
         return parent
 
@@ -677,31 +881,46 @@ class _RowParser:
         limit = Task._meta.get_field(field_name).max_length
         if limit and len(value) > limit:
             self.refuse(
-                _("%(column)s is longer than %(max)d characters.")
-                % {"column": HEADERS[field_name], "max": limit}
+                field_name,
+                _("the text is longer than %(max)d characters.") % {"max": limit},
             )
 
-    def _person(self, key: str) -> User | None:
-        user = self.lookups.people.get(key)
-        if user is None or not user.is_active:
-            self.refuse(_("no active person has employee number %(no)s.") % {"no": key})
-            return None
-        return user
+    def _people(self, column: str, values: dict) -> list[User]:
+        """People by employee number (or login), by name when only one active person bears it,
+        or by both as 王五（E1003）."""
+        return self._entries(column, values, self.directory.people, PERSON_REFUSALS)
 
-    def _people(self, keys: list[str]) -> list[User]:
-        found = [self._person(key) for key in dict.fromkeys(keys)]
-        return [user for user in found if user is not None]
+    def _departments(self, column: str, values: dict) -> list[Department]:
+        """Departments by code, by name when only one active department bears it, or by both
+        as 技术部（TECH）."""
+        return self._entries(column, values, self.directory.departments, DEPARTMENT_REFUSALS)
 
-    def _department(self, code: str) -> Department | None:
-        department = self.lookups.departments.get(code)
-        if department is None or not department.is_active:
-            self.refuse(_("no active department has code %(code)s.") % {"code": code})
-            return None
-        return department
+    def _entries(self, column, values, register: _Register, refusals: _Refusals) -> list:
+        found = [
+            self._named(column, entry, register, refusals)
+            for entry in dict.fromkeys(_split(values.get(column)))
+        ]
+        return list(dict.fromkeys(match for match in found if match is not None))
 
-    def _departments(self, codes: list[str]) -> list[Department]:
-        found = [self._department(code) for code in dict.fromkeys(codes)]
-        return [department for department in found if department is not None]
+    def _named(self, column: str, entry: str, register: _Register, refusals: _Refusals):
+        found = register.find(entry)
+        if found.problem:
+            candidates = [refusals.candidate(c) for c in found.candidates]
+            self.refuse(
+                column,
+                getattr(refusals, found.problem)
+                % {
+                    "value": entry,
+                    "sheet": refusals.sheet,
+                    "code": found.code,
+                    "no": found.code,
+                    "name": found.candidates[0].name if found.problem == "contradicts" else entry,
+                    "written": found.written_name,
+                    "count": len(candidates),
+                    "candidates": _listing(candidates),
+                },
+            )
+        return found.match
 
     def _dates(self, values: dict, parent: _Row | None):
         dates = {}
@@ -711,31 +930,36 @@ class _RowParser:
             except ValueError:
                 dates[key] = None
                 self.refuse(
-                    _("%(column)s “%(value)s” is not a date (write YYYY-MM-DD).")
-                    % {"column": HEADERS[key], "value": _cell_text(values.get(key))}
+                    key,
+                    _("“%(value)s” is not a date (write YYYY-MM-DD).")
+                    % {"value": _cell_text(values.get(key))},
                 )
         for key, refusal in SCHEDULE.refusals(**dates).items():
             self.refuse(
-                _("%(column)s %(date)s is out of range. %(refusal)s")
-                % {"column": HEADERS[key], "date": dates[key].isoformat(), "refusal": refusal}
+                key,
+                _("%(date)s is out of range. %(refusal)s")
+                % {"date": dates[key].isoformat(), "refusal": refusal},
             )
         start, due = dates["start_on"], dates["due_on"]
         if start and due and due < start:
-            self.refuse(_("the due date is before the start date."))
+            self.refuse("due_on", _("the due date is before the start date."))
         if parent is not None and start and parent.start_on and start < parent.start_on:
             self.refuse(
+                "start_on",
                 _("the task starts before its parent task (%(date)s).")
-                % {"date": parent.start_on.isoformat()}
+                % {"date": parent.start_on.isoformat()},
             )
         if parent is not None and due and parent.due_on and due > parent.due_on:
             self.refuse(
+                "due_on",
                 _("the task ends after its parent task (%(date)s).")
-                % {"date": parent.due_on.isoformat()}
+                % {"date": parent.due_on.isoformat()},
             )
         if due and due > self.window_end:
             self.refuse(
+                "due_on",
                 _("the task must end inside the plan, by %(date)s.")
-                % {"date": self.window_end.isoformat()}
+                % {"date": self.window_end.isoformat()},
             )
         return start, due
 

@@ -34,7 +34,7 @@ from collab_portal.org.selectors import company_name
 from requests_app.archive_guard import refuse_if_archived
 from requests_app.models import CollabRequest, Receiver
 from requests_app.selectors import request_for
-from tasks_app.models import Task, WeeklySummary
+from tasks_app.models import Task, WeeklySummary, key_task_pks
 from tasks_app.selectors import overall_progress, task_queryset, tree_rows
 
 Stage = CollabRequest.Stage
@@ -130,7 +130,7 @@ def weekly_summary_facts(
     The week is seen from its end, or from now while it is still running: “done this week” is
     completed inside the week; “overdue” is due before the end of the week (before today while
     the week runs) and not done by then; “due next week” is due in the following ISO week and
-    not done. A task counts as key when it or a task above it is a key task. Five queries."""
+    not done. Key tasks as ``key_task_filter`` says. Five queries."""
     now = now or timezone.now()
     week_start, week_end = week_bounds(iso_year, iso_week)
     local_today = timezone.localtime(now, timezone.get_default_timezone()).date()
@@ -143,17 +143,8 @@ def weekly_summary_facts(
 
     tasks = list(task_queryset().filter(request=request))
     rows = tree_rows(tasks, today=overdue_before)
-    by_pk = {task.pk: task for task in tasks}
     parents = {task.parent_id for task in tasks if task.parent_id}
-
-    def is_key(task: Task) -> bool:
-        seen = set()
-        while task is not None and task.pk not in seen:
-            if task.is_key:
-                return True
-            seen.add(task.pk)
-            task = by_pk.get(task.parent_id)
-        return False
+    key = key_task_pks(tasks)
 
     sections: dict[str, list[dict]] = {key: [] for key in SECTION_KEYS}
     counts = dict.fromkeys(("tasks", "done_total", "not_started", *SECTION_KEYS), 0)
@@ -175,7 +166,7 @@ def weekly_summary_facts(
             "name": task.name,
             "owner": task.owner.name if task.owner else "",
             "lead_department": task.lead_department.name if task.lead_department else "",
-            "key": is_key(task),
+            "key": task.pk in key,
             "status": str(state),
             "progress": 100 if done else row.progress,
             "start_on": _iso(task.start_on),

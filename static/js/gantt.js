@@ -7,6 +7,9 @@
  * - it writes a task's name into the SVG with innerHTML, so names are HTML-escaped first;
  * - it adds `custom_class` with classList.add(), which throws on a value holding spaces
  *   ("gantt-key gantt-overdue gantt-in_progress"), so the classes go on after each render.
+ *
+ * A delayed task keeps its bar (start to due date) and gets an extension drawn after it, to its
+ * new expected date (`delayed_to`), with that date written at its end.
  */
 (function () {
   "use strict";
@@ -43,8 +46,50 @@
       plain_name: String(item.name),
       owner: String(item.owner || ""),
       is_key: Boolean(item.is_key),
+      delayed_to: String(item.delayed_to || ""),
       is_overdue: classes.indexOf("gantt-overdue") !== -1,
     };
+  }
+
+  var SVG = "http://www.w3.org/2000/svg";
+  var DAY = 24 * 60 * 60 * 1000;
+
+  function svgElement(name, attributes, parent) {
+    var element = document.createElementNS(SVG, name);
+    Object.keys(attributes).forEach(function (key) {
+      element.setAttribute(key, attributes[key]);
+    });
+    parent.appendChild(element);
+    return element;
+  }
+
+  // From the bar's end (the due date) to the end of the new expected date, at the bar's own
+  // scale (its width over its days), whatever the view mode.
+  function drawDelay(bar) {
+    var task = bar.task;
+    if (!task.delayed_to) {
+      return;
+    }
+    var days = (task._end - task._start) / DAY;
+    var extra = (new Date(task.delayed_to + "T00:00:00") - task._end) / DAY + 1;
+    if (!(days > 0) || !(extra > 0)) {
+      return;
+    }
+    var x = bar.x + bar.width;
+    var width = (bar.width / days) * extra;
+    var group = svgElement(
+      "g", { class: "bar-delay", "data-delayed-to": task.delayed_to }, bar.bar_group
+    );
+    var extension = svgElement(
+      "rect",
+      { class: "bar-extension", x: x, y: bar.y, width: width, height: bar.height, rx: 3, ry: 3 },
+      group
+    );
+    svgElement("title", {}, extension).textContent =
+      labels.labelDelayedTo + ": " + task.delayed_to;
+    svgElement(
+      "text", { class: "bar-delay-label", x: x + width + 4, y: bar.y + bar.height / 2 }, group
+    ).textContent = "\u2192 " + task.delayed_to;
   }
 
   function decorate(chart) {
@@ -52,6 +97,7 @@
       bar.task.gantt_classes.forEach(function (name) {
         bar.group.classList.add(name);
       });
+      drawDelay(bar);
     });
   }
 
@@ -79,7 +125,8 @@
     context.get_subtitle().textContent = labels.labelOwner + ": " + (task.owner || "—");
     context.get_details().textContent =
       labels.labelDates + ": " + task.start + " – " + task.end + " · " +
-      labels.labelProgress + ": " + task.progress + "%";
+      labels.labelProgress + ": " + task.progress + "%" +
+      (task.delayed_to ? " · " + labels.labelDelayedTo + ": " + task.delayed_to : "");
   }
 
   function showMode(mode) {

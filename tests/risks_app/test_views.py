@@ -383,6 +383,44 @@ def test_a_blocked_task_prefills_the_risk(company, executing, key_task, login):
     )
 
 
+def _task_links(client, task) -> dict[str, str]:
+    page = client.get(reverse("tasks_app:task", args=[task.request.code, task.pk]))
+    return {link.label: link.url for link in page.context["links"]}
+
+
+def test_every_open_tasks_page_offers_to_raise_a_risk(company, executing, key_task, login):
+    """Issue 18, point 9: 登记风险 from a task's page whatever the open task's state, for every
+    participant; from its blocker when it is blocked; not on a finished task."""
+    interview = Task.objects.get(request=executing, name="客户访谈")
+    survey = Task.objects.get(request=executing, name="问卷设计")
+    task_services.progress_save(actor=company.tech_staff, task=interview, percent=30)
+    task_services.task_report_block(actor=company.tech_staff, task=key_task, reason="等资料")
+    task_services.task_complete(actor=company.tech_head, task=survey)
+    raise_url = _url("risk_create", executing) + "?task=%d"
+
+    for person in (company.tech_staff, company.sales_staff, company.tech_head):
+        client = login(person)
+        assert _task_links(client, interview) == {_t("Raise a risk"): raise_url % interview.pk}
+        assert _task_links(client, key_task) == {
+            _t("Raise a risk from this blocker"): raise_url % key_task.pk
+        }
+        assert _task_links(client, survey) == {}  # done
+
+    client = login(company.sales_staff)
+    form = client.get(raise_url % interview.pk).context["form"]
+    assert form.initial["task"] == interview and "description" not in form.initial
+    client.post(
+        _url("risk_create", executing),
+        _post(owner=company.tech_staff.pk, task=interview.pk, description="访谈对象临时出差"),
+    )
+    assert Risk.objects.get().task == interview
+
+
+def test_no_task_page_offers_a_risk_before_execution(company, breakdown, add_task, login):
+    task = add_task(breakdown, "调研")
+    assert _task_links(login(company.tech_staff), task) == {}
+
+
 def test_the_prefill_of_a_plain_task_leaves_the_impact_and_ignores_other_cases_tasks(
     company, executing, plain_task, other_case, login
 ):

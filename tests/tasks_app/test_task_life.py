@@ -4,8 +4,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
+from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from tasks_app import services
@@ -91,6 +93,52 @@ def test_a_blocker_needs_a_reason_and_tells_the_coordinator(company, executing):
     assert Notification.objects.filter(
         recipient=company.tech_staff, title__contains="阻塞"
     ).exists()
+
+
+def _task_page(client, task) -> str:
+    return client.get(reverse("tasks_app:task", args=[task.request.code, task.pk])).content.decode()
+
+
+def test_a_resumed_or_finished_task_no_longer_shows_its_old_reason(company, interview, login):
+    """Issue 18, point 21: the blocker's (or the delay's) reason and date stand while the task
+    is blocked (delayed); resumed or done, its page no longer shows them, and its history and
+    the case's timeline still hold them."""
+    client = login(company.tech_staff)
+    services.task_report_delay(
+        actor=company.tech_staff, task=interview, reason="专家出差", new_date=day(22)
+    )
+    assert "专家出差" in _task_page(client, interview) and day(22).isoformat() in _task_page(
+        client, interview
+    )
+    services.task_report_block(actor=company.tech_staff, task=interview, reason="等客户数据")
+    assert "等客户数据" in _task_page(client, interview)
+
+    services.task_resume(actor=company.tech_staff, task=interview)
+    interview.refresh_from_db()
+    assert (interview.status_reason, interview.expected_done_on) == ("", None)
+    assert 'data-testid="task-reason"' not in _task_page(client, interview)
+    services.task_report_block(actor=company.tech_staff, task=interview, reason="再次阻塞")
+    services.task_resume(actor=company.tech_staff, task=interview)
+    services.task_complete(actor=company.tech_staff, task=interview)
+    page = _task_page(client, interview)
+    assert "再次阻塞" not in page and "等客户数据" not in page and "专家出差" not in page
+
+    reasons = set(interview.history.values_list("status_reason", flat=True))
+    assert {"专家出差", "等客户数据", "再次阻塞"} <= reasons
+    timeline = " ".join(
+        Activity.objects.filter(verb__in=["task_delay", "task_block"]).values_list(
+            "comment", flat=True
+        )
+    )
+    assert all(reason in timeline for reason in ("专家出差", "等客户数据", "再次阻塞"))
+
+
+def test_a_done_task_kept_with_a_reason_does_not_show_it(company, interview, login):
+    services.task_report_block(actor=company.tech_staff, task=interview, reason="旧的阻塞原因")
+    Task.objects.filter(pk=interview.pk).update(status=Task.Status.DONE)  # as older data holds it
+    interview.refresh_from_db()
+    assert interview.open_reason == "" and interview.delayed_to is None
+    assert "旧的阻塞原因" not in _task_page(login(company.tech_staff), interview)
 
 
 def test_parent_tasks_follow_their_subtasks(company, executing):

@@ -1,5 +1,7 @@
 """The WBS editor (htmx and plain forms), a task's page, and 我的任务."""
 
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -72,6 +74,38 @@ def test_a_refused_move_shows_the_reason_in_the_tree(company, breakdown, add_tas
         reverse("tasks_app:wbs_indent", args=[breakdown.code, first.pk]), **HTMX
     )
     assert "同级的第一项任务不能降级" in response.content.decode()
+
+
+def _publish_button(body: str) -> str:
+    """The 发布 button an htmx answer swaps in out of band (issue 18, point 5)."""
+    match = re.search(r'<span id="wbs-publish" hx-swap-oob="true">.*?</span>', body, re.S)
+    assert match, body
+    return match.group(0)
+
+
+def test_every_htmx_edit_swaps_the_publish_button_as_the_gate_allows(
+    company, breakdown, add_task, login
+):
+    client = login(company.tech_staff)
+    task = add_task(breakdown, "调研", lead_department=None)
+    edit = reverse("tasks_app:wbs_edit", args=[breakdown.code, task.pk])
+
+    fixed = client.post(
+        edit, _task_post(owner=company.tech_staff.pk, lead_department=company.tech.pk), **HTMX
+    )
+    button = _publish_button(fixed.content.decode())
+    assert 'data-testid="publish"' in button and "disabled" not in button
+    assert not services.publish_missing(breakdown)
+
+    gap = client.post(edit, _task_post(owner=company.tech_staff.pk), **HTMX)
+    body = gap.content.decode()
+    assert "disabled" in _publish_button(body) and 'data-testid="publish-missing"' in body
+    assert services.publish_missing(breakdown)
+
+    deleted = client.post(reverse("tasks_app:wbs_delete", args=[breakdown.code, task.pk]), **HTMX)
+    assert "disabled" in _publish_button(deleted.content.decode())  # nothing left to publish
+    viewer = login(company.sales_staff).get(reverse("tasks_app:wbs", args=[breakdown.code]))
+    assert 'data-testid="publish"' not in viewer.content.decode()
 
 
 def test_without_htmx_forms_redirect_back_to_the_editor(company, breakdown, login):

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from collab_portal.lib.workdays import workdays_between
+from tasks_app import services
 from tasks_app.models import Task
 from tests.tasks_app.fixtures_tracking import *  # noqa: F403 (the fixtures)
 from tests.tasks_app.fixtures_tracking import day, grow_tree
@@ -213,6 +214,19 @@ def test_the_gantt_data_marks_key_and_overdue_tasks(company, tracking_case, logi
     assert "gantt-key" in data["1 需求调研"]["custom_class"].split()
     assert "gantt-overdue" in data["1.2 客户访谈"]["custom_class"].split()
     assert data["1.3 访谈纪要整理"]["end"] == day(12).isoformat()
+
+
+def test_the_gantt_data_carries_a_delays_new_date(company, tracking_case, login):
+    """Issue 18, point 21: the chart draws the delay's new expected date after the bar."""
+    served = login(company.tech_staff).get(_url("gantt_data", tracking_case)).json()
+    data = {item["name"]: item for item in served}
+    review = data["3 需求评审"]
+    assert (review["end"], review["delayed_to"]) == (day(8).isoformat(), day(9).isoformat())
+    assert "gantt-delayed" in review["custom_class"].split()
+    assert [name for name, item in data.items() if item["delayed_to"]] == ["3 需求评审"]
+    services.task_resume(actor=company.tech_staff, task=Task.objects.get(name="需求评审"))
+    served = login(company.tech_staff).get(_url("gantt_data", tracking_case)).json()
+    assert not [item for item in served if item["delayed_to"]]
 
 
 def test_a_parents_gantt_class_carries_its_rolled_up_status(company, tracking_case, login):

@@ -4,13 +4,16 @@ from it with shifted dates, ship the manual's example, export and re-import as E
 import datetime
 import io
 import itertools
+import re
 
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
@@ -47,6 +50,15 @@ HEADER = [
     "截止日期",
     "交付物标准",
     "关键任务",
+]
+# What the export writes since issue 18 (the columns above are still read).
+NAMED_HEADER = [
+    *HEADER[:4],
+    "负责人",
+    "协作人",
+    "主责部门",
+    "配合部门",
+    *HEADER[8:],
 ]
 
 
@@ -419,14 +431,9 @@ def test_the_export_re_imports_unchanged(company, breakdown):
     assert Activity.objects.filter(verb="wbs_import", subject_id=str(breakdown.pk)).count() == 1
 
     values = cell_values(first)
-    assert list(values[0]) == HEADER
+    assert list(values[0]) == NAMED_HEADER
     design_row = next(r for r in values if r[1] == "问卷设计")
     assert design_row[0] == "1.1" and design_row[2] == "1"
-    assert design_row[4] == company.tech_head.employee_no
-    assert design_row[5] == ",".join(
-        sorted([company.sales_staff.employee_no, company.tech_staff.employee_no])
-    )
-    assert design_row[6:8] == ("TECH", "SALES")
     assert design_row[8].date() == day(1) and design_row[9].date() == day(4)
     assert values[1][11] == "是" and design_row[11] == "否"
     sheet = load_workbook(io.BytesIO(first))["WBS"]
@@ -462,7 +469,8 @@ def test_an_export_fills_another_case_and_codes_are_recomputed(
 
 
 def _refused_import(company, case, content, *expected):
-    build_wbs(company, case)
+    if not Task.objects.filter(request=case).exists():
+        build_wbs(company, case)
     before = snapshot(case)
     with pytest.raises(ValidationError) as refused:
         wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=case, content=content)
@@ -487,16 +495,21 @@ def test_an_unknown_or_inactive_employee_number_is_refused_naming_the_row(compan
         company,
         breakdown,
         content,
-        "Row 3: no active person has employee number NOPE999.",
-        "Row 4: no active person has employee number GONE01.",
-        "Row 5: no active department has code NODEPT.",
+        "Row 3, column “负责人工号”: no active person is called or numbered “NOPE999” "
+        "(see the sheet “人员”).",
+        "Row 4, column “协作人工号”: no active person has employee number GONE01.",
+        "Row 5, column “主责部门编码”: no active department is called or coded “NODEPT” "
+        "(see the sheet “部门”).",
     )
 
 
 def test_a_parent_on_a_later_row_is_refused(company, breakdown):
     content = workbook([row("1", "子任务", parent="2"), row("2", "父任务")])
     _refused_import(
-        company, breakdown, content, "Row 2: the parent task ID 2 refers to a later row"
+        company,
+        breakdown,
+        content,
+        "Row 2, column “上级任务ID”: the parent task ID 2 refers to a later row",
     )
 
 
@@ -516,12 +529,12 @@ def test_inverted_dates_and_dates_outside_the_parent_or_plan_are_refused(company
         company,
         breakdown,
         content,
-        "Row 2: the due date is before the start date.",
-        f"Row 4: the task starts before its parent task ({day(5).isoformat()}).",
-        f"Row 5: the task ends after its parent task ({day(10).isoformat()}).",
-        f"Row 6: the task must end inside the plan, by {day(30).isoformat()}.",
-        "Row 7: 开始日期 “下周一” is not a date",
-        "Row 8: 关键任务 must be 是 or 否.",
+        "Row 2, column “截止日期”: the due date is before the start date.",
+        f"Row 4, column “开始日期”: the task starts before its parent task ({day(5).isoformat()}).",
+        f"Row 5, column “截止日期”: the task ends after its parent task ({day(10).isoformat()}).",
+        f"Row 6, column “截止日期”: the task must end inside the plan, by {day(30).isoformat()}.",
+        "Row 7, column “开始日期”: “下周一” is not a date",
+        "Row 8, column “关键任务”: write 是 or 否.",
     )
 
 
@@ -536,7 +549,10 @@ def test_a_fifth_level_is_refused(company, breakdown):
         ]
     )
     messages = _refused_import(
-        company, breakdown, content, "Row 6: the task breakdown is at most 4 levels deep."
+        company,
+        breakdown,
+        content,
+        "Row 6, column “上级任务ID”: the task breakdown is at most 4 levels deep.",
     )
     assert len(messages) == 1
 
@@ -561,6 +577,149 @@ def test_only_the_coordinator_imports_and_only_in_breakdown(company, breakdown):
     with pytest.raises(ActionRefused, match="before it is published"):
         wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
     assert snapshot(breakdown) == before
+
+
+# --- Excel: names, codes and the reference sheets (issue 18, point 3) ---------------------------
+
+
+def names_only(content: bytes) -> bytes:
+    """The exported workbook as a person fills it in by hand: people and departments by name
+    alone (the “（code）” after each name dropped)."""
+    book = load_workbook(io.BytesIO(content))
+    sheet = book["WBS"]
+    header = [cell.value for cell in sheet[1]]
+    for column in ("负责人", "协作人", "主责部门", "配合部门"):
+        index = header.index(column) + 1
+        for cells in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            cell = cells[0]
+            if cell.value:
+                cell.value = re.sub(r"（[^（）]*）", "", cell.value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_export_names_people_and_departments_with_their_codes(company, breakdown):
+    build_wbs(company, breakdown)
+    UserFactory(username="left", display_name="离职者", department=company.tech, is_active=False)
+    content = wbs_io.wbs_export_xlsx(request=breakdown)
+
+    values = cell_values(content)
+    assert list(values[0]) == NAMED_HEADER
+    design = next(r for r in values if r[1] == "问卷设计")
+    assert design[4] == f"赵六（{company.tech_head.employee_no}）"
+    assert design[5] == (
+        f"张三（{company.sales_staff.employee_no}）、王五（{company.tech_staff.employee_no}）"
+    )
+    assert design[6:8] == ("技术部（TECH）", "销售部（SALES）")
+
+    book = load_workbook(io.BytesIO(content))
+    people = list(book["人员"].iter_rows(values_only=True))
+    assert people[0] == ("姓名", "工号", "部门", "部门编码")
+    assert ("王五", company.tech_staff.employee_no, "技术部", "TECH") in people
+    assert ("钱总", company.leader.employee_no, "测试公司", "TESTCO") in people
+    assert not [row for row in people if row[0] == "离职者"]  # active people only
+    departments = list(book["部门"].iter_rows(values_only=True))
+    assert departments[0] == ("部门", "编码", "上级部门")
+    assert ("技术部", "TECH", "业务中心") in departments
+    assert book.sheetnames[0] == "WBS"
+
+    with CaptureQueriesContext(connection) as few:
+        wbs_io.wbs_export_xlsx(request=breakdown)
+    for number in range(30):
+        UserFactory(username=f"more{number}", department=DepartmentFactory(parent=company.tech))
+    with CaptureQueriesContext(connection) as many:
+        wbs_io.wbs_export_xlsx(request=breakdown)
+    assert len(many) == len(few)  # the reference sheets cost one query each
+
+
+def test_a_file_naming_people_and_departments_by_name_only_imports_the_same_tree(
+    company, breakdown
+):
+    build_wbs(company, breakdown)
+    exported = wbs_io.wbs_export_xlsx(request=breakdown)
+    by_hand = names_only(exported)
+    assert "（" not in "".join(str(v) for row in cell_values(by_hand)[1:] for v in row[4:8] if v)
+
+    assert wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=by_hand) == 6
+
+    assert cell_values(wbs_io.wbs_export_xlsx(request=breakdown)) == cell_values(exported)
+    design = next(t for t in tree_of(breakdown) if t.name == "问卷设计")
+    assert design.owner == company.tech_head and design.lead_department == company.tech
+    assert set(design.collaborators.all()) == {company.sales_staff, company.tech_staff}
+    assert list(design.supporting_departments.all()) == [company.sales]
+
+
+def test_people_and_departments_by_number_name_or_both(company, breakdown, second_breakdown):
+    staff, head = company.tech_staff, company.tech_head
+    content = workbook(
+        [
+            row("1", "按工号", owner=staff.employee_no, lead="TECH"),
+            row("2", "按姓名", owner="王五", lead="技术部", collaborators="赵六、张三"),
+            row(
+                "3", "两者", owner=f"赵六({head.employee_no})", supporting="销售部（SALES），技术部"
+            ),
+        ],
+        header=NAMED_HEADER,
+    )
+    wbs_io.wbs_import_xlsx(actor=staff, request=second_breakdown, content=content)
+    by_number, by_name, both = tree_of(second_breakdown)
+    assert (by_number.owner, by_number.lead_department) == (staff, company.tech)
+    assert (by_name.owner, by_name.lead_department) == (staff, company.tech)
+    assert set(by_name.collaborators.all()) == {head, company.sales_staff}
+    assert both.owner == head
+    assert set(both.supporting_departments.all()) == {company.sales, company.tech}
+
+
+def test_an_ambiguous_name_is_refused_naming_the_candidates(company, breakdown):
+    namesake = UserFactory(username="wangwu2", display_name="王五", department=company.sales)
+    sales_tech = DepartmentFactory(code="TECH2", name="技术部", parent=company.sales)
+    content = workbook(
+        [row("1", "调研", owner="王五"), row("2", "评审", lead="技术部")],
+        header=NAMED_HEADER,
+    )
+    messages = _refused_import(
+        company,
+        breakdown,
+        content,
+        "Row 2, column “负责人”: 2 people are called “王五”: "
+        f"王五（{company.tech_staff.employee_no}，技术部）, "
+        f"王五（{namesake.employee_no}，销售部）; write the employee number instead.",
+        "Row 3, column “主责部门”: 2 departments are called “技术部”: "
+        f"技术部（TECH，业务中心）, 技术部（{sales_tech.code}，销售部）; write the code instead.",
+    )
+    assert len(messages) == 2
+
+
+def test_a_name_that_contradicts_its_number_is_refused(company, breakdown):
+    content = workbook(
+        [row("1", "调研", owner=f"王五（{company.tech_head.employee_no}）", lead="销售部（TECH）")],
+        header=NAMED_HEADER,
+    )
+    _refused_import(
+        company,
+        breakdown,
+        content,
+        f"Row 2, column “负责人”: employee number {company.tech_head.employee_no} is 赵六, "
+        "not “王五”.",
+        "Row 2, column “主责部门”: code TECH is 技术部, not “销售部”.",
+    )
+
+
+def test_a_bad_row_is_named_by_row_and_column_in_the_persons_language(company, breakdown):
+    rows = [row(str(n), f"任务{n}") for n in range(1, 6)]
+    rows.append(row("6", "访谈", owner="王小明", start="下周一"))
+    content = workbook(rows, header=NAMED_HEADER)
+    with translation.override("zh-hans"):
+        chinese = _refused_import(company, breakdown, content)
+    assert "第 7 行「负责人」列：找不到“王小明”（请按“人员”表填写姓名或工号）。" in chinese
+    assert "第 7 行「开始日期」列：“下周一”不是日期（请写成 YYYY-MM-DD）。" in chinese
+    english = _refused_import(company, breakdown, content)
+    assert (
+        "Row 7, column “负责人”: no active person is called or numbered “王小明” "
+        "(see the sheet “人员”)." in english
+    )
+    assert "Row 7, column “开始日期”: “下周一” is not a date (write YYYY-MM-DD)." in english
 
 
 # --- Views --------------------------------------------------------------------------------------
@@ -630,7 +789,10 @@ def test_a_bad_file_through_the_page_changes_nothing(company, breakdown, login):
     assert last_message(response) == "The file's content does not match its name."
     bad_row = SimpleUploadedFile("wbs.xlsx", workbook([row("1", "任务", owner="NOPE")]))
     response = client.post(url, {"file": bad_row})
-    assert last_message(response) == "Row 2: no active person has employee number NOPE."
+    assert last_message(response) == (
+        "Row 2, column “负责人工号”: no active person is called or numbered “NOPE” "
+        "(see the sheet “人员”)."
+    )
     response = client.post(url, {})
     assert response.status_code == 302 and last_message(response) == "This field is required."
     assert snapshot(breakdown) == before
