@@ -179,7 +179,7 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     staff.fill("#id_expected_deadline", day(40))
     staff.select_option("#id_initiator_role", value="project_liaison")
     journey.shot("initiator", "register", focus="[data-testid=registration-form]")
-    submit(staff, "[data-testid=registration-form] button.btn-primary[type=submit]")
+    submit(staff, "[data-testid=save-draft]")
     journey.code = staff.locator(".page-pretitle").inner_text().split()[0]
     assert stage_shown(staff) == "draft" and has(staff, "edit")
     submit(staff, "[data-testid=submit]")
