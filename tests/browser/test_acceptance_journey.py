@@ -84,6 +84,7 @@ def test_delivery_rework_acceptance_retrospective_and_archive(
     # 1. The coordinator finds the delivery page from the case page and lists two items.
     journey.sign_in(company.tech_staff)
     journey.go(f"/requests/{code}/")
+    page.click("[data-testid=case-tab-delivery]")  # the case opens on its stage's tab, 任务
     page.click(f"[data-testid=case-links] a[href='/requests/{code}/delivery/']")
     page.wait_for_url(f"**/requests/{code}/delivery/")
     assert journey.count("[data-testid=no-delivery]") == 1
