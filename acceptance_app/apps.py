@@ -12,6 +12,7 @@ class AcceptanceAppConfig(AppConfig):
         from acceptance_app.inbox import register as register_inbox
         from collab_portal.activity.verbs import register_verbs
         from requests_app.case_links import CaseLink, register_case_link
+        from requests_app.case_tabs import DELIVERY
 
         register_verbs(VERBS)
         register_inbox()  # the inbox's tabs: acceptance_app/inbox.py
@@ -21,6 +22,7 @@ class AcceptanceAppConfig(AppConfig):
                 "acceptance_app:overview",
                 "ti-package",
                 ("executing", "accepting", "retrospective", "archived"),
+                tab=DELIVERY,
             )
         )
         register_case_link(
@@ -29,6 +31,7 @@ class AcceptanceAppConfig(AppConfig):
                 "acceptance_app:retrospective",
                 "ti-report-analytics",
                 ("retrospective", "archived"),
+                tab=DELIVERY,
             )
         )
         import acceptance_app.reminder_rules  # noqa: F401  (registers the waiting rule)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -191,11 +189,6 @@ def acceptance_signature_boxes(delivery: Delivery) -> list[dict]:
     return boxes
 
 
-def verify_hint() -> str:
-    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("signoffs:verify")
-    return _("To check a signature, enter its hash at %(url)s") % {"url": url}
-
-
 def acceptance_context(delivery: Delivery) -> dict:
     """《验收确认单》: each item's verdict, the decision and the acceptor's signature; a draft
     until the acceptor has decided."""
@@ -230,7 +223,6 @@ def acceptance_context(delivery: Delivery) -> dict:
         "is_draft": review is None,
         "signature_problems": check_record(delivery, signoffs_for(delivery)).problems,
         "signatures": signatures,
-        "verify_hint": verify_hint() if signatures else "",
         "filename": acceptance_filename(delivery),
     }
 

@@ -127,7 +127,7 @@ def _case_rows(case, receivers: list[Receiver]) -> list[dict]:
     return [
         _row(_("Subject"), case.subject),
         _row(_("Goal"), case.goal),
-        _row(_("Target"), case.target_display or NOTHING),
+        _row(_("Quantified target"), case.target_display or NOTHING),
         _row(_("Initiator"), f"{case.initiator.name}（{case.initiator_department.name}）"),
         _row(_("Receivers"), "、".join(receiver.label for receiver in receivers) or NOTHING),
         _row(_("Coordinator"), case.coordinator.name if case.coordinator else NOTHING),

@@ -28,6 +28,7 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
+from collab_portal.lib.language import join_list
 from collab_portal.org.models import Delegation, User
 from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import SignOff
@@ -99,6 +100,16 @@ class ItemRow:
     verdict_passed: bool | None
     verdict_comment: str
     files: list[DeliveryFile]
+
+    @property
+    def change_text(self) -> str:
+        """“Changed: version, files” in the reader's language."""
+        if not self.changed_fields:
+            return self.change_label
+        return _("%(change)s: %(fields)s") % {
+            "change": self.change_label,
+            "fields": join_list(self.changed_fields),
+        }
 
 
 _CHANGE_LABELS = {

@@ -45,5 +45,6 @@ urlpatterns = [
     ),
     path("i18n/setlang/", org_views.set_language, name="set_language"),
     path("healthz", org_views.healthz, name="healthz"),
+    path("favicon.ico", org_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

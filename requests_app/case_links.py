@@ -1,5 +1,6 @@
 """Links that later stages add to the case page (task breakdown, tracking table, …). Later
-stage apps register them at start-up, so this app never imports them."""
+stage apps register them at start-up, so this app never imports them; each names the case page's
+tab it belongs on (requests_app/case_tabs.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class CaseLink:
     url_name: str
     icon: str
     stages: tuple[str, ...]
+    tab: str = ""  # a key of requests_app.case_tabs; none: beside the form
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class ResolvedLink:
     label: str
     url: str
     icon: str
+    tab: str = ""
 
 
 _links: list[CaseLink] = []
@@ -40,5 +43,5 @@ def links_for(request) -> list[ResolvedLink]:
             url = reverse(link.url_name, args=[request.code])
         except NoReverseMatch:  # a page still being built: no dead link
             continue
-        links.append(ResolvedLink(str(link.label), url, link.icon))
+        links.append(ResolvedLink(str(link.label), url, link.icon, link.tab))
     return links

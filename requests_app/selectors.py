@@ -19,6 +19,7 @@ from collab_portal.org.selectors import Decider, principals_acting_for
 from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import SignOff
 from requests_app.case_links import links_for
+from requests_app.case_tabs import CaseTab, case_tabs
 from requests_app.models import (
     CollabPlan,
     CollabRequest,
@@ -341,6 +342,7 @@ class CasePage:
     show_sync: bool
     show_plan: bool
     links: list
+    tabs: list[CaseTab]
 
 
 def _stepper(stage: str) -> list[StepperStep]:
@@ -421,13 +423,17 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
             )
         )
     registration_signoffs = [s for s in signoffs if s.target_type.model == "collabrequest"]
-    state_labels = dict(Stage.choices)
+    reviews = list(request.reviews.select_related("reviewer", "on_behalf_of"))
+    timeline = timeline_for(request, state_labels=dict(Stage.choices))
+    show_sync = bool(sync_records) or request.stage == Stage.SYNCING
+    show_plan = bool(plans) or request.stage == Stage.PLANNING
+    links = links_for(request)
     return CasePage(
         request=request,
         stepper=_stepper(request.stage),
         receivers=receivers,
         attachments=[a for a in attachments if a.sync_record_id is None],
-        reviews=list(request.reviews.select_related("reviewer", "on_behalf_of")),
+        reviews=reviews,
         registration_signoffs=registration_signoffs,
         registration_check=check_record(request, registration_signoffs),
         sync_records=sync_records,
@@ -435,12 +441,18 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
         sync_missing=sync_missing(request) if request.stage == Stage.SYNCING else [],
         plans=plan_views,
         carbon_copies=list(request.carbon_copies.select_related("user")),
-        timeline=timeline_for(request, state_labels=state_labels),
+        timeline=timeline,
         actions=actions,
         reviewer_label=_reviewer_label(request),
-        show_sync=bool(sync_records) or request.stage == Stage.SYNCING,
-        show_plan=bool(plans) or request.stage == Stage.PLANNING,
-        links=links_for(request),
+        show_sync=show_sync,
+        show_plan=show_plan,
+        links=links,
+        tabs=case_tabs(
+            stage=request.stage,
+            has_process=bool(reviews) or show_sync or show_plan,
+            has_timeline=bool(timeline),
+            links=links,
+        ),
     )
 
 

@@ -304,6 +304,24 @@ def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
 
 
 @transaction.atomic
+def request_save_and_submit(
+    *, actor: User, data: RegistrationData, request: CollabRequest | None = None
+) -> tuple[CollabRequest, ActionRefused | None]:
+    """保存并提交: save the form (a new draft, or the edits of a draft or returned request), then
+    submit it. A refused submit (no reviewer, a deadline passed…) keeps what was saved: the
+    request comes back as a draft with the refusal."""
+    if request is None:
+        saved = request_create(initiator=actor, data=data)
+    else:
+        saved = request_update(actor=actor, request=request, data=data)
+    try:
+        with transaction.atomic():
+            return request_submit(actor=actor, request=saved), None
+    except ActionRefused as refused:
+        return saved, refused
+
+
+@transaction.atomic
 def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
     """撤回: the initiator takes a pending request back to draft."""
     request = lock_for_change(request)

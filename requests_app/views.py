@@ -99,16 +99,12 @@ def request_create(request):
     form = forms.RegistrationForm(
         request.POST or None, request.FILES or None, initiator=request.user
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.request_create(initiator=request.user, data=form.data_for_service())
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except ActionRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, _("Saved as a draft. Submit it for review when it is ready."))
-            return redirect(case)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (saved := _save_registration(request, form, case=None))
+    ):
+        return saved
     return render(request, "requests_app/form.html", {"form": form, "case": None})
 
 
@@ -123,20 +119,50 @@ def request_edit(request, code):
         initiator=request.user,
         initial=forms.RegistrationForm.initial_from(case),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_update(actor=request.user, request=case, data=form.data_for_service())
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except ActionRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return redirect(case)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (saved := _save_registration(request, form, case=case))
+    ):
+        return saved
     attachments = case.attachments.filter(sync_record__isnull=True)
     return render(
         request, "requests_app/form.html", {"form": form, "case": case, "attachments": attachments}
     )
+
+
+def _save_registration(request, form, *, case):
+    """保存草稿 saves the registration form (a new draft when ``case`` is None); 提交 beside it
+    saves and submits at once, and a refused submit keeps the draft and says why. None when the
+    form has to show what is wrong."""
+    data = form.data_for_service()
+    refused = None
+    try:
+        if request.POST.get("action") == "submit":
+            case, refused = services.request_save_and_submit(
+                actor=request.user, request=case, data=data
+            )
+            done = _("Submitted for review.")
+        elif case is None:
+            case = services.request_create(initiator=request.user, data=data)
+            done = _("Saved as a draft. Submit it for review when it is ready.")
+        else:
+            services.request_update(actor=request.user, request=case, data=data)
+            done = _("Your changes are saved.")
+    except ValidationError as error:
+        apply_validation_error(form, error)
+        return None
+    except ActionRefused as refusal:
+        form.add_error(None, refusal.message)
+        return None
+    if refused is None:
+        messages.success(request, done)
+    else:
+        messages.error(
+            request,
+            _("Saved as a draft but not submitted: %(reason)s") % {"reason": refused.message},
+        )
+    return redirect(case)
 
 
 @require_GET

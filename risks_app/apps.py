@@ -12,6 +12,7 @@ class RisksAppConfig(AppConfig):
         from collab_portal.activity.verbs import register_verbs
         from collab_portal.reminders.registry import register_rule
         from requests_app.case_links import CaseLink, register_case_link
+        from requests_app.case_tabs import RISKS
         from risks_app.activity_verbs import VERBS
         from risks_app.inbox import register as register_inbox
         from risks_app.pages import may_raise_on
@@ -48,5 +49,6 @@ class RisksAppConfig(AppConfig):
                 "risks_app:case_register",
                 "ti-alert-triangle",
                 ("executing", "accepting", "retrospective", "archived"),
+                tab=RISKS,
             )
         )

@@ -1,13 +1,14 @@
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.case_links import CaseLink
+from requests_app.case_tabs import TASKS
 
 AFTER_BREAKDOWN = ("breakdown", "executing", "accepting", "retrospective", "archived")
 AFTER_PUBLISH = ("executing", "accepting", "retrospective", "archived")
 
 CASE_LINKS = [
-    CaseLink(_("Task breakdown (WBS)"), "tasks_app:wbs", "ti-sitemap", AFTER_BREAKDOWN),
-    CaseLink(_("Tracking table"), "tasks_app:tracking", "ti-table", AFTER_PUBLISH),
-    CaseLink(_("Gantt chart"), "tasks_app:gantt", "ti-timeline", AFTER_PUBLISH),
-    CaseLink(_("Weekly summaries"), "tasks_app:weekly_list", "ti-report", AFTER_PUBLISH),
+    CaseLink(_("Task breakdown (WBS)"), "tasks_app:wbs", "ti-sitemap", AFTER_BREAKDOWN, TASKS),
+    CaseLink(_("Tracking table"), "tasks_app:tracking", "ti-table", AFTER_PUBLISH, TASKS),
+    CaseLink(_("Gantt chart"), "tasks_app:gantt", "ti-timeline", AFTER_PUBLISH, TASKS),
+    CaseLink(_("Weekly summaries"), "tasks_app:weekly_list", "ti-report", AFTER_PUBLISH, TASKS),
 ]

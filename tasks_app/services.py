@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE, SCHEDULE
+from collab_portal.lib.language import join_list
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
@@ -373,7 +374,7 @@ def publish_missing(request: CollabRequest) -> list[str]:
         if lacking:
             missing.append(
                 _("%(code)s %(name)s: no %(fields)s")
-                % {"code": task.wbs_code, "name": task.name, "fields": "、".join(lacking)}
+                % {"code": task.wbs_code, "name": task.name, "fields": join_list(lacking)}
             )
     return missing
 

@@ -21,10 +21,11 @@ from django.db.models import Count, ProtectedError, Q, RestrictedError, Value
 from django.db.models.functions import Concat, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import SCHEDULE
+from collab_portal.lib.language import join_list
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.spreadsheets import append_row, read_xlsx
 from collab_portal.lib.uploads import Kind, check_upload
@@ -622,10 +623,6 @@ def _words(value) -> set[str]:
     return words
 
 
-def _listing(labels: list[str]) -> str:
-    return pgettext("list separator", ", ").join(labels)
-
-
 @dataclass
 class _Found:
     """What an entry names: ``match``, or why it names nobody (``problem``)."""
@@ -917,7 +914,7 @@ class _RowParser:
                     "name": found.candidates[0].name if found.problem == "contradicts" else entry,
                     "written": found.written_name,
                     "count": len(candidates),
-                    "candidates": _listing(candidates),
+                    "candidates": join_list(candidates),
                 },
             )
         return found.match

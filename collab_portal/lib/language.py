@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import pgettext
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
@@ -15,3 +16,9 @@ class PortalLocaleMiddleware(LocaleMiddleware):
         supported = {code for code, _name in settings.LANGUAGES}
         translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def join_list(items) -> str:
+    """``items`` as a list in the current language: 版本、文件 in Chinese, version, files in
+    English (the separator is the translators' choice)."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -45,9 +47,17 @@ class OrgImportForm(forms.Form):
     initial_password = forms.CharField(
         label=_("Initial password for new people"),
         required=False,
-        widget=forms.PasswordInput,
-        help_text=_("Left empty, new people cannot sign in until an administrator sets one."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The password rule up front, as on every other password form, not only after a refusal.
+        self.fields["initial_password"].help_text = format_html(
+            "{}{}",
+            _("Left empty, new people cannot sign in until an administrator sets one."),
+            password_validators_help_text_html(),
+        )
 
 
 @admin.register(Department)

@@ -13,6 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -188,6 +189,11 @@ def org_import(*, tables: list[Table], initial_password: str | None = None) -> I
     """Create or update departments and people from ``tables``; all or nothing."""
     departments, users = [], []
     errors: list[str] = []
+    if initial_password:
+        try:
+            validate_password(initial_password)
+        except ValidationError as refused:
+            raise ImportRefused(refused.messages) from refused
     for table in tables:
         kind = _table_kind(table)
         if kind == "departments":

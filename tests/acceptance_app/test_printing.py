@@ -320,7 +320,6 @@ def test_an_undecided_acceptance_form_is_a_draft_without_signature(company, subm
     text = pdf_text(acceptance_pdf(delivery=submitted_v1))
 
     assert context["is_draft"] is True and context["signatures"] == []
-    assert context["verify_hint"] == ""
     assert WATERMARK in text
     assert has(text, "客户问卷") and has(text, _("Not decided yet"))
     assert "/verify/" not in text

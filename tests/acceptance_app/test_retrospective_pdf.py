@@ -3,6 +3,7 @@ under a draft watermark until filed, the frozen figures after."""
 
 import io
 import logging
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone, translation
@@ -143,6 +144,19 @@ def test_the_context_gives_the_page_the_same_rows_as_the_pdf(written):
         "提前两周预约客户",
         "沉淀访谈模板",
     ]
+
+
+def test_the_cases_quantified_target_is_not_labelled_as_the_plan(written):
+    case = written.request
+    case.metric, case.target_value, case.unit = "回收问卷数", Decimal("200"), "份"
+    case.save()
+    with translation.override("zh-hans"):
+        rows = {row["label"]: row["value"] for row in retrospective_context(written)["case_rows"]}
+        text = _text(retrospective_pdf(retrospective=written))
+
+    assert rows["量化目标"] == case.target_display
+    assert "计划" not in rows  # 计划 is the schedule's planned row, further down
+    assert "量化目标" in text
 
 
 def test_a_filed_report_prints_the_frozen_figures_without_a_watermark(company, written):

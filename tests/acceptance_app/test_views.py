@@ -3,6 +3,7 @@ messages, and that a refused action changes nothing."""
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -301,3 +302,39 @@ def test_a_kept_bundle_of_an_earlier_case_with_the_same_code_is_not_served(
     )
     content = b"".join(response.streaming_content)
     assert zipfile.is_zipfile(io.BytesIO(content))
+
+
+@pytest.fixture
+def reworked(company, submitted):
+    """Version 1 failed on the questionnaire; version 2 changes its version and its file."""
+    from acceptance_app import services
+    from acceptance_app.services import ItemData
+    from tests.acceptance_app.fixtures import first_fails
+
+    services.acceptance_decide(
+        actor=company.sales_staff, delivery=submitted, verdicts=first_fails(submitted)
+    )
+    case = submitted.request
+    services.delivery_new_version(actor=company.tech_staff, request=case)
+    copied = case.deliveries.get(version=2).items.get(name="调研问卷")
+    services.delivery_item_update(
+        actor=company.tech_staff,
+        item=copied,
+        data=ItemData(task=copied.task, name="调研问卷", version="v1.1"),
+        files=[pdf_file("问卷-v1.1.pdf", b"more questions")],
+    )
+    return case.deliveries.get(version=2)
+
+
+@pytest.mark.parametrize(
+    "language, shown",
+    [("en", "Changed: version, files"), ("zh-hans", "已修改：版本、文件")],
+)
+def test_what_changed_in_an_item_is_listed_in_the_readers_language(
+    company, client, reworked, language, shown
+):
+    client.force_login(company.tech_staff)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("acceptance_app:delivery", args=[reworked.request.code, 2]))
+    badges = re.findall(r'data-testid="item-change">([^<]*)<', page.content.decode())
+    assert shown in badges, badges

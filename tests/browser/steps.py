@@ -1,5 +1,6 @@
-"""Steps the browser journeys share: signing in through the login form, reading a PDF, the
-inbox row waiting for someone, and the check that an archived case offers nothing to change."""
+"""Steps the browser journeys share: signing in through the login form, posting a form (and
+confirming it when it asks), reading a PDF, the inbox row waiting for someone, and the check
+that an archived case offers nothing to change."""
 
 import io
 
@@ -20,9 +21,20 @@ def sign_in(page, base, username, password=DEMO_PASSWORD):
 
 def submit(page, selector):
     """Click the button that posts a form and wait for the page it leads to (perhaps the
-    same URL again)."""
+    same URL again). An irreversible step asks first: the dialog's confirming button posts."""
+    asks = page.locator(selector).first.evaluate(
+        "button => Boolean(button.form && button.form.hasAttribute('data-confirm'))"
+    )
     with page.expect_navigation():
         page.click(selector)
+        if asks:
+            confirm(page)
+
+
+def confirm(page):
+    """Answer the confirm dialog of an irreversible step (tests/browser/test_confirmations.py
+    checks the dialog itself)."""
+    page.click("#confirm-dialog [data-testid=confirm-yes]")
 
 
 def pdf_payload(name, body):

@@ -20,7 +20,7 @@ from collab_portal.signoffs.models import ExternalLink
 from requests_app.models import CollabRequest, Receiver
 from tasks_app.models import Task
 from tests.acceptance_app.fixtures import finish_all_tasks, leaf
-from tests.browser.steps import assert_read_only, pdf_payload
+from tests.browser.steps import assert_read_only, confirm, pdf_payload
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -84,6 +84,7 @@ def test_delivery_rework_acceptance_retrospective_and_archive(
     # 1. The coordinator finds the delivery page from the case page and lists two items.
     journey.sign_in(company.tech_staff)
     journey.go(f"/requests/{code}/")
+    page.click("[data-testid=case-tab-delivery]")  # the case opens on its stage's tab, 任务
     page.click(f"[data-testid=case-links] a[href='/requests/{code}/delivery/']")
     page.wait_for_url(f"**/requests/{code}/delivery/")
     assert journey.count("[data-testid=no-delivery]") == 1
@@ -113,6 +114,7 @@ def test_delivery_rework_acceptance_retrospective_and_archive(
     page.fill("#id_summary", "请按任务交付标准验收")
     journey.shot("v1-listed")
     page.click("[data-testid=submit-delivery]")
+    confirm(page)
     page.wait_for_url(f"**/requests/{code}/delivery/v1/")
     v1.refresh_from_db()
     assert v1.state == "submitted" and v1.submitted_by == company.tech_staff
@@ -195,6 +197,7 @@ def test_delivery_rework_acceptance_retrospective_and_archive(
     page.fill("#id_summary", "已按意见补充")
     page.fill("#id_changes", "问卷补充门店规模等 12 题")
     page.click("[data-testid=submit-delivery]")
+    confirm(page)
     page.wait_for_url(f"**/requests/{code}/delivery/v2/")
     v2 = Delivery.objects.get(request=executing, version=2)
     assert v2.state == "submitted" and v2.changes == "问卷补充门店规模等 12 题"
@@ -266,7 +269,8 @@ def test_delivery_rework_acceptance_retrospective_and_archive(
     assert journey.count("[data-testid=file-missing]") == 0
     assert journey.count("[data-testid=filed-badge]") == 0
     page.click("[data-testid=file-retrospective]")
-    page.wait_for_url(f"**/requests/{code}/retrospective/")
+    with page.expect_navigation():
+        confirm(page)
     assert journey.count("[data-testid=filed-badge]") == 1
     assert journey.count("[data-testid=save-write-up]") == 0
     written = journey.text("[data-testid=write-up]")

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from requests_app.models import CollabRequest
 from tasks_app.models import Task, WeeklySummary
-from tests.browser.steps import sign_in
+from tests.browser.steps import confirm, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "tasks"
@@ -52,6 +52,7 @@ def test_the_wbs_is_built_published_worked_on_and_reported(live_server, page):
     page.reload()
     assert page.locator("[data-testid=publish-missing]").count() == 0
     page.click("[data-testid=publish]")
+    confirm(page)
     page.wait_for_url(f"**/requests/{code}/tracking/")
     assert CollabRequest.objects.get(pk=case.pk).stage == "executing"
 

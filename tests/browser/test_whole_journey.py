@@ -179,7 +179,7 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     staff.fill("#id_expected_deadline", day(40))
     staff.select_option("#id_initiator_role", value="project_liaison")
     journey.shot("initiator", "register", focus="[data-testid=registration-form]")
-    submit(staff, "[data-testid=registration-form] button.btn-primary[type=submit]")
+    submit(staff, "[data-testid=save-draft]")
     journey.code = staff.locator(".page-pretitle").inner_text().split()[0]
     assert stage_shown(staff) == "draft" and has(staff, "edit")
     submit(staff, "[data-testid=submit]")
@@ -189,7 +189,8 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     assert journey.stored().stage == "pending_review"
     code = journey.code
 
-    # 2. The initiator's head finds it waiting, checks the three points and signs.
+    # 2. The initiator's head finds it waiting, checks the three points and signs (on their
+    #    phone, step 2a).
     reviewer = journey.open("head", head)
     row = waiting_row(reviewer, code, "review")
     assert row.locator(".stage-pending_review").count() == 1
@@ -202,7 +203,8 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     for box in ("goal_quantifiable", "receiver_clear", "deadline_reasonable"):
         reviewer.check(f"#id_{box}")
     journey.shot("head", "review", focus="[data-testid=review-panel]")
-    submit(reviewer, "[data-testid=approve]")
+    review_on_a_phone(journey, head)
+    journey.case(reviewer)
     assert not has(reviewer, "review-panel")
     assert stage_shown(reviewer) == "syncing"
     assert journey.stored().stage == "syncing"
@@ -498,3 +500,28 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
         assert len(forms) == len(pdfs)
         for name in forms:
             assert code in name and bundle.read(name).startswith(b"%PDF"), name
+
+
+# --- Issue 18, point 15: the review decided on a phone, from its decision bar ----------------
+
+PHONE = {"width": 390, "height": 844}
+DECISION_BAR = "[data-testid=action-bar]"
+
+
+def review_on_a_phone(journey, head):
+    """2a. The head opens the case on a 390 px phone: the decision bar is on the first screen
+    while the form's own approve button is further down; 退回修改 in the bar takes them to the
+    form, where they tick the three points, and 审核通过并签字 in the bar signs."""
+    phone = journey.open("head-phone", head)
+    phone.set_viewport_size(PHONE)
+    journey.case(phone)
+    bar = phone.locator(DECISION_BAR).bounding_box()
+    assert bar["y"] >= 0 and bar["y"] + bar["height"] <= PHONE["height"]
+    assert phone.locator("[data-testid=approve]").bounding_box()["y"] > PHONE["height"]
+    phone.click(f"{DECISION_BAR} [data-testid=action-bar-to-form]")
+    for box in ("goal_quantifiable", "receiver_clear", "deadline_reasonable"):
+        phone.check(f"#id_{box}")
+    journey.shot("head-phone", "review-bar")
+    submit(phone, f"{DECISION_BAR} [data-testid=action-bar-submit]")
+    assert phone.locator(DECISION_BAR).count() == 0
+    assert stage_shown(phone) == "syncing"

@@ -444,6 +444,19 @@ def test_the_kpis_load_into_the_dashboard_with_its_question(company, week, login
     assert client.get(reverse("insights:kpis"), {"department": company.tech.pk}).status_code == 404
 
 
+def _headings(body: str) -> list[str]:
+    return re.findall(r"<th>([^<]*)</th>", body)
+
+
+def test_the_risk_and_delivery_lists_head_their_state_column_as_a_state(company, week, login):
+    client = login(company.sales_head)
+    links = page(client).context["links"]
+
+    for link in (links["open_risks"], links["deliveries_waiting"]):
+        headings = _headings(client.get(link.replace("&amp;", "&")).content.decode())
+        assert "状态" in headings and "发布状态" not in headings, headings
+
+
 @pytest.mark.parametrize(
     "kind, params",
     [

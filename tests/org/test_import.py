@@ -151,3 +151,15 @@ def test_an_admin_imports_through_the_admin_and_staff_cannot(company, login):
     response = staff_client.post(url, {"file": again})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not Department.objects.filter(code="QB").exists()
+
+
+def test_an_initial_password_that_breaks_the_rule_is_refused_and_nothing_is_imported(
+    company, login
+):
+    upload = io.BytesIO(PEOPLE_CSV)
+    upload.name = "people.csv"
+    page = login(company.admin).post(
+        reverse("admin:org_department_import"), {"file": upload, "initial_password": "abc12345"}
+    )
+    assert "密码长度太短。密码必须包含至少 10 个字符。" in page.content.decode()
+    assert not User.objects.filter(employee_no__in=["P001", "P002", "P003"]).exists()

@@ -116,3 +116,28 @@ def test_every_admin_list_loads_for_an_admin(company, login, model):
     response = login(company.admin).get(url)
     assert response.status_code == 200
     assert response.context["cl"].result_count == model._default_manager.count()
+
+
+RULE = "你的密码必须包含至少 10 个字符"
+
+
+@pytest.mark.parametrize(
+    "url_name", ["admin:org_user_add", "admin:auth_user_password_change", "admin:password_change"]
+)
+def test_the_admins_password_forms_state_the_rule_before_anything_is_typed(
+    company, login, url_name
+):
+    args = [company.sales_staff.pk] if url_name == "admin:auth_user_password_change" else []
+    response = login(company.admin).get(reverse(url_name, args=args))
+    assert response.status_code == 200
+    assert RULE in response.content.decode()
+
+
+def test_the_import_states_the_rule_for_the_initial_password_up_front(company, login):
+    page = login(company.admin).get(reverse("admin:org_department_import"))
+    assert RULE in page.content.decode()
+
+
+def test_a_person_changing_their_password_sees_the_rule_up_front(company, login):
+    page = login(company.sales_staff).get(reverse("password_change"))
+    assert RULE in page.content.decode()

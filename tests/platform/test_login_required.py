@@ -3,12 +3,13 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Pages that must answer strangers: signing in, choosing a language, the health check.
+# Pages that must answer strangers: signing in, choosing a language, the health check, the icon.
 PUBLIC_URL_NAMES = {
     "login",
     "admin:login",
     "set_language",
     "healthz",
+    "favicon",
     "signoffs:verify",
     "signoffs:verify_hash",
     "external:plan",

@@ -85,6 +85,37 @@ def test_the_sync_record_form_lists_the_receipts(company, planning, login):
         assert value in text, value
 
 
+def _verify_hint_printed(text: str) -> bool:
+    """The hint's address, whatever line it wrapped onto."""
+    return "核验签字" in text and "/verify/" in "".join(text.split())
+
+
+def test_every_signed_form_prints_how_to_verify_it_and_an_unsigned_one_does_not(
+    company, proposed, login
+):
+    services.plan_sign(actor=company.tech_head, plan=proposed)
+    signed = proposed.request  # its registration was approved and signed
+    draft = services.request_create(
+        initiator=company.sales_staff, data=registration(internal_departments=[company.tech])
+    )
+    client = login(company.sales_staff)
+    signed_registration = _pdf_text(
+        client.get(reverse("requests_app:pdf_registration", args=[signed.code]))
+    )
+    signed_plan = _pdf_text(
+        client.get(reverse("requests_app:pdf_plan", args=[proposed.request.code, 1]))
+    )
+    unsigned_registration = _pdf_text(
+        client.get(reverse("requests_app:pdf_registration", args=[draft.code]))
+    )
+    sync_record = _pdf_text(client.get(reverse("requests_app:pdf_sync", args=[signed.code])))
+
+    assert _verify_hint_printed(signed_registration)
+    assert _verify_hint_printed(signed_plan)  # one side has signed so far
+    assert not _verify_hint_printed(unsigned_registration)
+    assert not _verify_hint_printed(sync_record)  # the sync record carries no signature
+
+
 def test_a_file_url_typed_into_a_field_is_printed_as_text_and_nothing_is_read(
     company, login, tmp_path, monkeypatch
 ):

@@ -11,7 +11,7 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from requests_app import services
 from requests_app.models import CollabRequest
-from tests.factories import DelegationFactory
+from tests.factories import DelegationFactory, DepartmentFactory, UserFactory
 from tests.requests_app.fixtures import registration
 
 YEAR = timezone.localdate().year
@@ -146,3 +146,67 @@ def test_cancel_needs_a_reason_and_the_initiator_or_an_admin(company, pending):
     )
     with pytest.raises(ActionRefused):
         services.request_cancel(actor=company.admin, request=pending, reason="再取消一次")
+
+
+# 保存并提交: one click saves the form and submits it.
+
+
+def test_saving_and_submitting_a_new_request_sends_it_to_the_head_at_once(company):
+    case, refused = services.request_save_and_submit(
+        actor=company.sales_staff, data=registration(internal_departments=[company.tech])
+    )
+
+    case.refresh_from_db()
+    assert refused is None
+    assert case.stage == CollabRequest.Stage.PENDING_REVIEW and case.reviewer == company.sales_head
+    assert list(
+        Activity.objects.filter(subject_id=str(case.pk)).values_list("verb", flat=True)
+    ) == ["create", "submit"]
+    assert Notification.objects.filter(recipient=company.sales_head, title__contains=case.code)
+
+
+def test_saving_and_submitting_a_returned_request_resubmits_the_edited_form(company, pending):
+    services.request_return(
+        actor=company.sales_head,
+        request=pending,
+        reason_code="goal_not_measurable",
+        comment="请量化",
+    )
+    edited = registration(subject="量化后的主题", internal_departments=[company.tech])
+
+    case, refused = services.request_save_and_submit(
+        actor=company.sales_staff, request=pending, data=edited
+    )
+
+    case.refresh_from_db()
+    assert refused is None
+    assert (case.subject, case.stage) == ("量化后的主题", CollabRequest.Stage.PENDING_REVIEW)
+    assert list(Activity.objects.filter(subject_id=str(case.pk)).values_list("verb", flat=True))[
+        -2:
+    ] == ["edit", "resubmit"]
+
+
+def test_a_refused_submit_keeps_the_saved_draft_and_says_why(company):
+    nobody_reviews = DepartmentFactory(code="NEW", name="新部门", parent=company.company)
+    newcomer = UserFactory(username="newcomer", display_name="新人", department=nobody_reviews)
+
+    case, refused = services.request_save_and_submit(
+        actor=newcomer, data=registration(internal_departments=[company.tech])
+    )
+
+    case.refresh_from_db()
+    assert "新部门" in refused.message and "负责人" in refused.message
+    assert case.stage == CollabRequest.Stage.DRAFT and case.reviewer is None
+    assert case.subject == "Q3 产品上线客户需求对接"
+    assert list(
+        Activity.objects.filter(subject_id=str(case.pk)).values_list("verb", flat=True)
+    ) == ["create"]
+    assert not Notification.objects.exists()
+
+
+def test_saving_and_submitting_bad_input_saves_nothing(company):
+    with pytest.raises(ValidationError):
+        services.request_save_and_submit(
+            actor=company.sales_staff, data=registration(internal_departments=[])
+        )
+    assert not CollabRequest.objects.exists()

@@ -152,6 +152,69 @@ def test_registering_through_the_form_with_an_attachment(company, login):
     assert "attachment" in download["Content-Disposition"]
 
 
+def _new_request(company, **changes) -> dict:
+    return {
+        "subject": "供应商交期协调",
+        "goal": "把关键物料交期缩短到 15 天",
+        "internal_departments": [company.tech.pk],
+        "expected_deadline": (timezone.localdate() + datetime.timedelta(days=20)).isoformat(),
+        "initiator_role": "project_liaison",
+        **changes,
+    }
+
+
+def test_the_registration_form_offers_submit_beside_save_draft(company, login):
+    body = login(company.sales_staff).get(reverse("requests_app:create")).content.decode()
+    assert 'data-testid="save-draft"' in body and "保存草稿" in body
+    assert 'data-testid="save-and-submit"' in body and 'value="submit"' in body
+
+
+def test_one_click_saves_and_submits_a_new_request(company, login):
+    response = login(company.sales_staff).post(
+        reverse("requests_app:create"), _new_request(company, action="submit"), follow=True
+    )
+
+    case = CollabRequest.objects.get()
+    assert response.redirect_chain[-1][0] == case.get_absolute_url()
+    assert case.stage == CollabRequest.Stage.PENDING_REVIEW and case.reviewer == company.sales_head
+    assert "已提交审核" in response.content.decode()
+
+
+def test_one_click_saves_and_resubmits_a_returned_request(company, pending, login):
+    services.request_return(
+        actor=company.sales_head, request=pending, reason_code="goal_not_measurable", comment="x"
+    )
+    login(company.sales_staff).post(
+        reverse("requests_app:edit", args=[pending.code]),
+        _new_request(company, subject="改后的主题", action="submit"),
+    )
+
+    pending.refresh_from_db()
+    assert (pending.subject, pending.stage) == ("改后的主题", CollabRequest.Stage.PENDING_REVIEW)
+
+
+def test_a_refused_submit_shows_why_and_keeps_the_draft(company, login):
+    nobody_reviews = DepartmentFactory(code="NEW", name="新部门", parent=company.company)
+    newcomer = UserFactory(username="newcomer", display_name="新人", department=nobody_reviews)
+
+    response = login(newcomer).post(
+        reverse("requests_app:create"), _new_request(company, action="submit"), follow=True
+    )
+
+    case = CollabRequest.objects.get()
+    assert case.stage == CollabRequest.Stage.DRAFT and case.subject == "供应商交期协调"
+    assert response.redirect_chain[-1][0] == case.get_absolute_url()
+    body = response.content.decode()
+    assert "已保存为草稿，但未能提交：新部门 暂无审核人" in body
+
+
+def test_save_draft_still_only_saves(company, login):
+    login(company.sales_staff).post(
+        reverse("requests_app:create"), _new_request(company, action="save")
+    )
+    assert CollabRequest.objects.get().stage == CollabRequest.Stage.DRAFT
+
+
 def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_saved(company, login):
     client = login(company.sales_staff)
     response = client.post(

@@ -318,7 +318,7 @@ TABLE: dict[str, Row] = {
 
 # Pages that answer strangers by design (checked in ``test_public_pages``), and pages that are
 # not the portal's: Django's admin (tests/platform), signing in and out, the password pages,
-# the language switch and the health check (tests/platform/test_login_required.py).
+# the language switch, the health check and the icon (tests/platform/test_login_required.py).
 PUBLIC = {"signoffs:verify", "signoffs:verify_hash", "external:plan", "external:acceptance"}
 SKIPPED_PREFIXES = ("admin:",)
 SKIPPED = {
@@ -328,6 +328,7 @@ SKIPPED = {
     "password_change_done",
     "set_language",
     "healthz",
+    "favicon",
 }
 
 

@@ -188,6 +188,7 @@ SERVES = {
     "external:plan": "GET, POST",
     "external:acceptance": "GET, POST",
     "healthz": "GET",
+    "favicon": "GET",
     "set_language": "POST",
 }
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
@@ -178,6 +179,13 @@ def test_publishing_lists_every_leaf_that_is_not_fully_assigned(company, breakdo
     assert "1 调研" not in refused.value.message
     breakdown.refresh_from_db()
     assert breakdown.stage == "breakdown"
+
+
+def test_what_a_leaf_lacks_is_listed_in_the_readers_language(company, breakdown, add_task):
+    add_task(breakdown, "问卷", owner=None, deliverable_standard="")
+    with translation.override("en"):
+        missing = services.publish_missing(breakdown)
+    assert missing == ["1 问卷: no owner, deliverable standard"]
 
 
 def test_publishing_freezes_the_baseline_starts_execution_and_tells_everyone(company, executing):

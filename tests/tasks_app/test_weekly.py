@@ -389,6 +389,7 @@ def test_the_coordinator_drafts_this_weeks_summary_from_the_list(company, weekly
     assert 'data-testid="weekly-form"' in body and 'data-testid="weekly-publish"' in body
     listed = client.get(reverse("tasks_app:weekly_list", args=[code])).content.decode()
     assert summary.label in listed
+    assert "<th>发布状态</th>" in listed  # whether the summary is published, not a case's state
 
 
 def test_the_coordinator_edits_refreshes_and_publishes_through_the_pages(

@@ -3,6 +3,8 @@
 import re
 
 from django import template
+from django.conf import settings
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -49,3 +51,11 @@ def hash_groups(value, size: int = 8) -> str:
     """A long hex digest in groups of ``size`` characters, easier to read off paper and type."""
     text = str(value or "")
     return " ".join(text[i : i + size] for i in range(0, len(text), size))
+
+
+@register.simple_tag
+def verify_hint() -> str:
+    """Where a reader of the paper form checks its signatures: the portal's public /verify/ page,
+    printed under every signed form."""
+    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("signoffs:verify")
+    return _("To check a signature, enter its hash at %(url)s") % {"url": url}
