@@ -31,9 +31,10 @@ end-to-end cycle time            the acceptance
 
 Whose it is
 -----------
-A case-level KPI (and a risk) counts for the case's initiating department; a task-level KPI
-for the task's lead department, else for its case's initiating department. A department
-includes every department below it.
+A case-level KPI (and a risk) counts for the case's initiating department and for each
+internal department receiving it, as the dashboard's figures count a case; a task-level KPI for
+the task's lead department, else for its case's initiating department. A department includes
+every department below it.
 
 Durations are working days counted as in ``acceptance_app.metrics`` (the retrospective): the
 working days after the first date up to and including the last, on the PRC calendar with its
@@ -78,7 +79,7 @@ from collab_portal.activity.models import Activity
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.selectors import department_children, with_departments_below
 from insights_app.weekly import counted_in
-from requests_app.models import CollabPlan, CollabRequest, Review
+from requests_app.models import CollabPlan, CollabRequest, Receiver, Review
 from risks_app.models import Risk
 from tasks_app.models import Task
 
@@ -362,11 +363,21 @@ def _departments_in_scope(department_ids: Iterable[int] | None) -> frozenset[int
     return frozenset(with_departments_below(wanted, department_children()))
 
 
-def _case_scope(scope: frozenset[int] | None, *, case: str = "") -> Q:
+def _initiated_in(scope: frozenset[int] | None, *, case: str = "") -> Q:
     """Records of cases initiated in ``scope``; ``case`` is the path to the case."""
     if scope is None:
         return Q()
     return Q(**{f"{case}initiator_department_id__in": scope})
+
+
+def _case_scope(scope: frozenset[int] | None, *, case: str = "") -> Q:
+    """Records of cases initiated in ``scope`` or received by one of its departments, as the
+    dashboard's figures count a case (``insights_app.weekly.cases_in``); ``case`` is the path
+    to the case."""
+    if scope is None:
+        return Q()
+    received = Receiver.objects.filter(department_id__in=scope).values("request_id")
+    return _initiated_in(scope, case=case) | Q(**{f"{case}pk__in": received})
 
 
 def _task_scope(scope: frozenset[int] | None) -> Q:
@@ -379,7 +390,7 @@ def _cases_with_tasks_of(scope: frozenset[int] | None) -> Q:
     lead department count there), or with a task one of its departments leads."""
     if scope is None:
         return Q()
-    return _case_scope(scope) | Q(
+    return _initiated_in(scope) | Q(
         pk__in=Task.objects.filter(lead_department_id__in=scope).values("request_id")
     )
 

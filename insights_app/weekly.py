@@ -336,7 +336,7 @@ def _review_wait(scope: Scope, *, week: Week) -> tuple[float | None, int]:
         decided_at__lt=_start_of(week.sunday + ONE_DAY),
     )
     if scope.department_ids is not None:
-        reviews = reviews.filter(request__initiator_department_id__in=scope.department_ids)
+        reviews = reviews.filter(request__in=cases_in(scope).values("pk"))
     result = reviews.annotate(submitted_at=Subquery(submitted)).aggregate(
         wait=Avg(F("decided_at") - F("submitted_at")), count=Count("pk")
     )

@@ -24,11 +24,19 @@ from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app.scope import this_week
-from requests_app.models import CollabRequest
+from requests_app.models import CollabRequest, Receiver
 from risks_app.models import Level, Risk
 from tasks_app.models import Task
 from tasks_app.services import task_urge
-from tests.insights_app.factories import CaseFactory, DeliveryFactory, RiskFactory, TaskFactory
+from tests.factories import DepartmentFactory
+from tests.insights_app.factories import (
+    CaseFactory,
+    DeliveryFactory,
+    ReviewFactory,
+    RiskFactory,
+    TaskFactory,
+    registered,
+)
 
 Stage = CollabRequest.Stage
 LAST_WEEK = this_week().shifted(-1)
@@ -507,3 +515,49 @@ def test_the_dashboard_runs_the_same_queries_with_ten_times_more_data(company, w
     with CaptureQueriesContext(connection) as after:
         client.get(drill)
     assert len(before) == len(after)
+
+
+# --- attribution -----------------------------------------------------------------------------
+
+
+def test_a_case_a_department_receives_counts_for_its_division_in_the_tiles_and_the_kpis(
+    company, login
+):
+    """研发中心's 技术部 receives a case of 销售部 (another division) accepted this week: the
+    验收 tiles and the KPIs of the same page both count it for 研发中心 and for 技术部."""
+    rnd = DepartmentFactory(code="RND", name="研发中心", kind="division", parent=company.company)
+    rnd_tech = DepartmentFactory(code="RND-TECH", name="技术部", parent=rnd)
+    now = timezone.now()
+    case = registered(
+        CaseFactory(initiator=company.sales_staff, stage=Stage.RETROSPECTIVE),
+        submitted=now - datetime.timedelta(days=40),
+        approved=now - datetime.timedelta(days=39),
+    )
+    Receiver.objects.create(request=case, kind=Receiver.Kind.INTERNAL, department=rnd_tech)
+    DeliveryFactory(request=case, decided_at=now)
+    resolved = RiskFactory(request=case, state=Risk.State.RESOLVED, deadline=timezone.localdate())
+    Risk.objects.filter(pk=resolved.pk).update(resolved_at=now)
+    reviewed = CaseFactory(initiator=company.sales_staff, stage=Stage.SYNCING)
+    Receiver.objects.create(request=reviewed, kind=Receiver.Kind.INTERNAL, department=rnd_tech)
+    ReviewFactory(request=reviewed, decided_at=now)
+    client = login(company.admin)
+
+    for department in (rnd, rnd_tech):
+        params = {"department": department.pk, "week": this_week().value}
+        board = client.get(reverse("insights:weekly"), params).context["board"]
+        kpis = client.get(reverse("insights:kpis"), params, HTTP_HX_REQUEST="true")
+        this_week_of = {row.key: row.this_week for row in kpis.context["kpis"]}
+
+        assert board.acceptance.accepted == 1, department.name
+        assert board.summary.reviews_decided == 1, department.name
+        assert this_week_of["first_pass_acceptance_rate"].value == 100.0, department.name
+        assert this_week_of["first_pass_acceptance_rate"].sample_size == 1
+        assert this_week_of["cycle_time"].sample_size == 1
+        assert this_week_of["risks_resolved_on_time_rate"].value == 100.0
+    # The initiating side keeps counting it too.
+    sales = client.get(
+        reverse("insights:kpis"),
+        {"department": company.sales.pk, "week": this_week().value},
+        HTTP_HX_REQUEST="true",
+    )
+    assert {row.key: row.this_week for row in sales.context["kpis"]}["cycle_time"].sample_size == 1
