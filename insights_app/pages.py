@@ -182,9 +182,35 @@ class KpiRow:
     trend: list[float | None]
 
     @property
+    def change(self) -> float | None:
+        """The change against the baseline as a fraction, rounded to the whole percent shown."""
+        return rounded_change(self.comparison)
+
+    @property
     def change_percent(self) -> str | None:
-        change = self.comparison.relative_change
-        return None if change is None else f"{change * 100:+.0f}"
+        change = self.change
+        return None if change is None else f"{round(change * 100):+d}".replace("+0", "0")
+
+    @property
+    def change_class(self) -> str:
+        return CHANGE_CLASSES[change_tone(self.comparison)]
+
+
+BETTER, WORSE, SAME = "better", "worse", "same"
+CHANGE_CLASSES = {BETTER: "text-green", WORSE: "text-red", SAME: "text-secondary"}
+
+
+def rounded_change(comparison: KpiComparison) -> float | None:
+    change = comparison.relative_change
+    return None if change is None else round(change, 2) + 0.0  # + 0.0: no "-0"
+
+
+def change_tone(comparison: KpiComparison) -> str:
+    """How a change reads: better or worse by the KPI's direction; the same when it rounds
+    to 0% (as shown), or when there is nothing to compare."""
+    if not rounded_change(comparison):
+        return SAME
+    return BETTER if comparison.improved else WORSE
 
 
 # The week's figures are recounted at most once a minute for one department and week: a whole

@@ -380,6 +380,103 @@ def test_the_week_exports_as_pdf_and_excel(company, week, login):
         assert summary[translation.gettext("Major risks")] == 1
 
 
+@pytest.fixture
+def two_weeks_of_kpis(company):
+    """On-time tasks: 2 of 3 last week and 2 of 3 the week before (a change of 0); risks
+    resolved by their deadline: 1 of 2 last week against 1 of 1 (-50%, worse); a case accepted
+    last week (a cycle time in working days)."""
+    case = registered(
+        CaseFactory(initiator=company.sales_staff, stage=Stage.RETROSPECTIVE),
+        submitted=moment(-30),
+        approved=moment(-29),
+    )
+    for offset in (0, -7):
+        for due, finished in ((2, 1), (2, 2), (0, 3)):  # the last one a day or more late
+            done(TaskFactory(request=case, due_on=day(offset + due)), offset + finished)
+    for resolved, deadline in ((moment(1), day(2)), (moment(3), day(2)), (moment(-6), day(-5))):
+        risk = RiskFactory(request=case, state=Risk.State.RESOLVED, deadline=deadline)
+        Risk.objects.filter(pk=risk.pk).update(resolved_at=resolved)
+    DeliveryFactory(request=case, decided_at=moment(4))
+    return case
+
+
+def _kpi_sheet_rows(workbook) -> dict[str, tuple]:
+    """The KPI sheet's cells by their KPI's label (the portal's language)."""
+    sheet = workbook.worksheets[-1]
+    return {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+
+
+def test_the_excel_writes_kpis_as_numbers_with_their_format_and_unit(
+    company, two_weeks_of_kpis, login
+):
+    from openpyxl import load_workbook
+
+    xlsx = login(company.sales_head).get(reverse("insights:weekly_xlsx"), {"week": LAST_WEEK.value})
+    book = load_workbook(io.BytesIO(xlsx.content))
+    header = [cell.value for cell in book.worksheets[-1][1]]
+    rows = _kpi_sheet_rows(book)
+
+    with translation.override("zh-hans"):
+        gettext = translation.gettext
+        on_time = rows[gettext("On-time task rate")]
+        cycle = rows[gettext("End-to-end cycle time")]
+        risks = rows[gettext("Risks resolved by their deadline")]
+        assert gettext("Unit") in header
+        unit = header.index(gettext("Unit"))
+        assert on_time[unit].value == "%" and cycle[unit].value == gettext("working days")
+    this_week, before, change = (
+        header.index(name)
+        for name in (
+            translation.gettext("This week"),
+            translation.gettext("Previous week"),
+            translation.gettext("Change against the previous week"),
+        )
+    )
+    # A rate is a fraction shown as a percentage with one decimal, not 66.66666666666667.
+    assert type(on_time[this_week].value) is float
+    assert on_time[this_week].value == pytest.approx(2 / 3)
+    assert on_time[this_week].number_format == "0.0%"
+    assert on_time[before].value == pytest.approx(2 / 3)
+    # A duration is days with one decimal.
+    assert isinstance(cycle[this_week].value, int | float) and cycle[this_week].value > 0
+    assert cycle[this_week].number_format == "0.0"
+    assert cycle[change].value is None  # nothing to compare with the week before
+    # A change of 0 is shown as 0% in no colour; a change for the worse in red.
+    assert on_time[change].value == 0
+    assert on_time[change].number_format == "+0%;-0%;0%"
+    assert on_time[change].font.color.type == "theme"  # the sheet's text colour
+    assert risks[change].value == pytest.approx(-0.5)
+    assert risks[change].font.color.rgb.endswith("D63939")
+
+
+def test_a_kpi_change_that_rounds_to_zero_is_neither_red_nor_green(
+    company, two_weeks_of_kpis, login
+):
+    before = LAST_WEEK.shifted(-1)
+    response = login(company.sales_head).get(
+        reverse("insights:kpis"),
+        {
+            "week": LAST_WEEK.value,
+            "period_start": LAST_WEEK.monday,
+            "period_end": SUNDAY,
+            "baseline_start": before.monday,
+            "baseline_end": before.sunday,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+
+    def change_cell(key: str) -> str:
+        row = re.search(rf'<tr data-kpi="{key}">(.*?)</tr>', body, re.S).group(1)
+        return re.search(r'data-testid="kpi-change"[^>]*>.*?</td>', row, re.S).group(0)
+
+    unchanged = change_cell("on_time_task_rate")
+    assert ">0%<" in unchanged
+    assert "text-red" not in unchanged and "text-green" not in unchanged
+    worse = change_cell("risks_resolved_on_time_rate")
+    assert "-50%" in worse and "text-red" in worse
+
+
 def test_figures_kept_in_one_language_are_not_shown_in_the_other(company, week, login):
     client = login(company.sales_head)
     page(client)  # counted and kept in Chinese, the portal's language
