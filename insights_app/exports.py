@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 
 from collab_portal.lib.spreadsheets import append_row
 from insights_app.kpis import PERCENT
-from insights_app.pages import BETTER, WORSE, KpiRow, change_tone, rounded_change
+from insights_app.pages import (
+    BETTER,
+    WORSE,
+    KpiRow,
+    case_rows,
+    change_tone,
+    escalation_rows,
+    rounded_change,
+)
 from insights_app.weekly import LEVELS, WeeklyDashboard
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -150,6 +158,54 @@ def xlsx_response(board: WeeklyDashboard, kpis) -> HttpResponse:
         [
             [str(impact.label), *[board.matrix[(impact, likelihood)] for likelihood in LEVELS]]
             for impact in LEVELS
+        ],
+    )
+    sheet(
+        _("Cases under way"),
+        [
+            _("Case"),
+            _("Subject"),
+            _("Stage"),
+            _("Status"),
+            _("Week"),
+            _("Progress"),
+            _("Latest weekly summary"),
+        ],
+        [
+            [
+                row.case.code,
+                row.case.subject,
+                row.stage_label,
+                row.rag_label,
+                row.week_label,
+                Number(None if row.case.progress is None else row.case.progress / 100, "0%"),
+                row.case.summary_line,
+            ]
+            for row in case_rows(board)
+        ],
+    )
+    sheet(
+        _("Instructions waiting"),
+        [
+            _("Case"),
+            _("Risk"),
+            _("Description"),
+            _("Escalated to"),
+            _("Escalated on"),
+            _("Working days waiting"),
+            _("Major"),
+        ],
+        [
+            [
+                row.escalation.case_code,
+                row.code,
+                row.escalation.description,
+                row.escalation.leader,
+                row.escalation.escalated_on,
+                row.escalation.waiting_days,
+                _("Yes") if row.escalation.major else _("No"),
+            ]
+            for row in escalation_rows(board)
         ],
     )
     sheet(

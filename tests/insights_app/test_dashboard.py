@@ -26,8 +26,9 @@ from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app.scope import this_week
 from requests_app.models import CollabRequest, Receiver
 from risks_app.models import Level, Risk
-from tasks_app.models import Task
+from tasks_app.models import Task, WeeklySummary
 from tasks_app.services import task_urge
+from tests.browser.steps import pdf_text
 from tests.factories import DepartmentFactory
 from tests.insights_app.factories import (
     CaseFactory,
@@ -321,6 +322,104 @@ def test_a_workload_bar_opens_that_persons_tasks(company, week, login):
     assert drill_total(client, in_progress_of_li) == 1
 
 
+# --- the cases, their 周报 and the 批示 waiting ------------------------------------------------
+
+
+def published(case, week, rag, comments="", progress=50, state=WeeklySummary.State.PUBLISHED):
+    return WeeklySummary.objects.create(
+        request=case,
+        iso_year=week.iso_year,
+        iso_week=week.iso_week,
+        state=state,
+        rag=rag,
+        comments=comments,
+        facts={"progress": progress},
+    )
+
+
+def test_the_dashboard_lists_the_cases_under_way_with_their_weekly_summary(company, week, login):
+    Rag = WeeklySummary.Rag
+    published(week["A"], LAST_WEEK.shifted(-1), Rag.GREEN, "一切顺利")
+    published(week["A"], LAST_WEEK, Rag.RED, "  \n客户资料未到，关键节点延期\n第二行", progress=40)
+    published(week["A"], this_week(), Rag.AMBER, "本周草稿", state=WeeklySummary.State.DRAFT)
+    published(week["B"], LAST_WEEK, Rag.GREEN, "技术部的案子")  # tech's: not sales'
+    quiet = CaseFactory(initiator=company.sales_staff, stage=Stage.EXECUTING, code="CR-D")
+    published(quiet, LAST_WEEK, Rag.GREEN, "")
+    CaseFactory(initiator=company.sales_staff, stage=Stage.ARCHIVED, code="CR-Z")
+    client = login(company.sales_head)
+
+    response = page(client)
+    lines = response.context["board"].cases
+
+    # Red first; a case without a published summary last (C, accepting); never archived ones.
+    assert [line.code for line in lines] == ["CR-A", "CR-D", "CR-C"]
+    a, d, c = lines
+    assert (a.rag, a.summary_line, a.progress) == (Rag.RED, "客户资料未到，关键节点延期", 40)
+    assert (a.iso_year, a.iso_week) == (LAST_WEEK.iso_year, LAST_WEEK.iso_week)
+    assert (d.rag, d.summary_line) == (Rag.GREEN, "")
+    assert (c.rag, c.summary_line, c.progress) == ("", "", None)
+    assert response.context["board"].cases_total == 3
+    body = response.content.decode()
+    section = body[body.index('data-testid="case-status"') :]
+    assert "客户资料未到，关键节点延期" in section and "第二行" not in section
+    assert "本周草稿" not in body and "技术部的案子" not in body
+    assert 'data-rag="red"' in section
+    # This week's board reads this week's summary once it is published, not the draft.
+    this = page(client, week=this_week().value).context["board"].cases
+    assert this[0].code == "CR-A" and this[0].rag == Rag.RED
+
+
+def test_the_dashboard_lists_the_instructions_waiting_on_a_leader(company, week, login):
+    def escalated(case, *, when, state=Risk.State.ESCALATED, **fields):
+        risk = RiskFactory(request=case, escalated_to=company.leader, **fields)
+        Risk.objects.filter(pk=risk.pk).update(state=state, escalated_at=when)
+        return risk
+
+    waiting = escalated(week["A"], when=moment(1), description="关键供应商停产", impact=Level.HIGH)
+    escalated(week["B"], when=moment(2))  # tech's
+    escalated(week["A"], when=moment(2), state=Risk.State.MITIGATING)  # answered
+    cancelled = CaseFactory(initiator=company.sales_staff, stage=Stage.CANCELLED)
+    escalated(cancelled, when=moment(2))  # nobody answers a cancelled case's escalation
+    client = login(company.sales_head)
+
+    response = page(client)
+    board = response.context["board"]
+
+    assert [line.pk for line in board.escalations] == [waiting.pk]
+    line = board.escalations[0]
+    assert (line.case_code, line.leader, line.escalated_on) == ("CR-A", "钱总", day(1))
+    calendar = WorkdayCalendar(day(0), timezone.localdate())
+    assert line.waiting_days == calendar.workdays_after(day(1), timezone.localdate())
+    assert board.escalations_total == 1
+    body = response.content.decode()
+    assert "关键供应商停产" in body[body.index('data-testid="escalations"') :]
+    assert waiting.get_absolute_url() in body
+
+
+def test_the_pdf_and_the_excel_carry_the_cases_and_the_escalations(company, week, login):
+    from openpyxl import load_workbook
+
+    published(week["A"], LAST_WEEK, WeeklySummary.Rag.AMBER, "等待客户确认", progress=60)
+    risk = RiskFactory(request=week["A"], escalated_to=company.leader, description="预算不足")
+    Risk.objects.filter(pk=risk.pk).update(state=Risk.State.ESCALATED, escalated_at=moment(1))
+    client = login(company.sales_head)
+
+    pdf = pdf_text(client.get(reverse("insights:weekly_pdf"), {"week": LAST_WEEK.value}).content)
+    assert "等待客户确认" in pdf and "预算不足" in pdf and "钱总" in pdf
+    xlsx = client.get(reverse("insights:weekly_xlsx"), {"week": LAST_WEEK.value})
+    book = load_workbook(io.BytesIO(xlsx.content))
+    with translation.override("zh-hans"):
+        cases = book[translation.gettext("Cases under way")]
+        waiting = book[translation.gettext("Instructions waiting")]
+    first = cases[2]
+    assert [cell.value for cell in first[:2]] == ["CR-A", week["A"].subject]
+    assert first[5].value == pytest.approx(0.6) and first[5].number_format == "0%"
+    assert first[6].value == "等待客户确认"
+    escalation = [cell.value for cell in waiting[2]]
+    assert escalation[:4] == ["CR-A", risk.code, "预算不足", "钱总"]
+    assert escalation[4].date() == day(1)
+
+
 # --- 催办 from the list --------------------------------------------------------------------------
 
 
@@ -400,6 +499,47 @@ def two_weeks_of_kpis(company):
     return case
 
 
+def last_week_against_the_one_before(client):
+    """The KPI section for last week, compared with the week before it."""
+    before = LAST_WEEK.shifted(-1)
+    return client.get(
+        reverse("insights:kpis"),
+        {
+            "week": LAST_WEEK.value,
+            "period_start": LAST_WEEK.monday,
+            "period_end": SUNDAY,
+            "baseline_start": before.monday,
+            "baseline_end": before.sunday,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_the_kpis_show_the_manuals_targets_set_from_the_baseline(company, two_weeks_of_kpis, login):
+    faster = registered(  # accepted the week before, 10 working days after its submission
+        CaseFactory(initiator=company.sales_staff, stage=Stage.RETROSPECTIVE),
+        submitted=moment(-21),
+        approved=moment(-20),
+    )
+    DeliveryFactory(request=faster, decided_at=moment(-7))
+    response = last_week_against_the_one_before(login(company.sales_head))
+    rows = {row.key: row for row in response.context["kpis"]}
+
+    cycle = rows["cycle_time"]
+    assert cycle.target.value == pytest.approx(cycle.comparison.baseline.value * 0.7)
+    assert not cycle.target.at_least and cycle.target_met is False
+    assert rows["responsibility_coverage"].target.value == 100.0
+    assert rows["on_time_task_rate"].target is None  # the manual promises nothing about it
+    assert rows["first_pass_review_rate"].target is None  # nothing reviewed the week before
+    targets = response.context["kpi_charts"]["targets"]
+    assert targets["cycle_time"] == cycle.target.value and targets["on_time_task_rate"] is None
+    body = response.content.decode()
+    cell = re.search(
+        r'<tr data-kpi="cycle_time">.*?data-testid="kpi-target"[^>]*>(.*?)</td>', body, re.S
+    )
+    assert "≤" in cell.group(1) and "缩短30%" in cell.group(1)
+
+
 def _kpi_sheet_rows(workbook) -> dict[str, tuple]:
     """The KPI sheet's cells by their KPI's label (the portal's language)."""
     sheet = workbook.worksheets[-1]
@@ -452,18 +592,7 @@ def test_the_excel_writes_kpis_as_numbers_with_their_format_and_unit(
 def test_a_kpi_change_that_rounds_to_zero_is_neither_red_nor_green(
     company, two_weeks_of_kpis, login
 ):
-    before = LAST_WEEK.shifted(-1)
-    response = login(company.sales_head).get(
-        reverse("insights:kpis"),
-        {
-            "week": LAST_WEEK.value,
-            "period_start": LAST_WEEK.monday,
-            "period_end": SUNDAY,
-            "baseline_start": before.monday,
-            "baseline_end": before.sunday,
-        },
-        HTTP_HX_REQUEST="true",
-    )
+    response = last_week_against_the_one_before(login(company.sales_head))
     body = response.content.decode()
 
     def change_cell(key: str) -> str:
@@ -586,6 +715,11 @@ def _more_of_everything(company, copies: int) -> None:
         RiskFactory(
             request=case, impact=Level.MEDIUM, likelihood=Level.LOW, task=task, deadline=day(6)
         )
+        escalated = RiskFactory(request=case, escalated_to=company.leader, deadline=day(6))
+        Risk.objects.filter(pk=escalated.pk).update(
+            state=Risk.State.ESCALATED, escalated_at=moment(1)
+        )
+        published(case, LAST_WEEK, WeeklySummary.Rag.AMBER, f"第{n}周说明")
 
 
 def _queries(client, **params) -> int:
