@@ -15,7 +15,9 @@ class RisksAppConfig(AppConfig):
         from risks_app.activity_verbs import VERBS
         from risks_app.inbox import register as register_inbox
         from risks_app.reminder_rules import RULES
+        from risks_app.weekly_facts import WEEKLY_RISKS
         from tasks_app.task_links import TaskLink, register_task_link
+        from tasks_app.weekly_facts import register_weekly_facts
 
         register_task_link(
             TaskLink(
@@ -33,6 +35,7 @@ class RisksAppConfig(AppConfig):
         register_inbox()  # the inbox's tabs: risks_app/inbox.py
         for rule in RULES:
             register_rule(rule)
+        register_weekly_facts(WEEKLY_RISKS)  # the 周报's risk section
         register_case_link(
             CaseLink(
                 _("Risk register"),
