@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from acceptance_app.bundle_outbox import archive_bundle_queue
 from acceptance_app.models import (
     AcceptanceReview,
     Delivery,
@@ -27,7 +28,6 @@ from acceptance_app.models import (
     SatisfactionRating,
 )
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
-from collab_portal.lib.broker import send_task_quietly
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
@@ -923,12 +923,6 @@ def file_missing(retrospective: Retrospective) -> list[str]:
     return missing
 
 
-def _queue_bundle(request_id: int) -> None:
-    from acceptance_app.tasks import build_archive_bundle
-
-    send_task_quietly(build_archive_bundle, args=[request_id])
-
-
 @transaction.atomic
 def retrospective_file(*, actor: User, retrospective: Retrospective) -> Retrospective:
     """归档: the coordinator files the retrospective; its metrics are frozen as they are now
@@ -960,7 +954,7 @@ def retrospective_file(*, actor: User, retrospective: Retrospective) -> Retrospe
     retrospective.filed_by = actor
     retrospective.filed_at = timezone.now()
     retrospective.save()
-    transaction.on_commit(lambda: _queue_bundle(request.pk))
+    archive_bundle_queue(request=request)  # built once, by the worker (bundle_outbox)
     notify(
         recipients=[
             request.initiator,
