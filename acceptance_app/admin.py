@@ -1,8 +1,12 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from acceptance_app.bundle_outbox import archive_bundle_retry
 from acceptance_app.models import (
     AcceptanceReview,
+    ArchiveBundle,
     Delivery,
     DeliveryFile,
     DeliveryItem,
@@ -106,3 +110,30 @@ class RetrospectiveAdmin(ArchivedCaseAdminMixin, ReadOnlyAdminMixin, SimpleHisto
     search_fields = ["request__code", "request__subject", "went_well", "lessons"]
     list_select_related = ["request", "author", "filed_by"]
     inlines = [RatingInline]
+
+
+@admin.register(ArchiveBundle)
+class ArchiveBundleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The worker builds each archived case's bundle once; admins see how far it is and why one
+    could not be prepared, and have it prepared again (after a storage was repaired, say)."""
+
+    list_display = ["request", "state", "files_done", "files_total", "size", "attempts", "built_at"]
+    list_filter = ["state"]
+    search_fields = ["request__code", "request__subject", "error"]
+    list_select_related = ["request"]
+    actions = ["prepare_again"]
+
+    @admin.action(description=_("Prepare the selected archive bundles again"))
+    def prepare_again(self, request, queryset):
+        bundles = list(queryset)
+        for bundle in bundles:
+            archive_bundle_retry(bundle=bundle)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d archive bundle will be prepared again.",
+                "%(count)d archive bundles will be prepared again.",
+                len(bundles),
+            )
+            % {"count": len(bundles)},
+        )

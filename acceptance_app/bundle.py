@@ -439,9 +439,15 @@ def _manifest_text(manifest: Manifest) -> str:
     return "\n".join(lines) + "\n"
 
 
-def archive_bundle_write(*, request: CollabRequest, target: IO[bytes]) -> Manifest:
+def archive_bundle_write(
+    *,
+    request: CollabRequest,
+    target: IO[bytes],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Manifest:
     """Write the case's archive bundle as a ZIP to ``target`` (a binary file, seekable or
-    not) and return its manifest."""
+    not) and return its manifest. ``on_progress(done, total)`` hears of each form and file
+    put in."""
     generated_at = timezone.localtime().replace(microsecond=0)
     manifest = Manifest(
         code=request.code,
@@ -450,13 +456,22 @@ def archive_bundle_write(*, request: CollabRequest, target: IO[bytes]) -> Manife
         not_as_signed=_not_as_signed(request),
     )
     names = _Names()
+    forms = _forms(request)
+    files = _attachments(request) + _delivered_files(request)
+    total = len(forms) + len(files)
+
+    def put_in(entry: Entry) -> None:
+        manifest.entries.append(entry)
+        if on_progress is not None:
+            on_progress(len(manifest.entries), total)
+
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for form in _forms(request):
+        for form in forms:
             title = form.name.removesuffix(".pdf")
             entry = Entry(names.claim(form.folder, form.name), "form", title)
             _write_bytes(archive, entry, form.render(), generated_at)
-            manifest.entries.append(entry)
-        for stored in _attachments(request) + _delivered_files(request):
+            put_in(entry)
+        for stored in files:
             entry = Entry(
                 names.claim(stored.folder, stored.name),
                 stored.kind,
@@ -465,7 +480,7 @@ def archive_bundle_write(*, request: CollabRequest, target: IO[bytes]) -> Manife
                 recorded_sha256=stored.recorded_sha256,
             )
             _copy_stored(archive, entry, stored, generated_at)
-            manifest.entries.append(entry)
+            put_in(entry)
         text = Entry(MANIFEST_TXT, "manifest", MANIFEST_TXT)
         _write_bytes(archive, text, _manifest_text(manifest).encode("utf-8"), generated_at)
         manifest.entries.append(text)
@@ -500,15 +515,18 @@ def stored_bundle_name(request: CollabRequest) -> str:
     return f"bundles/{request.code}-{stamp}.zip"
 
 
-def archive_bundle_store(*, request: CollabRequest) -> str:
+def archive_bundle_store(
+    *, request: CollabRequest, on_progress: Callable[[int, int], None] | None = None
+) -> str:
     """The storage name of the archived case's bundle, built once (in the portal's default
-    language) and kept: an archived case never changes, so neither does its bundle."""
+    language) and kept: an archived case never changes, so neither does its bundle. Only the
+    worker calls it (``acceptance_app.bundle_outbox``); a request serves what it stored."""
     if request.stage != CollabRequest.Stage.ARCHIVED:
         raise ValueError("only an archived case has an archive bundle to keep")
     name = stored_bundle_name(request)
     if default_storage.exists(name):
         return name
     with translation.override(settings.LANGUAGE_CODE), tempfile.TemporaryFile() as spool:
-        archive_bundle_write(request=request, target=spool)
+        archive_bundle_write(request=request, target=spool, on_progress=on_progress)
         spool.seek(0)
         return default_storage.save(name, File(spool, name=name))

@@ -324,6 +324,45 @@ class Retrospective(models.Model):
         return self.filed_at is not None
 
 
+class ArchiveBundle(models.Model):
+    """归档包: the archive bundle of an archived case, built once by the worker and kept.
+
+    The row is written in the transaction that archives the case: it is the outbox. The task
+    queued when that commits builds the bundle; a periodic sweep builds what a broker outage or
+    a worker that died left waiting. A request never builds it: the retrospective page shows
+    the progress, and the download serves the stored file."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting to be prepared")
+        BUILDING = "building", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be prepared")
+
+    request = models.OneToOneField(
+        CollabRequest, on_delete=models.CASCADE, related_name="archive_bundle"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.WAITING
+    )
+    stored_name = models.CharField(_("stored file"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    files_done = models.PositiveIntegerField(default=0)
+    files_total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(_("last error"), max_length=500, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("archive bundle")
+        verbose_name_plural = _("archive bundles")
+        indexes = [models.Index(fields=["state"], name="archive_bundle_state")]
+
+    def __str__(self) -> str:
+        return f"{self.request.code} {self.state}"
+
+
 class SatisfactionRating(models.Model):
     """A receiving department's head rates the collaboration (1–5, with a comment)."""
 

@@ -17,11 +17,13 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acceptance_app import services
 from acceptance_app.models import (
+    ArchiveBundle,
     Delivery,
     DeliveryFile,
     DeliveryItem,
@@ -473,4 +475,56 @@ def retrospectives_awaiting(user: User) -> QuerySet[Retrospective]:
         .annotate(unrated=unrated, coordinating=ExpressionWrapper(coordinating, BooleanField()))
         .filter(Q(coordinating=True) | Q(unrated=True))
         .select_related("request")
+    )
+
+
+# --- the archive bundle ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleStatus:
+    """How far the archived case's bundle is (``bundle_outbox`` builds it): what the
+    retrospective page shows, polling ``status_url`` until it is ready or given up."""
+
+    state: str
+    files_done: int
+    files_total: int
+    size: int | None
+    download_url: str
+    status_url: str
+
+    @property
+    def ready(self) -> bool:
+        return self.state == ArchiveBundle.State.READY
+
+    @property
+    def failed(self) -> bool:
+        return self.state == ArchiveBundle.State.FAILED
+
+    @property
+    def polling(self) -> bool:
+        return not (self.ready or self.failed)
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.files_done // self.files_total if self.files_total else 0
+
+
+def archive_bundle_for(request: CollabRequest) -> ArchiveBundle | None:
+    return ArchiveBundle.objects.filter(request=request).first()
+
+
+def bundle_status(request: CollabRequest) -> BundleStatus | None:
+    """None before the case is archived; an archived case without its row yet waits (the
+    sweep gives it one)."""
+    if not request.is_archived:
+        return None
+    bundle = archive_bundle_for(request) or ArchiveBundle(request=request)
+    return BundleStatus(
+        state=bundle.state,
+        files_done=bundle.files_done,
+        files_total=bundle.files_total,
+        size=bundle.size,
+        download_url=reverse("acceptance_app:bundle", args=[request.code]),
+        status_url=reverse("acceptance_app:bundle_status", args=[request.code]),
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from acceptance_app.bundle_outbox import archive_bundle_queue
 from acceptance_app.models import (
     AcceptanceReview,
     Delivery,
@@ -26,7 +27,6 @@ from acceptance_app.models import (
     SatisfactionRating,
 )
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
-from collab_portal.lib.broker import send_task_quietly
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.lib.uploads import check_upload, storage_name
@@ -939,12 +939,6 @@ def file_missing(retrospective: Retrospective) -> list[str]:
     return missing
 
 
-def _queue_bundle(request_id: int) -> None:
-    from acceptance_app.tasks import build_archive_bundle
-
-    send_task_quietly(build_archive_bundle, args=[request_id])
-
-
 @transaction.atomic
 def retrospective_file(*, actor: User, retrospective: Retrospective) -> Retrospective:
     """归档: the coordinator files the retrospective; its metrics are frozen as they are now
@@ -976,7 +970,7 @@ def retrospective_file(*, actor: User, retrospective: Retrospective) -> Retrospe
     retrospective.filed_by = actor
     retrospective.filed_at = timezone.now()
     retrospective.save()
-    transaction.on_commit(lambda: _queue_bundle(request.pk))
+    archive_bundle_queue(request=request)  # built once, by the worker (bundle_outbox)
     notify(
         recipients=[
             request.initiator,

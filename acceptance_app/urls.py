@@ -38,6 +38,7 @@ urlpatterns = [
     path(CASE + "retrospective/file/", views.retrospective_file, name="retrospective_file"),
     path(CASE + "retrospective/pdf/", views.retrospective_pdf, name="retrospective_pdf"),
     path(CASE + "archive.zip", views.archive_bundle, name="bundle"),
+    path(CASE + "archive/status/", views.archive_bundle_status, name="bundle_status"),
 ]
 
 external_urlpatterns = [

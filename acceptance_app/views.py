@@ -6,11 +6,13 @@ below it is looked up within that case."""
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acceptance_app import printing, retrospective_printing, selectors, services
-from acceptance_app.bundle import archive_bundle_store, bundle_filename
+from acceptance_app.bundle import bundle_filename
 from acceptance_app.forms import (
     AcceptanceForm,
     ExternalAcceptanceForm,
@@ -34,6 +36,8 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import StoredFileChanged, file_withheld, open_unchanged
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app.selectors import request_for
+
+logger = logging.getLogger(__name__)
 
 
 def _refused(request, refused: ActionRefused, to):
@@ -382,6 +386,7 @@ def _retrospective_context(request, case, retrospective, **forms):
         ),
         "rating_form": forms.get("rating_form") or RatingForm(),
         "rating_receiver": forms.get("rating_receiver"),
+        "bundle": selectors.bundle_status(case),
     }
 
 
@@ -466,17 +471,49 @@ def retrospective_pdf(request, code):
 
 @require_GET
 def archive_bundle(request, code):
+    """The stored bundle; a request never builds one (the worker does, once, at archiving)."""
     case = request_for(user=request.user, code=code)
     if not case.is_archived:
         messages.error(request, _("The archive bundle is ready once the request is archived."))
         return redirect(case)
-    stored = archive_bundle_store(request=case)
+    bundle = selectors.archive_bundle_for(case)
+    retrospective_url = reverse("acceptance_app:retrospective", args=[case.code])
+    if bundle is None or bundle.state != bundle.State.READY:
+        messages.info(
+            request,
+            _(
+                "The archive bundle is still being prepared; this page offers it as soon as "
+                "it is ready."
+            ),
+        )
+        return redirect(retrospective_url)
+    try:
+        stored = default_storage.open(bundle.stored_name, "rb")
+    except OSError:
+        logger.error("archive bundle of %s: %s cannot be read", case.code, bundle.stored_name)
+        messages.error(
+            request,
+            _(
+                "The stored archive bundle cannot be read; ask an administrator to prepare it "
+                "again."
+            ),
+        )
+        return redirect(retrospective_url)
     response = FileResponse(
-        default_storage.open(stored, "rb"),
-        as_attachment=True,
-        filename=bundle_filename(case),
-        content_type="application/zip",
+        stored, as_attachment=True, filename=bundle_filename(case), content_type="application/zip"
     )
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+def archive_bundle_status(request, code):
+    """How far the bundle is: polled by the retrospective page until it is ready."""
+    case = request_for(user=request.user, code=code)
+    status = selectors.bundle_status(case)
+    if status is None:
+        raise Http404
+    response = render(request, "acceptance_app/_bundle_status.html", {"bundle": status})
     add_never_cache_headers(response)
     return response
 

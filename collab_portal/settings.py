@@ -275,6 +275,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often beat runs the reminder relay; tests that start real processes shorten it.
 REMINDER_RELAY_SECONDS = env.int("REMINDER_RELAY_SECONDS", default=60)
+# How often beat sweeps the archive bundles left waiting; likewise shortened by tests.
+ARCHIVE_BUNDLE_SWEEP_SECONDS = env.int("ARCHIVE_BUNDLE_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notification-emails": {
         "task": "collab_portal.notifications.tasks.deliver_pending_notification_emails",
@@ -288,6 +290,13 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reminder-rules": {
         "task": "collab_portal.reminders.tasks.sweep_reminders",
         "schedule": crontab(minute="*/5"),
+    },
+    "build-waiting-archive-bundles": {
+        "task": "acceptance_app.tasks.build_waiting_archive_bundles",
+        # every minute: what a broker outage or a dead worker left waiting
+        "schedule": crontab()
+        if ARCHIVE_BUNDLE_SWEEP_SECONDS == 60
+        else ARCHIVE_BUNDLE_SWEEP_SECONDS,
     },
 }
 

@@ -4,12 +4,13 @@ step's owner clear (the manual's section 一(二))?
 ``kpis_for`` answers the eight KPIs of ``KPI_DEFINITIONS`` for a set of departments (None: the
 whole company) and a period of dates; ``kpi_trend`` answers them per ISO week; ``kpi_compare``
 sets a period against an earlier baseline (the "缩短30%协作周期" check). Each reads its window
-once, in a fixed number of queries whatever the data size (at most 11 per window): the
-department tree; one query per kind of event (approvals, returns, plan confirmations, finished
-tasks, the cases that may have been in execution, resolved risks, acceptances); one for those
-cases' timelines (first submission, start of execution, closing); one for the assignments of
-their tasks; and the working-day calendar. The database counts what it can per date; the
-periods are then summed in Python, so a 12-week trend costs the same queries as one week.
+once, in a fixed number of queries whatever the data size (at most 12 per window): the
+department tree and the cases it counts; one query per kind of event (approvals, returns, plan
+confirmations, finished tasks, the cases that may have been in execution, resolved risks,
+acceptances); one for those cases' timelines (first submission, start of execution, closing);
+one for the assignments of their tasks; and the working-day calendar. The database counts what
+it can per date; the periods are then summed in Python, so a 12-week trend costs the same
+queries as one week.
 
 When something happened
 -----------------------
@@ -31,9 +32,10 @@ end-to-end cycle time            the acceptance
 
 Whose it is
 -----------
-A case-level KPI (and a risk) counts for the case's initiating department; a task-level KPI
-for the task's lead department, else for its case's initiating department. A department
-includes every department below it.
+A case-level KPI (and a risk) counts for the case's initiating department and for each
+internal department receiving it, as the dashboard's figures count a case; a task-level KPI for
+the task's lead department, else for its case's initiating department. A department includes
+every department below it.
 
 Durations are working days counted as in ``acceptance_app.metrics`` (the retrospective): the
 working days after the first date up to and including the last, on the PRC calendar with its
@@ -65,7 +67,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Length, Trim, TruncDate
-from django.db.models.lookups import GreaterThan
+from django.db.models.lookups import GreaterThan, Lookup
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -75,10 +77,11 @@ from django.utils.translation import gettext_lazy as _
 from acceptance_app.metrics import ReasonCount
 from acceptance_app.models import Delivery
 from collab_portal.activity.models import Activity
+from collab_portal.lib.queries import id_in
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.selectors import department_children, with_departments_below
 from insights_app.weekly import counted_in
-from requests_app.models import CollabPlan, CollabRequest, Review
+from requests_app.models import CollabPlan, CollabRequest, Receiver, Review
 from risks_app.models import Risk
 from tasks_app.models import Task
 
@@ -250,7 +253,7 @@ def kpis_for(
     """The eight KPIs of the departments ``department_ids`` (and the departments below them;
     None: the whole company) over ``start``..``end`` (both included), by key."""
     scope = _departments_in_scope(department_ids)
-    return _facts(scope, start=start, end=end).kpis(start=start, end=end)
+    return _facts(scope, _cases_in(scope), start=start, end=end).kpis(start=start, end=end)
 
 
 def kpi_trend(
@@ -261,7 +264,8 @@ def kpi_trend(
     read once and sorted into its weeks here."""
     first_monday, last_sunday = _trend_window(last_week_end, weeks)
     scope = _departments_in_scope(department_ids)
-    return _trend_from(_facts(scope, start=first_monday, end=last_sunday), first_monday, weeks)
+    facts = _facts(scope, _cases_in(scope), start=first_monday, end=last_sunday)
+    return _trend_from(facts, first_monday, weeks)
 
 
 def kpi_compare(
@@ -272,8 +276,9 @@ def kpi_compare(
 ) -> dict[str, KpiComparison]:
     """Each KPI over ``period`` against ``baseline`` (both (start, end), ends included)."""
     scope = _departments_in_scope(department_ids)
-    current = _facts(scope, start=period[0], end=period[1])
-    before = _facts(scope, start=baseline[0], end=baseline[1])
+    cases = _cases_in(scope)
+    current = _facts(scope, cases, start=period[0], end=period[1])
+    before = _facts(scope, cases, start=baseline[0], end=baseline[1])
     return _compare_from(current, before, period=period, baseline=baseline)
 
 
@@ -303,7 +308,8 @@ def kpi_trend_and_compare(
         return trend, compared
     if baseline[1] < baseline[0]:
         raise ValueError(f"the period ends ({baseline[1]}) before it starts ({baseline[0]})")
-    facts = _facts(_departments_in_scope(department_ids), start=start, end=end)
+    scope = _departments_in_scope(department_ids)
+    facts = _facts(scope, _cases_in(scope), start=start, end=end)
     trend = _trend_from(facts, first_monday, weeks)
     return trend, _compare_from(facts, facts, period=period, baseline=baseline)
 
@@ -362,11 +368,32 @@ def _departments_in_scope(department_ids: Iterable[int] | None) -> frozenset[int
     return frozenset(with_departments_below(wanted, department_children()))
 
 
-def _case_scope(scope: frozenset[int] | None, *, case: str = "") -> Q:
+def _initiated_in(scope: frozenset[int] | None, *, case: str = "") -> Q:
     """Records of cases initiated in ``scope``; ``case`` is the path to the case."""
     if scope is None:
         return Q()
     return Q(**{f"{case}initiator_department_id__in": scope})
+
+
+def _cases_in(scope: frozenset[int] | None) -> list[int] | None:
+    """The cases a case-level KPI counts for ``scope``: initiated in it or received by one of
+    its departments, as the dashboard's figures count a case (``insights_app.weekly.cases_in``);
+    None: every case. Read once (one query): each case-level query then filters by these ids,
+    which PostgreSQL answers from an index, where an OR of the initiator's join and the
+    receivers made it scan every resolved risk (5 ms instead of 0.6 for a department)."""
+    if scope is None:
+        return None
+    received = Receiver.objects.filter(department_id__in=scope).values("request_id")
+    return list(
+        CollabRequest.objects.filter(_initiated_in(scope) | Q(pk__in=received))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
+def _case_scope(cases: list[int] | None, *, path: str = "pk") -> Q | Lookup:
+    """Records of the cases ``cases`` (``_cases_in``); ``path`` is the case's id."""
+    return Q() if cases is None else id_in(path, cases)
 
 
 def _task_scope(scope: frozenset[int] | None) -> Q:
@@ -379,7 +406,7 @@ def _cases_with_tasks_of(scope: frozenset[int] | None) -> Q:
     lead department count there), or with a task one of its departments leads."""
     if scope is None:
         return Q()
-    return _case_scope(scope) | Q(
+    return _initiated_in(scope) | Q(
         pk__in=Task.objects.filter(lead_department_id__in=scope).values("request_id")
     )
 
@@ -608,7 +635,13 @@ def _timelines(case_ids: set[int]) -> dict[int, _Timeline]:
     return {int(subject_id): _Timeline(*dates) for subject_id, *dates in lines}
 
 
-def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.date) -> _Facts:
+def _facts(
+    scope: frozenset[int] | None,
+    cases: list[int] | None,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+) -> _Facts:
     """Reads the events of ``start``..``end``. The timeline (a large table) is read once, by
     case id, for the cases the window needs; no correlated subquery runs over it, so the
     database's cost estimates stay low (PostgreSQL compiles costly plans with its JIT, which
@@ -630,7 +663,7 @@ def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.
         )
 
     approval_rows = list(
-        CollabRequest.objects.filter(_case_scope(scope), during("approved_at"))
+        CollabRequest.objects.filter(_case_scope(cases), during("approved_at"))
         .annotate(
             approved_on=_day("approved_at"),
             last_submitted_on=_day("submitted_at"),
@@ -645,7 +678,7 @@ def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.
     )
     returns = counted(
         Review.objects.filter(
-            _case_scope(scope, case="request__"),
+            _case_scope(cases, path="request_id"),
             during("decided_at"),
             decision=Review.Decision.RETURNED,
         ).annotate(returned_on=_day("decided_at")),
@@ -654,7 +687,7 @@ def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.
     )
     sign_offs = counted(
         CollabPlan.objects.filter(
-            _case_scope(scope, case="request__"),
+            _case_scope(cases, path="request_id"),
             during("confirmed_at"),
             state=CollabPlan.State.CONFIRMED,
         ).annotate(
@@ -693,7 +726,7 @@ def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.
     )
     resolved_risks = counted(
         Risk.objects.filter(
-            _case_scope(scope, case="request__"),
+            _case_scope(cases, path="request_id"),
             during("resolved_at"),
             state__in=[Risk.State.RESOLVED, Risk.State.CLOSED],
         ).annotate(
@@ -709,7 +742,7 @@ def _facts(scope: frozenset[int] | None, *, start: datetime.date, end: datetime.
     )
     acceptance_rows = list(
         Delivery.objects.filter(
-            _case_scope(scope, case="request__"),
+            _case_scope(cases, path="request_id"),
             during("decided_at"),
             state=Delivery.State.ACCEPTED,
         )

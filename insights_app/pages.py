@@ -27,9 +27,10 @@ from insights_app.kpis import (
     kpi_trend_and_compare,
 )
 from insights_app.scope import Scope, Week
+from insights_app.targets import Target, kpi_target
 from requests_app.models import CollabRequest
 from risks_app.models import Level
-from tasks_app.models import Task
+from tasks_app.models import Task, WeeklySummary
 
 DRILL_PAGE_ROWS = 50
 LEVEL_LABELS = {level.value: level.label for level in Level}  # lazy: read in the page's language
@@ -127,6 +128,67 @@ def _workload_url(board: weekly.WeeklyDashboard, load: weekly.Workload, status: 
     )
 
 
+# --- the cases under way and the 批示 waiting ----------------------------------------------
+
+RAG_BADGES = {
+    WeeklySummary.Rag.RED: "bg-red text-red-fg",
+    WeeklySummary.Rag.AMBER: "bg-yellow text-yellow-fg",
+    WeeklySummary.Rag.GREEN: "bg-green text-green-fg",
+}
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: weekly.CaseStatus
+    url: str
+    stage_label: str
+    rag_label: str
+    rag_badge: str
+    summary_url: str  # "" when no summary is published yet
+    week_label: str
+
+
+def case_rows(board: weekly.WeeklyDashboard) -> list[CaseRow]:
+    rows = []
+    for case in board.cases:
+        has_summary = case.rag in RAG_BADGES
+        rows.append(
+            CaseRow(
+                case=case,
+                url=reverse("requests_app:detail", args=[case.code]),
+                stage_label=str(CollabRequest.Stage(case.stage).label),
+                rag_label=str(WeeklySummary.Rag(case.rag).label) if has_summary else "",
+                rag_badge=RAG_BADGES.get(case.rag, ""),
+                summary_url=reverse(
+                    "tasks_app:weekly_detail",
+                    args=[case.code, case.iso_year, f"{case.iso_week:02d}"],
+                )
+                if has_summary
+                else "",
+                week_label=f"W{case.iso_week:02d}" if has_summary else "",
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    escalation: weekly.Escalation
+    code: str
+    url: str
+
+
+def escalation_rows(board: weekly.WeeklyDashboard) -> list[EscalationRow]:
+    return [
+        EscalationRow(
+            escalation=line,
+            code=f"R{line.number:02d}",
+            url=reverse("risks_app:risk", args=[line.case_code, line.number]),
+        )
+        for line in board.escalations
+    ]
+
+
 @dataclass(frozen=True)
 class MatrixCell:
     count: int
@@ -180,11 +242,43 @@ class KpiRow:
     this_week: object
     comparison: KpiComparison
     trend: list[float | None]
+    target: Target | None = None  # the manual's promise, set from the baseline
+
+    @property
+    def target_met(self) -> bool | None:
+        """Whether the period's value reaches the target (None: nothing to tell)."""
+        return None if self.target is None else self.target.met_by(self.comparison.current.value)
+
+    @property
+    def change(self) -> float | None:
+        """The change against the baseline as a fraction, rounded to the whole percent shown."""
+        return rounded_change(self.comparison)
 
     @property
     def change_percent(self) -> str | None:
-        change = self.comparison.relative_change
-        return None if change is None else f"{change * 100:+.0f}"
+        change = self.change
+        return None if change is None else f"{round(change * 100):+d}".replace("+0", "0")
+
+    @property
+    def change_class(self) -> str:
+        return CHANGE_CLASSES[change_tone(self.comparison)]
+
+
+BETTER, WORSE, SAME = "better", "worse", "same"
+CHANGE_CLASSES = {BETTER: "text-green", WORSE: "text-red", SAME: "text-secondary"}
+
+
+def rounded_change(comparison: KpiComparison) -> float | None:
+    change = comparison.relative_change
+    return None if change is None else round(change, 2) + 0.0  # + 0.0: no "-0"
+
+
+def change_tone(comparison: KpiComparison) -> str:
+    """How a change reads: better or worse by the KPI's direction; the same when it rounds
+    to 0% (as shown), or when there is nothing to compare."""
+    if not rounded_change(comparison):
+        return SAME
+    return BETTER if comparison.improved else WORSE
 
 
 # The week's figures are recounted at most once a minute for one department and week: a whole
@@ -244,6 +338,7 @@ def _kpi_rows(*, scope: Scope, week: Week, period, baseline) -> tuple[list[KpiRo
             this_week=trend[definition.key][-1][2],
             comparison=compared[definition.key],
             trend=[value.value for _y, _w, value in trend[definition.key]],
+            target=kpi_target(definition.key, baseline=compared[definition.key].baseline),
         )
         for definition in KPI_DEFINITIONS
     ]
@@ -259,6 +354,8 @@ def kpi_chart_data(rows: list[KpiRow], labels: list[str]) -> dict:
         "labels": labels,
         "series": {row.key: row.trend for row in rows},
         "units": {row.key: DEFINITION_OF[row.key].unit for row in rows},
+        "targets": {row.key: row.target.value if row.target else None for row in rows},
+        "target_name": _("The manual's target"),
     }
 
 

@@ -65,6 +65,8 @@ def weekly(request):
             "links": pages.figure_links(board),
             "stage_links": pages.stage_links(board),
             "upcoming": pages.upcoming_rows(board),
+            "case_rows": pages.case_rows(board),
+            "escalation_rows": pages.escalation_rows(board),
             "kpis_url": pages.kpis_url(request.GET),
             "workdays_fallback_years": years_counted_monday_to_friday_over(
                 [week.monday, week.sunday + LOOKED_AHEAD]
@@ -165,6 +167,8 @@ def weekly_pdf(request):
             "matrix": pages.matrix_rows(board),
             "levels": pages.level_labels(),
             "kpis": kpis,
+            "case_rows": pages.case_rows(board),
+            "escalation_rows": pages.escalation_rows(board),
             "company_name": company_name(),
         },
         request=request,

@@ -6,7 +6,9 @@ What counts for a department:
 - tasks: leaf tasks its departments lead, or without a lead department in a case it initiated
   (the KPIs count them the same way); tasks of cancelled cases never count;
 - risks: those of its cases;
-- deliveries: those of its cases.
+- deliveries: those of its cases;
+- the cases under way (executing or in acceptance) with the latest 周报 published up to the
+  week, red first, and the escalations of its cases waiting now for a leader's 批示.
 
 A task was overdue on a day when it was due before that day and not done by then (its
 completion time is kept), so last week's figures do not change when a task is finished today.
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -36,7 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.db.models.lookups import Lookup
 from django.utils import timezone
 
@@ -46,10 +49,18 @@ from collab_portal.lib.queries import id_in
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from insights_app.scope import Scope, Week
-from requests_app.models import CollabPlan, CollabRequest, Milestone, Receiver, Review
+from requests_app.models import (
+    OPEN_STAGES,
+    CollabPlan,
+    CollabRequest,
+    Milestone,
+    Receiver,
+    Review,
+)
 from risks_app import models as risk_models
 from risks_app.models import Level, Risk
-from tasks_app.models import Task
+from tasks_app.models import Task, WeeklySummary
+from tasks_app.weekly import WEEKLY_STAGES
 
 Stage = CollabRequest.Stage
 Status = Task.Status
@@ -226,6 +237,36 @@ class Acceptance:
 
 
 @dataclass
+class CaseStatus:
+    """A case under way with its latest published 周报 up to the week (``rag`` "" when none)."""
+
+    pk: int
+    code: str
+    subject: str
+    stage: str
+    coordinator: str
+    rag: str
+    iso_year: int | None
+    iso_week: int | None
+    progress: int | None
+    summary_line: str  # the first line of the coordinator's comments
+
+
+@dataclass
+class Escalation:
+    """A risk escalated to a leader in charge, waiting for their 批示."""
+
+    pk: int
+    number: int
+    case_code: str
+    description: str
+    leader: str
+    escalated_on: datetime.date
+    waiting_days: int  # working days after the escalation, up to today
+    major: bool
+
+
+@dataclass
 class WeeklyDashboard:
     scope: Scope
     week: Week
@@ -239,6 +280,10 @@ class WeeklyDashboard:
     upcoming_total: int
     milestones: list[tuple[datetime.date, str, str]]  # (date, case code, name)
     acceptance: Acceptance
+    cases: list[CaseStatus] = field(default_factory=list)
+    cases_total: int = 0
+    escalations: list[Escalation] = field(default_factory=list)
+    escalations_total: int = 0
     by_person: bool = False
     counted_at: datetime.datetime = field(default_factory=timezone.now)
 
@@ -267,11 +312,11 @@ def cases_read(scope: Scope) -> CasesInScope:
 def weekly_dashboard(
     *, scope: Scope, week: Week, today: datetime.date | None = None
 ) -> WeeklyDashboard:
-    """Every figure of the dashboard for ``scope`` and ``week`` (11 queries; 12 per person)."""
+    """Every figure of the dashboard for ``scope`` and ``week`` (15 queries; 16 per person)."""
     today = today or timezone.localdate()
     as_of = week.as_of(today)
     calendar = WorkdayCalendar(
-        week.monday - datetime.timedelta(days=400), as_of + datetime.timedelta(days=30)
+        week.monday - datetime.timedelta(days=400), today + datetime.timedelta(days=30)
     )
     cases = cases_read(scope)
     tasks = tasks_in(scope)
@@ -279,6 +324,7 @@ def weekly_dashboard(
     workload, by_person, task_totals = _workload(figures, scope=scope)
     upcoming, upcoming_total = _upcoming(tasks, as_of=as_of, calendar=calendar)
     risk_counts, matrix = _risks(cases, as_of=as_of)
+    escalations = _escalations(cases, today=today, calendar=calendar)
     return WeeklyDashboard(
         scope=scope,
         week=week,
@@ -293,6 +339,10 @@ def weekly_dashboard(
         upcoming_total=upcoming_total,
         milestones=_milestones(cases, as_of=as_of, calendar=calendar),
         acceptance=_acceptance(cases, week=week),
+        cases=_cases_under_way(cases, week=week),
+        cases_total=sum(cases.stage_counts.get(stage, 0) for stage in WEEKLY_STAGES),
+        escalations=escalations[0],
+        escalations_total=escalations[1],
     )
 
 
@@ -336,7 +386,7 @@ def _review_wait(scope: Scope, *, week: Week) -> tuple[float | None, int]:
         decided_at__lt=_start_of(week.sunday + ONE_DAY),
     )
     if scope.department_ids is not None:
-        reviews = reviews.filter(request__initiator_department_id__in=scope.department_ids)
+        reviews = reviews.filter(request__in=cases_in(scope).values("pk"))
     result = reviews.annotate(submitted_at=Subquery(submitted)).aggregate(
         wait=Avg(F("decided_at") - F("submitted_at")), count=Count("pk")
     )
@@ -583,3 +633,118 @@ def _acceptance(cases: CasesInScope, *, week: Week) -> Acceptance:
         cases_accepting=cases.stage_counts.get(Stage.ACCEPTING, 0),
         cases_in_retrospective=cases.stage_counts.get(Stage.RETROSPECTIVE, 0),
     )
+
+
+# Worst first; a case without a published summary after the green ones.
+RAG_ORDER = [WeeklySummary.Rag.RED, WeeklySummary.Rag.AMBER, WeeklySummary.Rag.GREEN]
+SUMMARY_LINE_CHARACTERS = 200
+
+
+def _cases_under_way(cases: CasesInScope, *, week: Week) -> list[CaseStatus]:
+    """The first cases under way by status, each with its latest 周报 published up to
+    ``week`` (two queries: the cases with their summary's id and status, then those
+    summaries' progress and the start of their comments)."""
+    latest = (
+        WeeklySummary.objects.filter(request=OuterRef("pk"), state=WeeklySummary.State.PUBLISHED)
+        .filter(
+            Q(iso_year__lt=week.iso_year) | Q(iso_year=week.iso_year, iso_week__lte=week.iso_week)
+        )
+        .order_by("-iso_year", "-iso_week")
+    )
+    rows = list(
+        CollabRequest.objects.filter(cases.of("pk"), stage__in=WEEKLY_STAGES)
+        .annotate(
+            summary_id=Subquery(latest.values("pk")[:1]),
+            rag=Subquery(latest.values("rag")[:1]),
+        )
+        .order_by(
+            Case(
+                *[When(rag=rag, then=Value(rank)) for rank, rag in enumerate(RAG_ORDER)],
+                default=Value(len(RAG_ORDER)),
+                output_field=IntegerField(),
+            ),
+            "code",
+        )
+        .values(
+            "pk",
+            "code",
+            "subject",
+            "stage",
+            "summary_id",
+            "rag",
+            "coordinator__display_name",
+            "coordinator__username",
+        )[:LIST_ROWS]
+    )
+    summaries = {
+        summary["pk"]: summary
+        for summary in WeeklySummary.objects.filter(
+            pk__in=[row["summary_id"] for row in rows if row["summary_id"]]
+        )
+        .annotate(comments_start=Substr("comments", 1, SUMMARY_LINE_CHARACTERS))
+        .values("pk", "iso_year", "iso_week", "comments_start", "facts__progress")
+    }
+    lines = []
+    for row in rows:
+        summary = summaries.get(row["summary_id"], {})
+        progress = summary.get("facts__progress")
+        lines.append(
+            CaseStatus(
+                pk=row["pk"],
+                code=row["code"],
+                subject=row["subject"],
+                stage=row["stage"],
+                coordinator=row["coordinator__display_name"] or row["coordinator__username"] or "",
+                rag=row["rag"] or "",
+                iso_year=summary.get("iso_year"),
+                iso_week=summary.get("iso_week"),
+                progress=int(progress) if isinstance(progress, int | float) else None,
+                summary_line=_first_line(summary.get("comments_start") or ""),
+            )
+        )
+    return lines
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _escalations(
+    cases: CasesInScope, *, today: datetime.date, calendar: WorkdayCalendar
+) -> tuple[list[Escalation], int]:
+    """The first escalations of the scope's cases waiting now for a leader's instruction,
+    longest waiting first, and how many wait (two queries). Those of a closed case wait for
+    nobody (as ``risks_app.selectors.escalations_waiting`` says)."""
+    waiting = Risk.objects.filter(
+        cases.of(), state=Risk.State.ESCALATED, request__stage__in=OPEN_STAGES
+    )
+    rows = list(
+        waiting.annotate(major=ExpressionWrapper(MAJOR_RISK, output_field=BooleanField()))
+        .order_by("escalated_at", "pk")
+        .values(
+            "pk",
+            "number",
+            "request__code",
+            "description",
+            "escalated_to__display_name",
+            "escalated_to__username",
+            "escalated_at",
+            "major",
+        )[:LIST_ROWS]
+    )
+    lines = []
+    for row in rows:
+        escalated_on = timezone.localdate(row["escalated_at"]) if row["escalated_at"] else today
+        lines.append(
+            Escalation(
+                pk=row["pk"],
+                number=row["number"],
+                case_code=row["request__code"],
+                description=row["description"],
+                leader=row["escalated_to__display_name"] or row["escalated_to__username"] or "",
+                escalated_on=escalated_on,
+                waiting_days=calendar.workdays_after(escalated_on, today),
+                major=row["major"],
+            )
+        )
+    return lines, waiting.count()

@@ -17,7 +17,9 @@ class RisksAppConfig(AppConfig):
         from risks_app.inbox import register as register_inbox
         from risks_app.pages import may_raise_on
         from risks_app.reminder_rules import RULES
+        from risks_app.weekly_facts import WEEKLY_RISKS
         from tasks_app.task_links import TaskLink, register_task_link
+        from tasks_app.weekly_facts import register_weekly_facts
 
         def raise_url(task):
             return reverse("risks_app:risk_create", args=[task.request.code]) + f"?task={task.pk}"
@@ -43,6 +45,7 @@ class RisksAppConfig(AppConfig):
         register_inbox()  # the inbox's tabs: risks_app/inbox.py
         for rule in RULES:
             register_rule(rule)
+        register_weekly_facts(WEEKLY_RISKS)  # the 周报's risk section
         register_case_link(
             CaseLink(
                 _("Risk register"),

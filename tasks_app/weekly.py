@@ -36,6 +36,7 @@ from requests_app.models import CollabRequest, Receiver
 from requests_app.selectors import request_for
 from tasks_app.models import Task, WeeklySummary, key_task_pks
 from tasks_app.selectors import overall_progress, task_queryset, tree_rows
+from tasks_app.weekly_facts import collect_weekly_facts, weekly_fact_sections
 
 Stage = CollabRequest.Stage
 Status = Task.Status
@@ -130,7 +131,8 @@ def weekly_summary_facts(
     The week is seen from its end, or from now while it is still running: “done this week” is
     completed inside the week; “overdue” is due before the end of the week (before today while
     the week runs) and not done by then; “due next week” is due in the following ISO week and
-    not done. Key tasks as ``key_task_filter`` says. Five queries."""
+    not done. Key tasks as ``key_task_filter`` says. Five queries, and those of the facts later
+    stages add (``tasks_app.weekly_facts``: the risks, two)."""
     now = now or timezone.now()
     week_start, week_end = week_bounds(iso_year, iso_week)
     local_today = timezone.localtime(now, timezone.get_default_timezone()).date()
@@ -199,6 +201,8 @@ def weekly_summary_facts(
         "progress": overall_progress(rows),
         "counts": counts,
         **sections,
+        # what later stages add (the risks), seen at the same moment
+        **collect_weekly_facts(request=request, week_start=week_start, cutoff=cutoff, as_of=as_of),
     }
     facts["rag_proposed"] = weekly_summary_propose_rag(facts)
     return facts
@@ -575,6 +579,7 @@ def weekly_summary_page(*, user: User, summary: WeeklySummary) -> dict:
         "facts": summary.facts or {},
         "counts": (summary.facts or {}).get("counts", {}),
         "sections": weekly_summary_sections(summary),
+        "fact_sections": weekly_fact_sections(summary),
         "can_edit": can_edit,
         "rag_choices": Rag.choices,
         "rag_proposed_label": Rag(proposed).label if proposed in Rag.values else "",
@@ -592,6 +597,7 @@ def weekly_summary_pdf_context(summary: WeeklySummary) -> dict:
         "facts": summary.facts or {},
         "counts": (summary.facts or {}).get("counts", {}),
         "sections": weekly_summary_sections(summary),
+        "fact_sections": weekly_fact_sections(summary),
         "is_draft": summary.state == State.DRAFT,
         "signatures": [],
         "filename": _("Weekly summary")

@@ -125,6 +125,26 @@
         return;
       }
       var values = kpis.series[node.dataset.sparkline] || [];
+      var target = (kpis.targets || {})[node.dataset.sparkline];
+      var line = { type: "line", data: values, connectNulls: true, symbolSize: 3, lineStyle: { width: 1.5 }, itemStyle: { color: "#206bc4" } };
+      var yAxis = { type: "value", show: false, scale: true };
+      if (target !== null && target !== undefined) {
+        // The manual's promise as a dashed line; the axis stretches to keep it in view.
+        line.markLine = {
+          silent: true,
+          animation: false,
+          symbol: "none",
+          label: { show: false },
+          lineStyle: { type: "dashed", color: "#f76707", width: 1 },
+          data: [{ yAxis: target, name: kpis.target_name }],
+        };
+        yAxis.min = function (extent) {
+          return Math.min(extent.min, target);
+        };
+        yAxis.max = function (extent) {
+          return Math.max(extent.max, target);
+        };
+      }
       draw(node, {
         grid: { left: 2, right: 2, top: 4, bottom: 4 },
         tooltip: {
@@ -134,8 +154,8 @@
           },
         },
         xAxis: { type: "category", show: false, data: kpis.labels },
-        yAxis: { type: "value", show: false, scale: true },
-        series: [{ type: "line", data: values, connectNulls: true, symbolSize: 3, lineStyle: { width: 1.5 }, itemStyle: { color: "#206bc4" } }],
+        yAxis: yAxis,
+        series: [line],
       });
     });
   }

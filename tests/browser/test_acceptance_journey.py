@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from acceptance_app.bundle_outbox import archive_bundles_sweep
 from acceptance_app.models import AcceptanceReview, Delivery, SatisfactionRating
 from collab_portal.signoffs.models import ExternalLink
 from requests_app.models import CollabRequest, Receiver
@@ -282,6 +283,12 @@ def test_delivery_rework_acceptance_retrospective_and_archive(
     assert retrospective.filed_by == company.tech_staff and retrospective.metrics
     assert {name: getattr(retrospective, name) for name in write_up} == write_up
 
+    # The worker prepares the bundle, never the page: it says so, polling, until it is ready.
+    assert journey.count("[data-testid=bundle-link]") == 0
+    assert "归档包正在准备" in journey.text("[data-testid=bundle-status]")
+    archive_bundles_sweep()  # what make run's worker does by itself
+    page.wait_for_selector("[data-testid=bundle-link]")
+    journey.shot("bundle-ready")
     with page.expect_download() as download_info:
         page.click("[data-testid=bundle-link]")
     download = download_info.value

@@ -91,3 +91,53 @@ def test_a_leader_in_charge_chooses_among_the_departments_they_lead(live_server,
     )
     response = page.goto(f"{base}/dashboard/?department={other.pk}")
     assert response.status == 404
+
+
+def test_a_head_sees_their_cases_status_the_instructions_waiting_and_the_kpi_targets(
+    live_server, page
+):
+    call_command("seed_demo", quiet_logins=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    sign_in(page, base, "wufang")
+    page.goto(f"{base}/dashboard/")
+    rows = page.locator("[data-testid=case-status-row]")
+    assert rows.count() > 0
+    rags = rows.evaluate_all("rows => rows.map(row => row.dataset.rag)")
+    order = {"red": 0, "amber": 1, "green": 2, "none": 3}
+    assert rags == sorted(rags, key=order.get) and set(rags) - {"none"}  # red first
+    assert page.get_by_test_id("escalations").is_visible()
+
+    # The manual's 100% ownership as a dashed line on its sparkline, inside the chart; none on
+    # a KPI the manual promises nothing about.
+    page.wait_for_selector("[data-sparkline=responsibility_coverage] svg")
+    target = page.locator('[data-sparkline=responsibility_coverage] svg path[stroke="#f76707"]')
+    assert target.count() == 1
+    assert target.get_attribute("stroke-dasharray")
+    box, chart = (
+        target.bounding_box(),
+        page.locator("[data-sparkline=responsibility_coverage]").bounding_box(),
+    )
+    assert chart["y"] <= box["y"] <= chart["y"] + chart["height"]
+    assert box["width"] > chart["width"] / 2
+    assert (
+        page.locator('[data-sparkline=on_time_task_rate] svg path[stroke="#f76707"]').count() == 0
+    )
+    cell = page.locator("[data-kpi=responsibility_coverage] [data-testid=kpi-target]")
+    assert "100.0%" in cell.inner_text()
+    page.screenshot(path=str(SHOTS / "05-cases-and-targets.png"), full_page=True)
+
+    # 孙伟 leads 研发中心: the escalation waiting for his 批示 is listed, and opens the risk.
+    sign_in(page, base, "sunwei")
+    division = Department.objects.get(code="RND")
+    page.goto(f"{base}/dashboard/?department={division.pk}")
+    waiting = page.locator("[data-testid=escalation-row]", has_text="营销部新增积分规则")
+    assert waiting.count() == 1 and "孙伟" in waiting.inner_text()
+    page.get_by_test_id("escalations").screenshot(path=str(SHOTS / "06-escalations.png"))
+    with page.expect_navigation():
+        waiting.click()
+    assert "/risks/" in page.url
+    assert errors == []

@@ -24,11 +24,20 @@ from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app.scope import this_week
-from requests_app.models import CollabRequest
+from requests_app.models import CollabRequest, Receiver
 from risks_app.models import Level, Risk
-from tasks_app.models import Task
+from tasks_app.models import Task, WeeklySummary
 from tasks_app.services import task_urge
-from tests.insights_app.factories import CaseFactory, DeliveryFactory, RiskFactory, TaskFactory
+from tests.browser.steps import pdf_text
+from tests.factories import DepartmentFactory
+from tests.insights_app.factories import (
+    CaseFactory,
+    DeliveryFactory,
+    ReviewFactory,
+    RiskFactory,
+    TaskFactory,
+    registered,
+)
 
 Stage = CollabRequest.Stage
 LAST_WEEK = this_week().shifted(-1)
@@ -313,6 +322,104 @@ def test_a_workload_bar_opens_that_persons_tasks(company, week, login):
     assert drill_total(client, in_progress_of_li) == 1
 
 
+# --- the cases, their 周报 and the 批示 waiting ------------------------------------------------
+
+
+def published(case, week, rag, comments="", progress=50, state=WeeklySummary.State.PUBLISHED):
+    return WeeklySummary.objects.create(
+        request=case,
+        iso_year=week.iso_year,
+        iso_week=week.iso_week,
+        state=state,
+        rag=rag,
+        comments=comments,
+        facts={"progress": progress},
+    )
+
+
+def test_the_dashboard_lists_the_cases_under_way_with_their_weekly_summary(company, week, login):
+    Rag = WeeklySummary.Rag
+    published(week["A"], LAST_WEEK.shifted(-1), Rag.GREEN, "一切顺利")
+    published(week["A"], LAST_WEEK, Rag.RED, "  \n客户资料未到，关键节点延期\n第二行", progress=40)
+    published(week["A"], this_week(), Rag.AMBER, "本周草稿", state=WeeklySummary.State.DRAFT)
+    published(week["B"], LAST_WEEK, Rag.GREEN, "技术部的案子")  # tech's: not sales'
+    quiet = CaseFactory(initiator=company.sales_staff, stage=Stage.EXECUTING, code="CR-D")
+    published(quiet, LAST_WEEK, Rag.GREEN, "")
+    CaseFactory(initiator=company.sales_staff, stage=Stage.ARCHIVED, code="CR-Z")
+    client = login(company.sales_head)
+
+    response = page(client)
+    lines = response.context["board"].cases
+
+    # Red first; a case without a published summary last (C, accepting); never archived ones.
+    assert [line.code for line in lines] == ["CR-A", "CR-D", "CR-C"]
+    a, d, c = lines
+    assert (a.rag, a.summary_line, a.progress) == (Rag.RED, "客户资料未到，关键节点延期", 40)
+    assert (a.iso_year, a.iso_week) == (LAST_WEEK.iso_year, LAST_WEEK.iso_week)
+    assert (d.rag, d.summary_line) == (Rag.GREEN, "")
+    assert (c.rag, c.summary_line, c.progress) == ("", "", None)
+    assert response.context["board"].cases_total == 3
+    body = response.content.decode()
+    section = body[body.index('data-testid="case-status"') :]
+    assert "客户资料未到，关键节点延期" in section and "第二行" not in section
+    assert "本周草稿" not in body and "技术部的案子" not in body
+    assert 'data-rag="red"' in section
+    # This week's board reads this week's summary once it is published, not the draft.
+    this = page(client, week=this_week().value).context["board"].cases
+    assert this[0].code == "CR-A" and this[0].rag == Rag.RED
+
+
+def test_the_dashboard_lists_the_instructions_waiting_on_a_leader(company, week, login):
+    def escalated(case, *, when, state=Risk.State.ESCALATED, **fields):
+        risk = RiskFactory(request=case, escalated_to=company.leader, **fields)
+        Risk.objects.filter(pk=risk.pk).update(state=state, escalated_at=when)
+        return risk
+
+    waiting = escalated(week["A"], when=moment(1), description="关键供应商停产", impact=Level.HIGH)
+    escalated(week["B"], when=moment(2))  # tech's
+    escalated(week["A"], when=moment(2), state=Risk.State.MITIGATING)  # answered
+    cancelled = CaseFactory(initiator=company.sales_staff, stage=Stage.CANCELLED)
+    escalated(cancelled, when=moment(2))  # nobody answers a cancelled case's escalation
+    client = login(company.sales_head)
+
+    response = page(client)
+    board = response.context["board"]
+
+    assert [line.pk for line in board.escalations] == [waiting.pk]
+    line = board.escalations[0]
+    assert (line.case_code, line.leader, line.escalated_on) == ("CR-A", "钱总", day(1))
+    calendar = WorkdayCalendar(day(0), timezone.localdate())
+    assert line.waiting_days == calendar.workdays_after(day(1), timezone.localdate())
+    assert board.escalations_total == 1
+    body = response.content.decode()
+    assert "关键供应商停产" in body[body.index('data-testid="escalations"') :]
+    assert waiting.get_absolute_url() in body
+
+
+def test_the_pdf_and_the_excel_carry_the_cases_and_the_escalations(company, week, login):
+    from openpyxl import load_workbook
+
+    published(week["A"], LAST_WEEK, WeeklySummary.Rag.AMBER, "等待客户确认", progress=60)
+    risk = RiskFactory(request=week["A"], escalated_to=company.leader, description="预算不足")
+    Risk.objects.filter(pk=risk.pk).update(state=Risk.State.ESCALATED, escalated_at=moment(1))
+    client = login(company.sales_head)
+
+    pdf = pdf_text(client.get(reverse("insights:weekly_pdf"), {"week": LAST_WEEK.value}).content)
+    assert "等待客户确认" in pdf and "预算不足" in pdf and "钱总" in pdf
+    xlsx = client.get(reverse("insights:weekly_xlsx"), {"week": LAST_WEEK.value})
+    book = load_workbook(io.BytesIO(xlsx.content))
+    with translation.override("zh-hans"):
+        cases = book[translation.gettext("Cases under way")]
+        waiting = book[translation.gettext("Instructions waiting")]
+    first = cases[2]
+    assert [cell.value for cell in first[:2]] == ["CR-A", week["A"].subject]
+    assert first[5].value == pytest.approx(0.6) and first[5].number_format == "0%"
+    assert first[6].value == "等待客户确认"
+    escalation = [cell.value for cell in waiting[2]]
+    assert escalation[:4] == ["CR-A", risk.code, "预算不足", "钱总"]
+    assert escalation[4].date() == day(1)
+
+
 # --- 催办 from the list --------------------------------------------------------------------------
 
 
@@ -370,6 +477,133 @@ def test_the_week_exports_as_pdf_and_excel(company, week, login):
     with translation.override("zh-hans"):
         assert summary[translation.gettext("Overdue tasks")] == 2
         assert summary[translation.gettext("Major risks")] == 1
+
+
+@pytest.fixture
+def two_weeks_of_kpis(company):
+    """On-time tasks: 2 of 3 last week and 2 of 3 the week before (a change of 0); risks
+    resolved by their deadline: 1 of 2 last week against 1 of 1 (-50%, worse); a case accepted
+    last week (a cycle time in working days)."""
+    case = registered(
+        CaseFactory(initiator=company.sales_staff, stage=Stage.RETROSPECTIVE),
+        submitted=moment(-30),
+        approved=moment(-29),
+    )
+    for offset in (0, -7):
+        for due, finished in ((2, 1), (2, 2), (0, 3)):  # the last one a day or more late
+            done(TaskFactory(request=case, due_on=day(offset + due)), offset + finished)
+    for resolved, deadline in ((moment(1), day(2)), (moment(3), day(2)), (moment(-6), day(-5))):
+        risk = RiskFactory(request=case, state=Risk.State.RESOLVED, deadline=deadline)
+        Risk.objects.filter(pk=risk.pk).update(resolved_at=resolved)
+    DeliveryFactory(request=case, decided_at=moment(4))
+    return case
+
+
+def last_week_against_the_one_before(client):
+    """The KPI section for last week, compared with the week before it."""
+    before = LAST_WEEK.shifted(-1)
+    return client.get(
+        reverse("insights:kpis"),
+        {
+            "week": LAST_WEEK.value,
+            "period_start": LAST_WEEK.monday,
+            "period_end": SUNDAY,
+            "baseline_start": before.monday,
+            "baseline_end": before.sunday,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_the_kpis_show_the_manuals_targets_set_from_the_baseline(company, two_weeks_of_kpis, login):
+    faster = registered(  # accepted the week before, 10 working days after its submission
+        CaseFactory(initiator=company.sales_staff, stage=Stage.RETROSPECTIVE),
+        submitted=moment(-21),
+        approved=moment(-20),
+    )
+    DeliveryFactory(request=faster, decided_at=moment(-7))
+    response = last_week_against_the_one_before(login(company.sales_head))
+    rows = {row.key: row for row in response.context["kpis"]}
+
+    cycle = rows["cycle_time"]
+    assert cycle.target.value == pytest.approx(cycle.comparison.baseline.value * 0.7)
+    assert not cycle.target.at_least and cycle.target_met is False
+    assert rows["responsibility_coverage"].target.value == 100.0
+    assert rows["on_time_task_rate"].target is None  # the manual promises nothing about it
+    assert rows["first_pass_review_rate"].target is None  # nothing reviewed the week before
+    targets = response.context["kpi_charts"]["targets"]
+    assert targets["cycle_time"] == cycle.target.value and targets["on_time_task_rate"] is None
+    body = response.content.decode()
+    cell = re.search(
+        r'<tr data-kpi="cycle_time">.*?data-testid="kpi-target"[^>]*>(.*?)</td>', body, re.S
+    )
+    assert "≤" in cell.group(1) and "缩短30%" in cell.group(1)
+
+
+def _kpi_sheet_rows(workbook) -> dict[str, tuple]:
+    """The KPI sheet's cells by their KPI's label (the portal's language)."""
+    sheet = workbook.worksheets[-1]
+    return {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+
+
+def test_the_excel_writes_kpis_as_numbers_with_their_format_and_unit(
+    company, two_weeks_of_kpis, login
+):
+    from openpyxl import load_workbook
+
+    xlsx = login(company.sales_head).get(reverse("insights:weekly_xlsx"), {"week": LAST_WEEK.value})
+    book = load_workbook(io.BytesIO(xlsx.content))
+    header = [cell.value for cell in book.worksheets[-1][1]]
+    rows = _kpi_sheet_rows(book)
+
+    with translation.override("zh-hans"):
+        gettext = translation.gettext
+        on_time = rows[gettext("On-time task rate")]
+        cycle = rows[gettext("End-to-end cycle time")]
+        risks = rows[gettext("Risks resolved by their deadline")]
+        assert gettext("Unit") in header
+        unit = header.index(gettext("Unit"))
+        assert on_time[unit].value == "%" and cycle[unit].value == gettext("working days")
+    this_week, before, change = (
+        header.index(name)
+        for name in (
+            translation.gettext("This week"),
+            translation.gettext("Previous week"),
+            translation.gettext("Change against the previous week"),
+        )
+    )
+    # A rate is a fraction shown as a percentage with one decimal, not 66.66666666666667.
+    assert type(on_time[this_week].value) is float
+    assert on_time[this_week].value == pytest.approx(2 / 3)
+    assert on_time[this_week].number_format == "0.0%"
+    assert on_time[before].value == pytest.approx(2 / 3)
+    # A duration is days with one decimal.
+    assert isinstance(cycle[this_week].value, int | float) and cycle[this_week].value > 0
+    assert cycle[this_week].number_format == "0.0"
+    assert cycle[change].value is None  # nothing to compare with the week before
+    # A change of 0 is shown as 0% in no colour; a change for the worse in red.
+    assert on_time[change].value == 0
+    assert on_time[change].number_format == "+0%;-0%;0%"
+    assert on_time[change].font.color.type == "theme"  # the sheet's text colour
+    assert risks[change].value == pytest.approx(-0.5)
+    assert risks[change].font.color.rgb.endswith("D63939")
+
+
+def test_a_kpi_change_that_rounds_to_zero_is_neither_red_nor_green(
+    company, two_weeks_of_kpis, login
+):
+    response = last_week_against_the_one_before(login(company.sales_head))
+    body = response.content.decode()
+
+    def change_cell(key: str) -> str:
+        row = re.search(rf'<tr data-kpi="{key}">(.*?)</tr>', body, re.S).group(1)
+        return re.search(r'data-testid="kpi-change"[^>]*>.*?</td>', row, re.S).group(0)
+
+    unchanged = change_cell("on_time_task_rate")
+    assert ">0%<" in unchanged
+    assert "text-red" not in unchanged and "text-green" not in unchanged
+    worse = change_cell("risks_resolved_on_time_rate")
+    assert "-50%" in worse and "text-red" in worse
 
 
 def test_figures_kept_in_one_language_are_not_shown_in_the_other(company, week, login):
@@ -494,6 +728,11 @@ def _more_of_everything(company, copies: int) -> None:
         RiskFactory(
             request=case, impact=Level.MEDIUM, likelihood=Level.LOW, task=task, deadline=day(6)
         )
+        escalated = RiskFactory(request=case, escalated_to=company.leader, deadline=day(6))
+        Risk.objects.filter(pk=escalated.pk).update(
+            state=Risk.State.ESCALATED, escalated_at=moment(1)
+        )
+        published(case, LAST_WEEK, WeeklySummary.Rag.AMBER, f"第{n}周说明")
 
 
 def _queries(client, **params) -> int:
@@ -520,3 +759,49 @@ def test_the_dashboard_runs_the_same_queries_with_ten_times_more_data(company, w
     with CaptureQueriesContext(connection) as after:
         client.get(drill)
     assert len(before) == len(after)
+
+
+# --- attribution -----------------------------------------------------------------------------
+
+
+def test_a_case_a_department_receives_counts_for_its_division_in_the_tiles_and_the_kpis(
+    company, login
+):
+    """研发中心's 技术部 receives a case of 销售部 (another division) accepted this week: the
+    验收 tiles and the KPIs of the same page both count it for 研发中心 and for 技术部."""
+    rnd = DepartmentFactory(code="RND", name="研发中心", kind="division", parent=company.company)
+    rnd_tech = DepartmentFactory(code="RND-TECH", name="技术部", parent=rnd)
+    now = timezone.now()
+    case = registered(
+        CaseFactory(initiator=company.sales_staff, stage=Stage.RETROSPECTIVE),
+        submitted=now - datetime.timedelta(days=40),
+        approved=now - datetime.timedelta(days=39),
+    )
+    Receiver.objects.create(request=case, kind=Receiver.Kind.INTERNAL, department=rnd_tech)
+    DeliveryFactory(request=case, decided_at=now)
+    resolved = RiskFactory(request=case, state=Risk.State.RESOLVED, deadline=timezone.localdate())
+    Risk.objects.filter(pk=resolved.pk).update(resolved_at=now)
+    reviewed = CaseFactory(initiator=company.sales_staff, stage=Stage.SYNCING)
+    Receiver.objects.create(request=reviewed, kind=Receiver.Kind.INTERNAL, department=rnd_tech)
+    ReviewFactory(request=reviewed, decided_at=now)
+    client = login(company.admin)
+
+    for department in (rnd, rnd_tech):
+        params = {"department": department.pk, "week": this_week().value}
+        board = client.get(reverse("insights:weekly"), params).context["board"]
+        kpis = client.get(reverse("insights:kpis"), params, HTTP_HX_REQUEST="true")
+        this_week_of = {row.key: row.this_week for row in kpis.context["kpis"]}
+
+        assert board.acceptance.accepted == 1, department.name
+        assert board.summary.reviews_decided == 1, department.name
+        assert this_week_of["first_pass_acceptance_rate"].value == 100.0, department.name
+        assert this_week_of["first_pass_acceptance_rate"].sample_size == 1
+        assert this_week_of["cycle_time"].sample_size == 1
+        assert this_week_of["risks_resolved_on_time_rate"].value == 100.0
+    # The initiating side keeps counting it too.
+    sales = client.get(
+        reverse("insights:kpis"),
+        {"department": company.sales.pk, "week": this_week().value},
+        HTTP_HX_REQUEST="true",
+    )
+    assert {row.key: row.this_week for row in sales.context["kpis"]}["cycle_time"].sample_size == 1

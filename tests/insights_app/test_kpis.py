@@ -683,9 +683,9 @@ def test_the_queries_do_not_grow_with_the_data(org, department):
     assert [count for count, _answer in few] == [count for count, _answer in many]
     # One query per kind of event (7: approvals, returns, plans, finished tasks, cases that
     # may be in execution, risks, acceptances), one for those cases' timelines, one for the
-    # assignments of their tasks, the calendar, and the department tree when scoped. The
-    # baseline holds no case at all: neither timelines nor tasks to ask about.
-    tree = 1 if scope else 0
+    # assignments of their tasks, the calendar, and the department tree and its cases when
+    # scoped. The baseline holds no case at all: neither timelines nor tasks to ask about.
+    tree = 2 if scope else 0
     assert [count for count, _answer in many] == [10 + tree, 10 + tree, 18 + tree]
     kpis = many[0][1]
     assert kpis[FIRST_PASS_REVIEW_RATE] == rate(0, 18, return_reasons=(ReasonCount("other", 18),))

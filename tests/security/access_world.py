@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from acceptance_app import services as acceptance_services
+from acceptance_app.bundle_outbox import archive_bundle_build
 from acceptance_app.services import ItemData
 from collab_portal.org.models import Delegation, Department, User
 from requests_app import services as request_services
@@ -241,6 +242,7 @@ def _to_archived(team: Team, subject: str) -> CollabRequest:
     acceptance_services.retrospective_file(actor=team.coordinator, retrospective=retrospective)
     case.refresh_from_db()
     assert case.stage == CollabRequest.Stage.ARCHIVED, case.stage
+    archive_bundle_build(request_id=case.pk)  # as the worker does once the archiving commits
     return case
 
 

@@ -314,6 +314,7 @@ TABLE: dict[str, Row] = {
     "acceptance_app:retrospective_file": action(["retrospective"]),
     "acceptance_app:retrospective_pdf": page(["retrospective", "archived"]),
     "acceptance_app:bundle": page(["archived"]),
+    "acceptance_app:bundle_status": page(["archived"]),
 }
 
 # Pages that answer strangers by design (checked in ``test_public_pages``), and pages that are

@@ -152,3 +152,35 @@ def test_a_department_named_like_a_formula_stays_text_on_the_dashboard(company, 
     company.sales.save()
     response = login(company.sales_head).get(reverse("insights:weekly_xlsx"))
     assert_written_as_typed(response.content, [company.sales.name])
+
+
+def test_the_dashboards_cases_summaries_and_escalations_are_written_as_text(company, login):
+    """A case's subject, its 周报 line and an escalated risk's description reach the dashboard's
+    Excel (issue 18, point 11) as text, never as formulas."""
+    from risks_app.models import Risk
+    from tasks_app.models import WeeklySummary
+
+    week = this_week().shifted(-1)
+    payloads = [p for p in FORMULA_PAYLOADS if p.strip() == p and "\n" not in p]
+    for number, payload in enumerate(payloads):
+        case = CaseFactory(initiator=company.sales_staff, subject=payload, code=f"CR-F{number}")
+        WeeklySummary.objects.create(
+            request=case,
+            iso_year=week.iso_year,
+            iso_week=week.iso_week,
+            state=WeeklySummary.State.PUBLISHED,
+            rag=WeeklySummary.Rag.RED,
+            comments=payload,
+            facts={"progress": 10},
+        )
+        risk = RiskFactory(request=case, description=payload, escalated_to=company.leader)
+        Risk.objects.filter(pk=risk.pk).update(
+            state=Risk.State.ESCALATED, escalated_at=timezone.now()
+        )
+
+    response = login(company.sales_head).get(reverse("insights:weekly_xlsx"), {"week": week.value})
+
+    assert_written_as_typed(response.content, payloads)
+    cells = text_cells(response.content)
+    for payload in payloads:  # subject, summary line and description: three cells each
+        assert sum(cell.value == payload for cell in cells.values()) >= 3, payload
