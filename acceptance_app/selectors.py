@@ -30,7 +30,7 @@ from acceptance_app.models import (
 )
 from collab_portal.org.models import Delegation, User
 from collab_portal.signoffs.integrity import RecordCheck, check_record
-from collab_portal.signoffs.models import SignOff
+from collab_portal.signoffs.models import ExternalLink, SignOff
 from requests_app.archive_guard import archived_message
 from requests_app.models import CollabRequest, Receiver
 from requests_app.policies import on_another_receiving_side
@@ -81,6 +81,17 @@ def file_for(*, request: CollabRequest, pk: int) -> DeliveryFile:
     return get_object_or_404(
         DeliveryFile.objects.select_related("item__delivery__request", "item__task"),
         item__delivery__request=request,
+        pk=pk,
+    )
+
+
+def link_file_for(*, link: ExternalLink, pk: int) -> DeliveryFile:
+    """A file of the delivery version the (usable) acceptance ``link`` was made for, while it
+    awaits acceptance; 404 for any other file."""
+    return get_object_or_404(
+        DeliveryFile.objects.select_related("item"),
+        item__delivery_id=link.target_id,
+        item__delivery__state=State.SUBMITTED,
         pk=pk,
     )
 

@@ -31,9 +31,10 @@ from acceptance_app.models import Delivery
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
-from collab_portal.lib.uploads import StoredFileChanged, file_withheld, open_unchanged
+from collab_portal.lib.uploads import StoredFileChanged, file_withheld, unchanged_file_response
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app.selectors import request_for
+from requests_app.views import link_file_download, link_refused
 
 
 def _refused(request, refused: ActionRefused, to):
@@ -194,14 +195,9 @@ def file_download(request, code, pk):
     case = request_for(user=request.user, code=code)
     file = selectors.file_for(request=case, pk=pk)
     try:
-        opened = open_unchanged(file.file, file.sha256)
+        return unchanged_file_response(file)
     except StoredFileChanged:
         return file_withheld(request, case, file.name)
-    response = FileResponse(
-        opened, as_attachment=True, filename=file.name, content_type=file.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _delivery_of(request, code, version) -> Delivery:
@@ -322,7 +318,7 @@ def acceptance_pdf(request, code, version):
 
 
 def _invalid(request, message):
-    return render(request, "requests_app/external_invalid.html", {"message": message}, status=410)
+    return link_refused(request, message)
 
 
 @login_not_required
@@ -360,8 +356,20 @@ def external_acceptance(request, token):
                 "acceptance_app/external_done.html",
                 {"delivery": delivery, "review": review},
             )
-    context = {"delivery": delivery, "link": link, "form": form}
+    context = {"delivery": delivery, "link": link, "token": token, "form": form}
     return render(request, "acceptance_app/external_acceptance.html", context)
+
+
+@login_not_required
+@require_GET
+def external_acceptance_file(request, token, pk):
+    """A file of the delivery version the link asks to accept, and of no other version."""
+    return link_file_download(
+        request,
+        token=token,
+        purpose=services.ACCEPTANCE_LINK_PURPOSE,
+        file_of=lambda link: selectors.link_file_for(link=link, pk=pk),
+    )
 
 
 # --- retrospective and archive --------------------------------------------------------------

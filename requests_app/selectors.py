@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
-from collab_portal.org.models import Department, User
+from collab_portal.org.models import Department, ExternalContact, User
 from collab_portal.org.selectors import Decider, principals_acting_for
 from collab_portal.signoffs.integrity import RecordCheck, check_record
-from collab_portal.signoffs.models import SignOff
+from collab_portal.signoffs.models import ExternalLink, SignOff
 from requests_app.case_links import links_for
 from requests_app.models import (
+    Attachment,
     CollabPlan,
     CollabRequest,
     KickoffMeeting,
@@ -507,6 +508,25 @@ def plan_for(*, user: User, code: str, version: int) -> CollabPlan:
 
 def latest_plan(request: CollabRequest) -> CollabPlan | None:
     return current_plan(request)
+
+
+# --- what an external contact reads through the plan's link ---------------------------------
+
+
+def plan_link_attachments(*, plan: CollabPlan, contact: ExternalContact) -> QuerySet[Attachment]:
+    """The case's material a plan link shows its contact: the registration's attachments and
+    what the information sync sent to the contact's party (never another receiver's)."""
+    return Attachment.objects.filter(
+        Q(sync_record__isnull=True) | Q(sync_record__receiver__party_id=contact.party_id),
+        request_id=plan.request_id,
+    ).order_by("uploaded_at", "pk")
+
+
+def plan_link_attachment_for(*, link: ExternalLink, pk: int) -> Attachment:
+    """One of the files the (usable) plan ``link`` shows, while its plan awaits confirmation;
+    404 for any other file."""
+    plan = get_object_or_404(CollabPlan, pk=link.target_id, state=CollabPlan.State.PROPOSED)
+    return get_object_or_404(plan_link_attachments(plan=plan, contact=link.contact), pk=pk)
 
 
 def qualified_hand_over_targets(*, request: CollabRequest) -> QuerySet[User]:

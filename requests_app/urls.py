@@ -37,4 +37,5 @@ urlpatterns = [
 
 external_urlpatterns = [
     path("plan/<str:token>/", views.external_plan, name="plan"),
+    path("plan/<str:token>/files/<int:pk>/", views.external_plan_file, name="plan_file"),
 ]

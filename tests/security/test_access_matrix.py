@@ -319,7 +319,14 @@ TABLE: dict[str, Row] = {
 # Pages that answer strangers by design (checked in ``test_public_pages``), and pages that are
 # not the portal's: Django's admin (tests/platform), signing in and out, the password pages,
 # the language switch and the health check (tests/platform/test_login_required.py).
-PUBLIC = {"signoffs:verify", "signoffs:verify_hash", "external:plan", "external:acceptance"}
+PUBLIC = {
+    "signoffs:verify",
+    "signoffs:verify_hash",
+    "external:plan",
+    "external:plan_file",
+    "external:acceptance",
+    "external:acceptance_file",
+}
 SKIPPED_PREFIXES = ("admin:",)
 SKIPPED = {
     "login",
