@@ -120,6 +120,10 @@ class ExternalAcceptanceForm(TablerFormMixin, VerdictsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.add_item_fields(items)
 
+    def row_fields(self, rows):
+        """(verdict field, comment field, ``ItemRow``) for each row, for the template."""
+        return [(self[f"item_{row.item.pk}"], self[f"comment_{row.item.pk}"], row) for row in rows]
+
 
 class WriteUpForm(TablerFormMixin, forms.Form):
     went_well = forms.CharField(

@@ -106,6 +106,7 @@ class ItemRow:
     change_label: str
     changed_fields: list[str]
     rework_comment: str  # why the previous version of this item failed
+    earlier_passed: bool | None  # the previous version's verdict; None: none (new, first)
     verdict_label: str
     verdict_passed: bool | None
     verdict_comment: str
@@ -164,6 +165,7 @@ def item_rows(delivery: Delivery, previous: Delivery | None) -> list[ItemRow]:
                 rework_comment=old_verdict.comment
                 if old_verdict and not old_verdict.passed
                 else "",
+                earlier_passed=old_verdict.passed if old_verdict else None,
                 verdict_label=(_("Passed") if verdict.passed else _("Not passed"))
                 if verdict
                 else "",
@@ -219,6 +221,51 @@ def version_views(deliveries: list[Delivery]) -> list[VersionView]:
             )
         )
     return views
+
+
+# --- the customer's page behind the acceptance link ------------------------------------------
+
+
+@dataclass
+class ExternalAcceptancePage:
+    """The delivery the link asks to accept and, from the second round on, the round before:
+    its decision (the verdicts and comments given then) and what changed since."""
+
+    delivery: Delivery
+    previous: Delivery | None
+    rows: list[ItemRow]
+    removed: list[DeliveryItem]
+
+    @property
+    def carried_over(self) -> dict[str, str]:
+        """The verdicts offered before judging: an unchanged item that passed last time."""
+        return {
+            f"item_{row.item.pk}": "pass"
+            for row in self.rows
+            if row.change == "unchanged" and row.earlier_passed
+        }
+
+
+def external_acceptance_page(*, link: ExternalLink) -> ExternalAcceptancePage:
+    """What the usable acceptance ``link`` shows its contact, in a fixed number of queries."""
+    delivery = get_object_or_404(
+        Delivery.objects.select_related(
+            "request", "request__initiator_department"
+        ).prefetch_related(_items_prefetch()),
+        pk=link.target_id,
+    )
+    previous = (
+        Delivery.objects.select_related("review")
+        .prefetch_related(_items_prefetch())
+        .filter(request_id=delivery.request_id, version=delivery.version - 1)
+        .first()
+    )
+    return ExternalAcceptancePage(
+        delivery=delivery,
+        previous=previous,
+        rows=item_rows(delivery, previous),
+        removed=removed_items(delivery, previous),
+    )
 
 
 # --- the case's delivery page ---------------------------------------------------------------

@@ -329,13 +329,11 @@ def external_acceptance(request, token):
         link = external_link_resolve(token=token, purpose=services.ACCEPTANCE_LINK_PURPOSE)
     except ExternalLinkInvalid as invalid:
         return _invalid(request, invalid.message)
-    delivery = (
-        Delivery.objects.select_related("request", "request__initiator_department")
-        .prefetch_related("items__task", "items__files")
-        .get(pk=link.target_id)
+    page = selectors.external_acceptance_page(link=link)
+    delivery = page.delivery
+    form = ExternalAcceptanceForm(
+        request.POST or None, items=[row.item for row in page.rows], initial=page.carried_over
     )
-    items = list(delivery.items.all())
-    form = ExternalAcceptanceForm(request.POST or None, items=items)
     if request.method == "POST" and form.is_valid():
         try:
             review = services.acceptance_external_decide(
@@ -356,7 +354,14 @@ def external_acceptance(request, token):
                 "acceptance_app/external_done.html",
                 {"delivery": delivery, "review": review},
             )
-    context = {"delivery": delivery, "link": link, "token": token, "form": form}
+    context = {
+        "delivery": delivery,
+        "page": page,
+        "judged": form.row_fields(page.rows),
+        "link": link,
+        "token": token,
+        "form": form,
+    }
     return render(request, "acceptance_app/external_acceptance.html", context)
 
 

@@ -24,7 +24,13 @@ from collab_portal.signoffs.models import ExternalLink
 from requests_app import services as request_services
 from requests_app.models import Attachment, Receiver
 from tasks_app.models import Task
-from tests.acceptance_app.fixtures import all_pass, finish_all_tasks, first_fails, pdf_file
+from tests.acceptance_app.fixtures import (
+    all_pass,
+    finish_all_tasks,
+    first_fails,
+    pdf_file,
+    rework_and_resubmit,
+)
 from tests.acceptance_app.test_bundle import _attachment
 from tests.dashboard.builders import executing_case
 
@@ -64,23 +70,13 @@ def _accept_link(company, delivery) -> str:
 @pytest.fixture
 def second_round(company, external_submitted):
     """v1 sent back through its link (which is used up); v2 reworked, with a new file on the
-    failed item, submitted, and its own link. Returns (v1, v1's token, v2, v2's token)."""
+    failed item (``rework_and_resubmit``), and its own link. Returns (v1, v1's token, v2,
+    v2's token)."""
     first_token = _accept_link(company, external_submitted)
     acceptance_services.acceptance_external_decide(
         token=first_token, typed_name="高建华", ip=None, verdicts=first_fails(external_submitted)
     )
-    case = external_submitted.request
-    acceptance_services.delivery_new_version(actor=company.tech_staff, request=case)
-    finish_all_tasks(case)
-    v2 = case.deliveries.get(version=2)
-    reworked = v2.items.get(name="调研问卷")
-    acceptance_services.delivery_item_update(
-        actor=company.tech_staff,
-        item=reworked,
-        data=acceptance_services.ItemData(task=reworked.task, name="调研问卷", version="v1.1"),
-        files=[pdf_file("问卷-修订.pdf", b"revised")],
-    )
-    acceptance_services.delivery_submit(actor=company.tech_staff, delivery=v2, changes="补全题目")
+    v2 = rework_and_resubmit(company, external_submitted.request)
     return external_submitted, first_token, v2, _accept_link(company, v2)
 
 
