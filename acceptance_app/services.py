@@ -550,6 +550,21 @@ class Verdict:
     comment: str = ""
 
 
+@dataclass
+class Satisfaction:
+    """The customer's optional rating of the collaboration, given with their decision."""
+
+    score: int | None = None
+    comment: str = ""
+
+
+def _validate_satisfaction(satisfaction: Satisfaction | None) -> Satisfaction:
+    satisfaction = satisfaction or Satisfaction()
+    if satisfaction.score is not None and satisfaction.score not in range(1, 6):
+        raise ValidationError({"satisfaction_score": _("Rate from 1 to 5.")})
+    return Satisfaction(score=satisfaction.score, comment=satisfaction.comment.strip()[:2000])
+
+
 def _validate_verdicts(delivery: Delivery, verdicts: dict[int, Verdict]) -> list[DeliveryItem]:
     items = list(delivery.items.select_related("task"))
     errors = {}
@@ -581,11 +596,13 @@ def _decide(
     typed_name: str = "",
     ip: str | None = None,
     user_agent: str = "",
+    satisfaction: Satisfaction | None = None,
 ) -> AcceptanceReview:
-    """Record the verdicts, sign, and move the delivery and the case on: all pass → accepted,
-    case to the retrospective; any fail → rejected, the failed items' tasks reopen, case back
-    to execution."""
+    """Record the verdicts (and the customer's satisfaction), sign, and move the delivery and
+    the case on: all pass → accepted, case to the retrospective; any fail → rejected, the
+    failed items' tasks reopen, case back to execution."""
     all_passed = all(verdicts[item.pk].passed for item in items)
+    satisfaction = satisfaction or Satisfaction()
     review = AcceptanceReview.objects.create(
         delivery=delivery,
         decision=AcceptanceReview.Decision.ACCEPTED
@@ -596,6 +613,8 @@ def _decide(
         on_behalf_of=on_behalf_of,
         external_contact=contact,
         reviewer_name=reviewer_name[:120],
+        satisfaction_score=satisfaction.score,
+        satisfaction_comment=satisfaction.comment,
     )
     ItemVerdict.objects.bulk_create(
         ItemVerdict(
@@ -795,11 +814,13 @@ def acceptance_external_decide(
     verdicts: dict[int, Verdict],
     comment: str = "",
     user_agent: str = "",
+    satisfaction: Satisfaction | None = None,
 ) -> AcceptanceReview:
-    """The external contact judges every item through the link; the link is consumed in the
-    same transaction, so it works once."""
+    """The external contact judges every item through the link, and may rate the
+    collaboration; the link is consumed in the same transaction, so it works once."""
     if not typed_name.strip():
         raise ValidationError({"typed_name": _("Type your full name to sign.")})
+    satisfaction = _validate_satisfaction(satisfaction)
     link = external_link_consume(
         token=token, purpose=ACCEPTANCE_LINK_PURPOSE, typed_name=typed_name, ip=ip
     )
@@ -823,6 +844,7 @@ def acceptance_external_decide(
         role=_("Contact of %(party)s") % {"party": link.contact.party.name},
         ip=ip,
         user_agent=user_agent[:300],
+        satisfaction=satisfaction,
     )
 
 

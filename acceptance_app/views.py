@@ -343,6 +343,7 @@ def external_acceptance(request, token):
                 comment=form.cleaned_data["comment"],
                 ip=request.META.get("REMOTE_ADDR"),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                satisfaction=form.satisfaction(),
             )
         except ValidationError as error:
             apply_validation_error(form, error)
