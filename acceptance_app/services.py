@@ -42,6 +42,7 @@ from collab_portal.signoffs.services import (
 )
 from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest, Receiver
+from requests_app.one_time_links import LinkKind, case_invitation
 from requests_app.policies import (
     belongs_to_another_side,
     initiator_side_key,
@@ -803,6 +804,22 @@ def acceptance_link_create(*, actor: User, delivery: Delivery) -> str:
         subject=request, verb="delivery_link", actor=actor, target=delivery, comment=receiver.label
     )
     return reverse("external:acceptance", args=[token])
+
+
+ACCEPTANCE_LINKS = LinkKind(
+    purpose=ACCEPTANCE_LINK_PURPOSE,
+    label=gettext_lazy("Acceptance"),
+    model=Delivery,
+    records=lambda request: request.deliveries.all(),
+    may_send=lambda user, request, contact: may_send_link(user, request),
+    invitation=case_invitation(
+        gettext_lazy(
+            "{company} delivered version {version} of {code} “{subject}” and asks you to "
+            "accept it item by item through the link below, where each delivered file opens."
+        )
+    ),
+    url_name="external:acceptance",
+)
 
 
 @transaction.atomic

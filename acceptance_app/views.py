@@ -33,6 +33,7 @@ from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import StoredFileChanged, file_withheld, unchanged_file_response
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
+from requests_app.one_time_links import new_link
 from requests_app.selectors import request_for
 from requests_app.views import link_file_download, link_refused
 
@@ -287,10 +288,16 @@ def delivery_link(request, code, version):
         path = services.acceptance_link_create(actor=request.user, delivery=delivery)
     except ActionRefused as refused:
         return _refused(request, refused, delivery)
+    case = delivery.request
+    contact = services.acceptance_receiver(case).contact
     response = render(
         request,
         "acceptance_app/link_created.html",
-        {"case": delivery.request, "delivery": delivery, "url": request.build_absolute_uri(path)},
+        {
+            "case": case,
+            "delivery": delivery,
+            "new_link": new_link(request=request, case=case, path=path, contact=contact),
+        },
     )
     add_never_cache_headers(response)  # the raw token is shown once
     return response

@@ -28,6 +28,7 @@ from requests_app.models import (
     KickoffMeeting,
     SyncRecord,
 )
+from requests_app.one_time_links import new_link
 
 PAGE_SIZE = 25
 WITHHELD_HINT = gettext_lazy("Tell the person who sent you the link.")
@@ -555,12 +556,56 @@ def plan_link_create(request, code, receiver_pk):
     except ActionRefused as refused:
         messages.error(request, refused.message)
         return redirect(case)
+    shown = new_link(request=request, case=case, path=path, contact=receiver.contact)
     response = render(
         request,
         "requests_app/link_created.html",
-        {"case": case, "receiver": receiver, "url": request.build_absolute_uri(path)},
+        {"case": case, "receiver": receiver, "new_link": shown},
     )
     add_never_cache_headers(response)  # the raw token is shown once
+    return response
+
+
+@require_POST
+def link_revoke(request, code, pk):
+    """Revoke one of the case's unused one-time links (the plan's or a delivery's)."""
+    case = selectors.request_for(user=request.user, code=code)
+    link = selectors.case_link_for(request=case, pk=pk)
+    return _perform(
+        request,
+        case,
+        lambda: services.case_link_revoke(actor=request.user, request=case, link=link),
+        _("The link is revoked: whoever opens it is told so."),
+    )
+
+
+@require_POST
+def link_email(request, code):
+    """E-mail the link just shown (its token posted by that page) to its contact, once. From
+    the page itself (htmx) the answer replaces the button; otherwise back to the case."""
+    case = selectors.request_for(user=request.user, code=code)
+    token = request.POST.get("token", "")[:200]
+    try:
+        link = services.case_link_email(
+            actor=request.user, request=case, token=token, base_url=request.build_absolute_uri("/")
+        )
+    except (ActionRefused, ExternalLinkInvalid) as refused:
+        sent, message = False, refused.message
+    else:
+        sent, message = (
+            True,
+            _("E-mailed to %(name)s <%(address)s>.")
+            % {
+                "name": link.contact.name,
+                "address": link.emailed_to,
+            },
+        )
+    if not request.htmx:
+        (messages.success if sent else messages.error)(request, message)
+        return redirect(case)
+    context = {"sent": sent, "message": message, "token": token, "case": case}
+    response = render(request, "requests_app/_link_email_result.html", context)
+    add_never_cache_headers(response)  # it holds the token when it offers to try again
     return response
 
 
