@@ -5,29 +5,17 @@ modules drawn are the same), and "send by e-mail to the contact", which sends on
 in place. The case page then lists the link as unused; the initiator revokes it and the
 customer opening it is told it was revoked."""
 
-import io
-import re
 from pathlib import Path
 
 import pytest
-import segno
 from django.core import mail
 
 from collab_portal.signoffs.models import ExternalLink
-from tests.browser.steps import sign_in, submit
+from tests.browser.steps import link_states, qr_modules, sign_in, submit
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "links"
-
-
-def _expected_modules(url: str) -> str:
-    """The path segno draws for ``url`` with the portal's settings (lib/qr_codes.py)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(
-        buffer, kind="svg", xmldecl=False, nl=False, scale=4, border=4
-    )
-    return re.search(r' d="([^"]+)"', buffer.getvalue().decode()).group(1)
 
 
 def test_a_link_is_copied_scanned_e_mailed_listed_and_revoked(
@@ -58,7 +46,7 @@ def test_a_link_is_copied_scanned_e_mailed_listed_and_revoked(
     qr = page.locator("[data-testid=link-qr] svg")
     box = qr.bounding_box()
     assert box["width"] == box["height"] and box["width"] >= 120  # square, scannable
-    assert qr.locator("path").get_attribute("d") == _expected_modules(url)
+    assert qr.locator("path").get_attribute("d") == qr_modules(url)
     page.screenshot(path=str(SHOTS / "01-new-link.png"))
 
     page.click("[data-testid=copy-link]")
@@ -77,11 +65,10 @@ def test_a_link_is_copied_scanned_e_mailed_listed_and_revoked(
 
     # 2. The case page lists it unused, e-mailed; the initiator revokes it.
     page.goto(f"{base}/requests/{code}/")
-    row = page.locator("[data-testid=one-time-link]")
-    assert row.locator("[data-testid=link-state]").inner_text() == "未使用"
-    assert f"通过邮件发送至 {contact.email}" in row.inner_text()
+    assert link_states(page) == [("方案确认 v1", "未使用")]
+    assert f"通过邮件发送至 {contact.email}" in page.inner_text("[data-testid=one-time-link]")
     submit(page, "[data-testid=revoke-link]")
-    assert page.locator("[data-testid=link-state]").inner_text() == "已撤销"
+    assert link_states(page) == [("方案确认 v1", "已撤销")]
     assert page.locator("[data-testid=revoke-link]").count() == 0
     assert ExternalLink.objects.get().revoked_by == company.sales_staff
     page.screenshot(path=str(SHOTS / "03-revoked.png"))
