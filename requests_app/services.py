@@ -34,7 +34,7 @@ from collab_portal.signoffs.services import (
     signoff_record,
     token_digest,
 )
-from requests_app.archive_guard import lock_for_change
+from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import (
     OPEN_STAGES,
     Attachment,
@@ -1456,8 +1456,9 @@ def _refuse_unless_may_send(actor: User, request: CollabRequest, kind, link) -> 
 @transaction.atomic
 def case_link_revoke(*, actor: User, request: CollabRequest, link: ExternalLink) -> ExternalLink:
     """Revoke an unused one-time link of the case: who may send it may revoke it. Whoever opens
-    it afterwards is told it was revoked."""
-    request = lock_for_change(request)
+    it afterwards is told it was revoked. Only the link's row is locked, as the customer's use
+    of it locks it before the case: the two are serialised on it, never deadlocked."""
+    refuse_if_archived(request)
     kind = _link_kind_in_case(request, link)
     _refuse_unless_may_send(actor, request, kind, link)
     link = external_link_revoke(link=link, actor=actor)
@@ -1477,8 +1478,9 @@ def case_link_email(
 ) -> ExternalLink:
     """E-mail a one-time link of the case to its contact, once (``external_link_email``). The
     page that showed the new link posts its token; ``base_url`` is the portal's address as the
-    sender reached it, so the e-mail carries the link they were shown."""
-    request = lock_for_change(request)
+    sender reached it, so the e-mail carries the link they were shown. Two clicks at once are
+    serialised on the link's row (see ``case_link_revoke``)."""
+    refuse_if_archived(request)
     link = (
         ExternalLink.objects.select_related("contact__party")
         .filter(token_hash=token_digest(token or ""))
