@@ -10,12 +10,15 @@ class AcceptanceAppConfig(AppConfig):
     def ready(self):
         from acceptance_app.activity_verbs import VERBS
         from acceptance_app.inbox import register as register_inbox
+        from acceptance_app.services import ACCEPTANCE_LINKS
         from collab_portal.activity.verbs import register_verbs
         from requests_app.case_links import CaseLink, register_case_link
         from requests_app.case_tabs import DELIVERY
+        from requests_app.one_time_links import register_link_kind
 
         register_verbs(VERBS)
         register_inbox()  # the inbox's tabs: acceptance_app/inbox.py
+        register_link_kind(ACCEPTANCE_LINKS)  # the acceptance links on the case page
         register_case_link(
             CaseLink(
                 _("Delivery and acceptance"),

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from acceptance_app.services import ItemData, Verdict, WriteUp
+from acceptance_app.services import ItemData, Satisfaction, Verdict, WriteUp
 from collab_portal.lib.forms import TablerFormMixin
 from requests_app.forms import MultipleFileField, PasswordMixin
 
@@ -114,11 +114,37 @@ class ExternalAcceptanceForm(TablerFormMixin, VerdictsMixin, forms.Form):
     comment = forms.CharField(
         label=_("Overall comment"), max_length=5000, required=False, widget=TEXTAREA
     )
+    satisfaction_score = forms.TypedChoiceField(
+        label=_("How satisfied are you with this collaboration?"),
+        choices=[(n, f"{n} ★") for n in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Optional: 1 is very dissatisfied, 5 very satisfied."),
+        error_messages={"invalid_choice": _("Rate from 1 to 5.")},
+    )
+    satisfaction_comment = forms.CharField(
+        label=_("What should we keep or improve? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     typed_name = forms.CharField(label=_("Your name"), max_length=50)
+
+    def satisfaction(self) -> Satisfaction:
+        return Satisfaction(
+            score=self.cleaned_data["satisfaction_score"],
+            comment=self.cleaned_data["satisfaction_comment"],
+        )
 
     def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_item_fields(items)
+
+    def row_fields(self, rows):
+        """(verdict field, comment field, ``ItemRow``) for each row, for the template."""
+        return [(self[f"item_{row.item.pk}"], self[f"comment_{row.item.pk}"], row) for row in rows]
 
 
 class WriteUpForm(TablerFormMixin, forms.Form):

@@ -236,6 +236,11 @@ class AcceptanceRound:
     outcome: str  # Delivery.State: submitted (waiting), accepted, rejected
     items: int
     failed_items: tuple[FailedItem, ...]
+    # Decided by the customer through the link: who (as they signed), and their satisfaction
+    # (1–5 and a comment) when they gave it. Figures filed before read as "".
+    customer_name: str = ""
+    customer_score: int | None = None
+    customer_comment: str = ""
 
     @property
     def outcome_label(self) -> str:
@@ -257,6 +262,22 @@ class AcceptanceFigures:
     @property
     def round_count(self) -> int:
         return len(self.rounds)
+
+    @property
+    def by_customer(self) -> bool:
+        """Whether a customer decided through the link (and so was asked for a score)."""
+        return any(round_.customer_name for round_ in self.rounds)
+
+    @property
+    def customer_round(self) -> AcceptanceRound | None:
+        """The last round the customer gave a score with: the score that counts."""
+        scored = [round_ for round_ in self.rounds if round_.customer_score is not None]
+        return scored[-1] if scored else None
+
+    @property
+    def customer_score(self) -> int | None:
+        found = self.customer_round
+        return found.customer_score if found else None
 
 
 @dataclass(frozen=True)
@@ -313,7 +334,18 @@ def retrospective_metrics(
         .exclude(state=Delivery.State.DRAFT)
         .annotate(item_count=Count("items"))
         .order_by("version")
-        .values("id", "version", "state", "submitted_at", "decided_at", "item_count")
+        .values(
+            "id",
+            "version",
+            "state",
+            "submitted_at",
+            "decided_at",
+            "item_count",
+            "review__external_contact_id",
+            "review__reviewer_name",
+            "review__satisfaction_score",
+            "review__satisfaction_comment",
+        )
     )
 
     approved_on = _approval_date(request, transitions)
@@ -682,6 +714,7 @@ def _acceptance_figures(deliveries: list[dict]) -> AcceptanceFigures:
             outcome=delivery["state"],
             items=delivery["item_count"],
             failed_items=tuple(failed[delivery["id"]]),
+            **_customer_side(delivery),
         )
         for delivery in deliveries
     )
@@ -689,6 +722,16 @@ def _acceptance_figures(deliveries: list[dict]) -> AcceptanceFigures:
     if rounds and rounds[0].outcome != Delivery.State.SUBMITTED:
         first_pass = rounds[0].outcome == Delivery.State.ACCEPTED
     return AcceptanceFigures(rounds=rounds, first_pass=first_pass)
+
+
+def _customer_side(delivery: dict) -> dict:
+    if delivery["review__external_contact_id"] is None:
+        return {}
+    return {
+        "customer_name": delivery["review__reviewer_name"],
+        "customer_score": delivery["review__satisfaction_score"],
+        "customer_comment": delivery["review__satisfaction_comment"] or "",
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -717,8 +760,13 @@ def _from_json(kind, data):
         return tuple(_from_json(item_kind, item) for item in data)
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
+        # A field added since the figures were filed (it has a default) reads as its default.
         return kind(
-            **{f.name: _from_json(hints[f.name], data[f.name]) for f in dataclasses.fields(kind)}
+            **{
+                f.name: _from_json(hints[f.name], data[f.name])
+                for f in dataclasses.fields(kind)
+                if f.name in data or f.default is dataclasses.MISSING
+            }
         )
     if kind is datetime.date:
         return datetime.date.fromisoformat(data)

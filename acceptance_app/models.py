@@ -105,7 +105,8 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
 
     def signing_snapshot(self) -> dict:
         """What the acceptor signs on the acceptance confirmation (《验收确认单》): the items as
-        delivered, with their files' fingerprints and the verdict given on each."""
+        delivered, with their files' fingerprints and the verdict given on each, and the
+        customer's satisfaction when given through the link."""
         verdicts = {}
         review = getattr(self, "review", None) if self.pk else None
         if review is not None:
@@ -116,6 +117,9 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
             "subject": self.request.subject,
             "version": self.version,
             "summary": self.summary,
+            # The customer's score is signed with their decision; None (as in signatures taken
+            # before the link asked for it) when none was given.
+            "satisfaction": review.satisfaction if review is not None else None,
             "items": [
                 {
                     "name": item.name,
@@ -238,6 +242,16 @@ class AcceptanceReview(models.Model):
     )
     reviewer_name = models.CharField(_("acceptor's name"), max_length=120)
     decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+    satisfaction_score = models.PositiveSmallIntegerField(
+        _("customer satisfaction"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1–5, given by the customer with a decision through the link (optional)."),
+    )
+    satisfaction_comment = models.TextField(
+        _("customer's comment on the collaboration"), max_length=2000, blank=True
+    )
 
     class Meta:
         verbose_name = _("acceptance review")
@@ -247,11 +261,23 @@ class AcceptanceReview(models.Model):
                 condition=Q(reviewer__isnull=False, external_contact__isnull=True)
                 | Q(reviewer__isnull=True, external_contact__isnull=False),
                 name="acceptance_review_reviewer_xor_contact",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction_score__isnull=True)
+                | Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="acceptance_review_satisfaction_one_to_five",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.delivery} {self.decision}"
+
+    @property
+    def satisfaction(self) -> dict | None:
+        """The customer's satisfaction as signed with the decision, or None when not given."""
+        if self.satisfaction_score is None and not self.satisfaction_comment:
+            return None
+        return {"score": self.satisfaction_score, "comment": self.satisfaction_comment}
 
 
 class ItemVerdict(models.Model):

@@ -202,6 +202,10 @@ def acceptance_context(delivery: Delivery) -> dict:
             (_label(AcceptanceReview, "decision"), review.get_decision_display()),
             (_label(AcceptanceReview, "comment"), review.comment or NONE),
         ]
+        if review.satisfaction is not None:  # signed with the customer's decision
+            parts = [f"{review.satisfaction_score} / 5"] if review.satisfaction_score else []
+            parts += [review.satisfaction_comment] if review.satisfaction_comment else []
+            fields.append((_label(AcceptanceReview, "satisfaction_score"), " · ".join(parts)))
     else:
         fields.append((_label(AcceptanceReview, "decision"), _("Not decided yet")))
     signatures = acceptance_signature_boxes(delivery)

@@ -1,5 +1,5 @@
-"""The printed 《协作复盘报告》: the case's figures, the write-up and the receivers' ratings, in
-the family of the other forms (documents/form_base.html).
+"""The printed 《协作复盘报告》: the case's figures, the write-up, the receivers' ratings and the
+customer's satisfaction, in the family of the other forms (documents/form_base.html).
 
 A filed retrospective prints the figures frozen when it was filed; a draft prints the live
 figures under the draft watermark. ``retrospective_context`` gives the same display rows to the
@@ -73,6 +73,7 @@ def retrospective_context(retrospective: Retrospective) -> dict:
         "write_up": write_up(retrospective),
         "rating_rows": [_rating_row(rating) for rating in ratings],
         "rating_summary": _rating_summary(ratings, receivers),
+        "customer_rating": customer_rating(metrics),
         "filing_rows": _filing_rows(retrospective, metrics),
         "filename": _("Retrospective report") + f"-{case.code}.pdf",
     }
@@ -253,10 +254,35 @@ def risk_rows(metrics: RetrospectiveMetrics) -> list[dict]:
 
 def acceptance_rows(metrics: RetrospectiveMetrics) -> list[dict]:
     acceptance = metrics.acceptance
-    return [
+    rows = [
         _row(_("Acceptance rounds"), str(acceptance.round_count)),
         _row(_("Accepted at the first submission"), _yes_no_pending(acceptance.first_pass)),
     ]
+    if acceptance.by_customer:
+        rows.append(_row(_("Customer satisfaction"), _score(acceptance.customer_score)))
+    return rows
+
+
+def _score(score: int | None) -> str:
+    return _("Not given") if score is None else f"{score} / 5"
+
+
+def customer_rating(metrics: RetrospectiveMetrics) -> dict | None:
+    """The customer's satisfaction as it counts (the last score given through the acceptance
+    link), for the ratings beside the receiving heads'; None when no customer decided."""
+    acceptance = metrics.acceptance
+    if not acceptance.by_customer:
+        return None
+    found = acceptance.customer_round
+    if found is None:
+        return {"score": _score(None), "comment": NOTHING, "rated_by": "", "rated_at": ""}
+    return {
+        "score": _score(found.customer_score),
+        "comment": found.customer_comment or NOTHING,
+        "rated_by": found.customer_name,
+        "rated_at": _date(found.decided_on),
+        "version": f"v{found.version}",
+    }
 
 
 def acceptance_round_rows(metrics: RetrospectiveMetrics) -> list[dict]:
@@ -272,9 +298,17 @@ def acceptance_round_rows(metrics: RetrospectiveMetrics) -> list[dict]:
                 f"{item.name}：{item.comment}" if item.comment else item.name
                 for item in round_.failed_items
             ],
+            "customer_score": _customer_score(round_),
         }
         for round_ in metrics.acceptance.rounds
     ]
+
+
+def _customer_score(round_) -> str:
+    if not round_.customer_name:
+        return NOTHING
+    score = _score(round_.customer_score)
+    return f"{score}：{round_.customer_comment}" if round_.customer_comment else score
 
 
 def write_up(retrospective: Retrospective) -> list[dict]:

@@ -33,7 +33,7 @@ from acceptance_app.models import (
 from collab_portal.lib.language import join_list
 from collab_portal.org.models import Delegation, User
 from collab_portal.signoffs.integrity import RecordCheck, check_record
-from collab_portal.signoffs.models import SignOff
+from collab_portal.signoffs.models import ExternalLink, SignOff
 from requests_app.archive_guard import archived_message
 from requests_app.models import CollabRequest, Receiver
 from requests_app.policies import on_another_receiving_side
@@ -88,6 +88,17 @@ def file_for(*, request: CollabRequest, pk: int) -> DeliveryFile:
     )
 
 
+def link_file_for(*, link: ExternalLink, pk: int) -> DeliveryFile:
+    """A file of the delivery version the (usable) acceptance ``link`` was made for, while it
+    awaits acceptance; 404 for any other file."""
+    return get_object_or_404(
+        DeliveryFile.objects.select_related("item"),
+        item__delivery_id=link.target_id,
+        item__delivery__state=State.SUBMITTED,
+        pk=pk,
+    )
+
+
 # --- what changed between versions ---------------------------------------------------------
 
 
@@ -98,6 +109,7 @@ class ItemRow:
     change_label: str
     changed_fields: list[str]
     rework_comment: str  # why the previous version of this item failed
+    earlier_passed: bool | None  # the previous version's verdict; None: none (new, first)
     verdict_label: str
     verdict_passed: bool | None
     verdict_comment: str
@@ -166,6 +178,7 @@ def item_rows(delivery: Delivery, previous: Delivery | None) -> list[ItemRow]:
                 rework_comment=old_verdict.comment
                 if old_verdict and not old_verdict.passed
                 else "",
+                earlier_passed=old_verdict.passed if old_verdict else None,
                 verdict_label=(_("Passed") if verdict.passed else _("Not passed"))
                 if verdict
                 else "",
@@ -221,6 +234,51 @@ def version_views(deliveries: list[Delivery]) -> list[VersionView]:
             )
         )
     return views
+
+
+# --- the customer's page behind the acceptance link ------------------------------------------
+
+
+@dataclass
+class ExternalAcceptancePage:
+    """The delivery the link asks to accept and, from the second round on, the round before:
+    its decision (the verdicts and comments given then) and what changed since."""
+
+    delivery: Delivery
+    previous: Delivery | None
+    rows: list[ItemRow]
+    removed: list[DeliveryItem]
+
+    @property
+    def carried_over(self) -> dict[str, str]:
+        """The verdicts offered before judging: an unchanged item that passed last time."""
+        return {
+            f"item_{row.item.pk}": "pass"
+            for row in self.rows
+            if row.change == "unchanged" and row.earlier_passed
+        }
+
+
+def external_acceptance_page(*, link: ExternalLink) -> ExternalAcceptancePage:
+    """What the usable acceptance ``link`` shows its contact, in a fixed number of queries."""
+    delivery = get_object_or_404(
+        Delivery.objects.select_related(
+            "request", "request__initiator_department"
+        ).prefetch_related(_items_prefetch()),
+        pk=link.target_id,
+    )
+    previous = (
+        Delivery.objects.select_related("review")
+        .prefetch_related(_items_prefetch())
+        .filter(request_id=delivery.request_id, version=delivery.version - 1)
+        .first()
+    )
+    return ExternalAcceptancePage(
+        delivery=delivery,
+        previous=previous,
+        rows=item_rows(delivery, previous),
+        removed=removed_items(delivery, previous),
+    )
 
 
 # --- the case's delivery page ---------------------------------------------------------------

@@ -42,6 +42,7 @@ from collab_portal.signoffs.services import (
 )
 from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest, Receiver
+from requests_app.one_time_links import LinkKind, case_invitation
 from requests_app.policies import (
     belongs_to_another_side,
     initiator_side_key,
@@ -566,6 +567,21 @@ class Verdict:
     comment: str = ""
 
 
+@dataclass
+class Satisfaction:
+    """The customer's optional rating of the collaboration, given with their decision."""
+
+    score: int | None = None
+    comment: str = ""
+
+
+def _validate_satisfaction(satisfaction: Satisfaction | None) -> Satisfaction:
+    satisfaction = satisfaction or Satisfaction()
+    if satisfaction.score is not None and satisfaction.score not in range(1, 6):
+        raise ValidationError({"satisfaction_score": _("Rate from 1 to 5.")})
+    return Satisfaction(score=satisfaction.score, comment=satisfaction.comment.strip()[:2000])
+
+
 def _validate_verdicts(delivery: Delivery, verdicts: dict[int, Verdict]) -> list[DeliveryItem]:
     items = list(delivery.items.select_related("task"))
     errors = {}
@@ -597,11 +613,13 @@ def _decide(
     typed_name: str = "",
     ip: str | None = None,
     user_agent: str = "",
+    satisfaction: Satisfaction | None = None,
 ) -> AcceptanceReview:
-    """Record the verdicts, sign, and move the delivery and the case on: all pass → accepted,
-    case to the retrospective; any fail → rejected, the failed items' tasks reopen, case back
-    to execution."""
+    """Record the verdicts (and the customer's satisfaction), sign, and move the delivery and
+    the case on: all pass → accepted, case to the retrospective; any fail → rejected, the
+    failed items' tasks reopen, case back to execution."""
     all_passed = all(verdicts[item.pk].passed for item in items)
+    satisfaction = satisfaction or Satisfaction()
     review = AcceptanceReview.objects.create(
         delivery=delivery,
         decision=AcceptanceReview.Decision.ACCEPTED
@@ -612,6 +630,8 @@ def _decide(
         on_behalf_of=on_behalf_of,
         external_contact=contact,
         reviewer_name=reviewer_name[:120],
+        satisfaction_score=satisfaction.score,
+        satisfaction_comment=satisfaction.comment,
     )
     ItemVerdict.objects.bulk_create(
         ItemVerdict(
@@ -802,6 +822,22 @@ def acceptance_link_create(*, actor: User, delivery: Delivery) -> str:
     return reverse("external:acceptance", args=[token])
 
 
+ACCEPTANCE_LINKS = LinkKind(
+    purpose=ACCEPTANCE_LINK_PURPOSE,
+    label=gettext_lazy("Acceptance"),
+    model=Delivery,
+    records=lambda request: request.deliveries.all(),
+    may_send=lambda user, request, contact: may_send_link(user, request),
+    invitation=case_invitation(
+        gettext_lazy(
+            "{company} delivered version {version} of {code} “{subject}” and asks you to "
+            "accept it item by item through the link below, where each delivered file opens."
+        )
+    ),
+    url_name="external:acceptance",
+)
+
+
 @transaction.atomic
 def acceptance_external_decide(
     *,
@@ -811,11 +847,13 @@ def acceptance_external_decide(
     verdicts: dict[int, Verdict],
     comment: str = "",
     user_agent: str = "",
+    satisfaction: Satisfaction | None = None,
 ) -> AcceptanceReview:
-    """The external contact judges every item through the link; the link is consumed in the
-    same transaction, so it works once."""
+    """The external contact judges every item through the link, and may rate the
+    collaboration; the link is consumed in the same transaction, so it works once."""
     if not typed_name.strip():
         raise ValidationError({"typed_name": _("Type your full name to sign.")})
+    satisfaction = _validate_satisfaction(satisfaction)
     link = external_link_consume(
         token=token, purpose=ACCEPTANCE_LINK_PURPOSE, typed_name=typed_name, ip=ip
     )
@@ -839,6 +877,7 @@ def acceptance_external_decide(
         role=Text(gettext_lazy("Contact of %(party)s"), party=link.contact.party.name),
         ip=ip,
         user_agent=user_agent[:300],
+        satisfaction=satisfaction,
     )
 
 

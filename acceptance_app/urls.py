@@ -43,4 +43,9 @@ urlpatterns = [
 
 external_urlpatterns = [
     path("accept/<str:token>/", views.external_acceptance, name="acceptance"),
+    path(
+        "accept/<str:token>/files/<int:pk>/",
+        views.external_acceptance_file,
+        name="acceptance_file",
+    ),
 ]

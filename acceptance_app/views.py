@@ -33,9 +33,11 @@ from acceptance_app.models import Delivery
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
-from collab_portal.lib.uploads import StoredFileChanged, file_withheld, open_unchanged
+from collab_portal.lib.uploads import StoredFileChanged, file_withheld, unchanged_file_response
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
+from requests_app.one_time_links import new_link
 from requests_app.selectors import request_for
+from requests_app.views import link_file_download, link_refused
 
 logger = logging.getLogger(__name__)
 
@@ -198,14 +200,9 @@ def file_download(request, code, pk):
     case = request_for(user=request.user, code=code)
     file = selectors.file_for(request=case, pk=pk)
     try:
-        opened = open_unchanged(file.file, file.sha256)
+        return unchanged_file_response(file)
     except StoredFileChanged:
         return file_withheld(request, case, file.name)
-    response = FileResponse(
-        opened, as_attachment=True, filename=file.name, content_type=file.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _delivery_of(request, code, version) -> Delivery:
@@ -295,10 +292,16 @@ def delivery_link(request, code, version):
         path = services.acceptance_link_create(actor=request.user, delivery=delivery)
     except ActionRefused as refused:
         return _refused(request, refused, delivery)
+    case = delivery.request
+    contact = services.acceptance_receiver(case).contact
     response = render(
         request,
         "acceptance_app/link_created.html",
-        {"case": delivery.request, "delivery": delivery, "url": request.build_absolute_uri(path)},
+        {
+            "case": case,
+            "delivery": delivery,
+            "new_link": new_link(request=request, case=case, path=path, contact=contact),
+        },
     )
     add_never_cache_headers(response)  # the raw token is shown once
     return response
@@ -326,7 +329,7 @@ def acceptance_pdf(request, code, version):
 
 
 def _invalid(request, message):
-    return render(request, "requests_app/external_invalid.html", {"message": message}, status=410)
+    return link_refused(request, message)
 
 
 @login_not_required
@@ -337,13 +340,11 @@ def external_acceptance(request, token):
         link = external_link_resolve(token=token, purpose=services.ACCEPTANCE_LINK_PURPOSE)
     except ExternalLinkInvalid as invalid:
         return _invalid(request, invalid.message)
-    delivery = (
-        Delivery.objects.select_related("request", "request__initiator_department")
-        .prefetch_related("items__task", "items__files")
-        .get(pk=link.target_id)
+    page = selectors.external_acceptance_page(link=link)
+    delivery = page.delivery
+    form = ExternalAcceptanceForm(
+        request.POST or None, items=[row.item for row in page.rows], initial=page.carried_over
     )
-    items = list(delivery.items.all())
-    form = ExternalAcceptanceForm(request.POST or None, items=items)
     if request.method == "POST" and form.is_valid():
         try:
             review = services.acceptance_external_decide(
@@ -353,6 +354,7 @@ def external_acceptance(request, token):
                 comment=form.cleaned_data["comment"],
                 ip=request.META.get("REMOTE_ADDR"),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                satisfaction=form.satisfaction(),
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -364,8 +366,27 @@ def external_acceptance(request, token):
                 "acceptance_app/external_done.html",
                 {"delivery": delivery, "review": review},
             )
-    context = {"delivery": delivery, "link": link, "form": form}
+    context = {
+        "delivery": delivery,
+        "page": page,
+        "judged": form.row_fields(page.rows),
+        "link": link,
+        "token": token,
+        "form": form,
+    }
     return render(request, "acceptance_app/external_acceptance.html", context)
+
+
+@login_not_required
+@require_GET
+def external_acceptance_file(request, token, pk):
+    """A file of the delivery version the link asks to accept, and of no other version."""
+    return link_file_download(
+        request,
+        token=token,
+        purpose=services.ACCEPTANCE_LINK_PURPOSE,
+        file_of=lambda link: selectors.link_file_for(link=link, pk=pk),
+    )
 
 
 # --- retrospective and archive --------------------------------------------------------------

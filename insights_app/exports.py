@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from collab_portal.lib.spreadsheets import append_row
-from insights_app.kpis import PERCENT
+from insights_app.kpis import PERCENT, SCORE
 from insights_app.pages import (
     BETTER,
     WORSE,
@@ -27,6 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT_FORMAT = "0.0%"  # a rate is kept as a fraction: 0.6667 shows as 66.7%
 DAYS_FORMAT = "0.0"
 HOURS_FORMAT = "0.0"
+SCORE_FORMAT = "0.0"
 CHANGE_FORMAT = "+0%;-0%;0%"  # the page's whole percent, a zero without a sign
 # The dashboard's colours (Tabler's green and red); a change of 0 keeps the text colour.
 TONE_COLOURS = {BETTER: "2FB344", WORSE: "D63939"}
@@ -42,17 +43,23 @@ class Number:
 
 
 def _kpi_value(value: float | None, unit: str) -> Number:
-    """A rate as the fraction Excel shows as a percentage; a duration in working days."""
+    """A rate as the fraction Excel shows as a percentage; a duration in working days; a
+    score out of 5."""
     if unit == PERCENT:
         return Number(None if value is None else value / 100, PERCENT_FORMAT)
+    if unit == SCORE:
+        return Number(value, SCORE_FORMAT)
     return Number(value, DAYS_FORMAT)
+
+
+UNITS = {PERCENT: "%", SCORE: "/ 5"}
 
 
 def _kpi_line(row: KpiRow) -> list:
     comparison = row.comparison
     return [
         row.label,
-        "%" if row.unit == PERCENT else _("working days"),
+        UNITS.get(row.unit) or _("working days"),
         _kpi_value(comparison.current.value, row.unit),
         comparison.current.sample_size,
         _kpi_value(comparison.baseline.value, row.unit),

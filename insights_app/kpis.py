@@ -1,16 +1,16 @@
 """The process KPIs (流程指标) of issue 8: do cycles get shorter, returns fewer, and is every
-step's owner clear (the manual's section 一(二))?
+step's owner clear (the manual's section 一(二))? And are the customers satisfied (issue 18)?
 
-``kpis_for`` answers the eight KPIs of ``KPI_DEFINITIONS`` for a set of departments (None: the
+``kpis_for`` answers the nine KPIs of ``KPI_DEFINITIONS`` for a set of departments (None: the
 whole company) and a period of dates; ``kpi_trend`` answers them per ISO week; ``kpi_compare``
 sets a period against an earlier baseline (the "缩短30%协作周期" check). Each reads its window
 once, in a fixed number of queries whatever the data size (at most 12 per window): the
 department tree and the cases it counts; one query per kind of event (approvals, returns, plan
 confirmations, finished tasks, the cases that may have been in execution, resolved risks,
-acceptances); one for those cases' timelines (first submission, start of execution, closing);
-one for the assignments of their tasks; and the working-day calendar. The database counts what
-it can per date; the periods are then summed in Python, so a 12-week trend costs the same
-queries as one week.
+acceptances, customers' scores); one for those cases' timelines (first submission, start of
+execution, closing); one for the assignments of their tasks; and the working-day calendar. The
+database counts what it can per date; the periods are then summed in Python, so a 12-week trend
+costs the same queries as one week.
 
 When something happened
 -----------------------
@@ -28,6 +28,7 @@ responsibility coverage          none: the case was in execution or later during
 risks resolved by the deadline   the resolution (``Risk.resolved_at``)
 first-pass acceptance rate       the acceptance (the accepted delivery's ``decided_at``)
 end-to-end cycle time            the acceptance
+customer satisfaction            the customer's decision through the link, with a score
 ==============================  ====================================================
 
 Whose it is
@@ -75,7 +76,7 @@ from django.utils.translation import gettext_lazy as _
 # The retrospective's shape of a return reason's count, so a case's report and the KPIs show
 # reasons alike.
 from acceptance_app.metrics import ReasonCount
-from acceptance_app.models import Delivery
+from acceptance_app.models import AcceptanceReview, Delivery
 from collab_portal.activity.models import Activity
 from collab_portal.lib.queries import id_in
 from collab_portal.lib.workdays import WorkdayCalendar
@@ -89,10 +90,11 @@ Stage = CollabRequest.Stage
 ONE_DAY = datetime.timedelta(days=1)
 CASE_STAGES = tuple(Stage.values)
 
-Unit = Literal["percent", "working_days"]
+Unit = Literal["percent", "working_days", "score"]
 Better = Literal["higher", "lower"]
 PERCENT: Unit = "percent"
 WORKING_DAYS: Unit = "working_days"
+SCORE: Unit = "score"  # 1 to 5
 HIGHER: Better = "higher"
 LOWER: Better = "lower"
 
@@ -104,6 +106,7 @@ RESPONSIBILITY_COVERAGE = "responsibility_coverage"
 RISKS_RESOLVED_ON_TIME_RATE = "risks_resolved_on_time_rate"
 FIRST_PASS_ACCEPTANCE_RATE = "first_pass_acceptance_rate"
 CYCLE_TIME = "cycle_time"
+CUSTOMER_SATISFACTION = "customer_satisfaction"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +204,17 @@ KPI_DEFINITIONS: tuple[KpiDefinition, ...] = (
         unit=WORKING_DAYS,
         better=LOWER,
     ),
+    KpiDefinition(
+        key=CUSTOMER_SATISFACTION,
+        label=_("Customer satisfaction"),
+        how_computed=_(
+            "Mean of the scores (1 to 5) customers gave with their decision on the acceptance "
+            "link, over the decisions of the period that carry one (median beside). The "
+            "receiving departments' ratings in the retrospective are not in it."
+        ),
+        unit=SCORE,
+        better=HIGHER,
+    ),
 )
 KPI_KEYS = tuple(definition.key for definition in KPI_DEFINITIONS)
 DEFINITION_OF = {definition.key: definition for definition in KPI_DEFINITIONS}
@@ -250,7 +264,7 @@ class KpiComparison:
 def kpis_for(
     *, department_ids: set[int] | None, start: datetime.date, end: datetime.date
 ) -> dict[str, KpiValue]:
-    """The eight KPIs of the departments ``department_ids`` (and the departments below them;
+    """The nine KPIs of the departments ``department_ids`` (and the departments below them;
     None: the whole company) over ``start``..``end`` (both included), by key."""
     scope = _departments_in_scope(department_ids)
     return _facts(scope, _cases_in(scope), start=start, end=end).kpis(start=start, end=end)
@@ -464,6 +478,12 @@ class _Acceptances(NamedTuple):
     cases: int
 
 
+class _CustomerScores(NamedTuple):
+    on: datetime.date
+    score: int
+    decisions: int
+
+
 @dataclass(frozen=True)
 class _Facts:
     """A window's events, counted by date (and by whatever else a KPI needs); ``kpis`` sums
@@ -476,6 +496,7 @@ class _Facts:
     breakdowns: tuple[_Breakdown, ...]
     resolved_risks: tuple[_ResolvedRisks, ...]
     acceptances: tuple[_Acceptances, ...]
+    customer_scores: tuple[_CustomerScores, ...]
 
     def kpis(self, *, start: datetime.date, end: datetime.date) -> dict[str, KpiValue]:
         def within(events):
@@ -517,6 +538,10 @@ class _Facts:
                 sum(a.cases for a in acceptances),
             ),
             CYCLE_TIME: _duration((a.cycle_working_days, a.cases) for a in acceptances),
+            # The mean and median of scores, as of durations.
+            CUSTOMER_SATISFACTION: _duration(
+                (s.score, s.decisions) for s in within(self.customer_scores)
+            ),
         }
 
 
@@ -758,6 +783,15 @@ def _facts(
         .order_by()
         .values_list("request_id", "accepted_on", "last_submitted_on", "first_pass")
     )
+    customer_scores = counted(
+        AcceptanceReview.objects.filter(
+            _case_scope(cases, path="delivery__request_id"),
+            during("decided_at"),
+            satisfaction_score__isnull=False,
+        ).annotate(scored_on=_day("decided_at")),
+        "scored_on",
+        "satisfaction_score",
+    )
     timelines = _timelines(
         in_execution | {row[0] for row in approval_rows} | {row[0] for row in acceptance_rows}
     )
@@ -838,6 +872,7 @@ def _facts(
             )
             for accepted_on, submitted_on, first_pass in acceptances
         ),
+        customer_scores=tuple(_CustomerScores(*row) for row in customer_scores),
     )
 
 

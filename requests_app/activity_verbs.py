@@ -22,6 +22,8 @@ VERBS = {
     "plan_revision": _("asked for a revision of the plan"),
     "plan_new_version": _("started a new version of the plan"),
     "plan_link": _("created a confirmation link for an external party"),
+    "link_revoke": _("revoked a one-time link"),
+    "link_email": _("e-mailed a one-time link to the external contact"),
     "plan_urge": _("urged the plan confirmation"),
     "plan_confirmed": _("plan confirmed by every side"),
     "comment": _("commented"),

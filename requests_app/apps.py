@@ -11,7 +11,10 @@ class RequestsAppConfig(AppConfig):
         from collab_portal.activity.verbs import register_verbs
         from requests_app.activity_verbs import VERBS
         from requests_app.inbox import register as register_inbox
+        from requests_app.one_time_links import register_link_kind
+        from requests_app.services import PLAN_LINKS
 
         register_verbs(VERBS)
         register_inbox()  # the inbox's tabs: requests_app/inbox.py
+        register_link_kind(PLAN_LINKS)  # the plan's links on the case page
         import requests_app.reminder_rules  # noqa: F401  (registers the waiting rules)

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
-from collab_portal.org.models import Department, User
+from collab_portal.org.models import Department, ExternalContact, User
 from collab_portal.org.selectors import Decider, principals_acting_for
 from collab_portal.signoffs.integrity import RecordCheck, check_record
-from collab_portal.signoffs.models import SignOff
+from collab_portal.signoffs.models import ExternalLink, SignOff
 from requests_app.case_links import links_for
 from requests_app.case_tabs import CaseTab, case_tabs
 from requests_app.models import (
+    Attachment,
     CollabPlan,
     CollabRequest,
     KickoffMeeting,
@@ -28,6 +29,7 @@ from requests_app.models import (
     Receiver,
     SyncRecord,
 )
+from requests_app.one_time_links import LinkKind, kind_of, link_kinds
 from requests_app.policies import (
     CaseSides,
     on_another_receiving_side,
@@ -40,6 +42,7 @@ from requests_app.services import (
     may_act_for,
     may_edit_plan,
     may_review,
+    may_send_plan_link,
     may_urge_plan,
     plan_sides,
     review_handler,
@@ -343,6 +346,7 @@ class CasePage:
     show_plan: bool
     links: list
     tabs: list[CaseTab]
+    one_time_links: list[LinkRow] = field(default_factory=list)
 
 
 def _stepper(stage: str) -> list[StepperStep]:
@@ -453,6 +457,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
             has_timeline=bool(timeline),
             links=links,
         ),
+        one_time_links=case_link_rows(user=user, request=request),
     )
 
 
@@ -505,9 +510,7 @@ def _actions(*, user, request, sync_records, plans, kickoff) -> CaseActions:
         actions.sign_plan = proposed and bool(sides_to_sign_for(user, latest))
         actions.urge_plan = proposed and may_urge_plan(user, latest)
         actions.create_links = proposed and any(
-            not r.is_internal
-            and (user in (request.initiator, r.party.internal_owner) or user.is_portal_admin)
-            for r in request.receivers.all()
+            may_send_plan_link(user, request, r) for r in request.receivers.all()
         )
     return actions
 
@@ -519,6 +522,125 @@ def plan_for(*, user: User, code: str, version: int) -> CollabPlan:
 
 def latest_plan(request: CollabRequest) -> CollabPlan | None:
     return current_plan(request)
+
+
+# --- the case's one-time links ---------------------------------------------------------------
+
+
+@dataclass
+class LinkRow:
+    """One one-time link of the case for the case page: what it is for, its state, and whether
+    the person looking may revoke it."""
+
+    link: ExternalLink
+    kind: LinkKind
+    record: object  # the plan or delivery version it was made for
+    can_revoke: bool
+
+    BADGES = {
+        ExternalLink.State.ACTIVE: "bg-blue-lt",
+        ExternalLink.State.USED: "bg-green-lt",
+        ExternalLink.State.EXPIRED: "bg-secondary-lt",
+        ExternalLink.State.REPLACED: "bg-secondary-lt",
+        ExternalLink.State.REVOKED: "bg-orange-lt",
+    }
+
+    @property
+    def badge(self) -> str:
+        return self.BADGES[self.link.state]
+
+    @property
+    def details(self) -> list[str]:
+        """Who made it and when, then what became of it, in the reader's language."""
+        link, state = self.link, self.link.state
+        lines = [
+            _("Created by %(name)s at %(time)s")
+            % {"name": link.created_by.name, "time": _moment(link.created_at)}
+        ]
+        if state == ExternalLink.State.USED:
+            lines.append(
+                _("Used at %(time)s, signed as %(name)s")
+                % {"time": _moment(link.used_at), "name": link.typed_name}
+            )
+        elif state == ExternalLink.State.REVOKED:
+            lines.append(
+                _("Revoked by %(name)s at %(time)s")
+                % {"name": link.revoked_by.name, "time": _moment(link.revoked_at)}
+            )
+        elif state == ExternalLink.State.REPLACED:
+            lines.append(
+                _("Replaced by a newer link at %(time)s") % {"time": _moment(link.revoked_at)}
+            )
+        elif state == ExternalLink.State.EXPIRED:
+            lines.append(_("Expired at %(time)s") % {"time": _moment(link.expires_at)})
+        else:
+            lines.append(_("Works until %(time)s") % {"time": _moment(link.expires_at)})
+        if link.emailed_at:
+            lines.append(
+                _("E-mailed to %(address)s at %(time)s")
+                % {"address": link.emailed_to, "time": _moment(link.emailed_at)}
+            )
+        return lines
+
+
+def _moment(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _links_of(request: CollabRequest):
+    """The case's links with each one's kind and record (a query per kind, and one)."""
+    wanted, records = Q(pk__in=[]), {}
+    for kind in link_kinds():
+        found = {str(record.pk): record for record in kind.records(request)}
+        if found:
+            target_type = ContentType.objects.get_for_model(kind.model)
+            wanted |= Q(purpose=kind.purpose, target_type=target_type, target_id__in=list(found))
+            records[kind.purpose] = found
+    if not records:
+        return []
+    links = ExternalLink.objects.filter(wanted).select_related(
+        "contact__party", "created_by", "revoked_by", "emailed_by"
+    )
+    return [(link, kind_of(link.purpose), records[link.purpose][link.target_id]) for link in links]
+
+
+def case_link_rows(*, user: User, request: CollabRequest) -> list[LinkRow]:
+    """Every one-time link made on the case, newest first, for ``user``."""
+    may_send: dict[tuple[str, int], bool] = {}
+    rows = []
+    for link, kind, record in _links_of(request):
+        key = (kind.purpose, link.contact_id)
+        if key not in may_send:
+            may_send[key] = kind.may_send(user, request, link.contact)
+        rows.append(LinkRow(link, kind, record, can_revoke=link.is_active and may_send[key]))
+    return rows
+
+
+def case_link_for(*, request: CollabRequest, pk: int) -> ExternalLink:
+    """One of the case's one-time links, or 404."""
+    found = next((link for link, _k, _r in _links_of(request) if link.pk == pk), None)
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- what an external contact reads through the plan's link ---------------------------------
+
+
+def plan_link_attachments(*, plan: CollabPlan, contact: ExternalContact) -> QuerySet[Attachment]:
+    """The case's material a plan link shows its contact: the registration's attachments and
+    what the information sync sent to the contact's party (never another receiver's)."""
+    return Attachment.objects.filter(
+        Q(sync_record__isnull=True) | Q(sync_record__receiver__party_id=contact.party_id),
+        request_id=plan.request_id,
+    ).order_by("uploaded_at", "pk")
+
+
+def plan_link_attachment_for(*, link: ExternalLink, pk: int) -> Attachment:
+    """One of the files the (usable) plan ``link`` shows, while its plan awaits confirmation;
+    404 for any other file."""
+    plan = get_object_or_404(CollabPlan, pk=link.target_id, state=CollabPlan.State.PROPOSED)
+    return get_object_or_404(plan_link_attachments(plan=plan, contact=link.contact), pk=pk)
 
 
 def qualified_hand_over_targets(*, request: CollabRequest) -> QuerySet[User]:

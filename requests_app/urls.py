@@ -29,6 +29,8 @@ urlpatterns = [
     path("<str:code>/plan/urge/", views.plan_urge, name="plan_urge"),
     path("<str:code>/plan/new-version/", views.plan_new_version, name="plan_new_version"),
     path("<str:code>/plan/link/<int:receiver_pk>/", views.plan_link_create, name="plan_link"),
+    path("<str:code>/links/email/", views.link_email, name="link_email"),
+    path("<str:code>/links/<int:pk>/revoke/", views.link_revoke, name="link_revoke"),
     path("<str:code>/plan/v<int:version>/", views.plan_detail, name="plan"),
     path("<str:code>/pdf/registration/", pdf_views.registration_pdf, name="pdf_registration"),
     path("<str:code>/pdf/sync/", pdf_views.sync_pdf, name="pdf_sync"),
@@ -37,4 +39,5 @@ urlpatterns = [
 
 external_urlpatterns = [
     path("plan/<str:token>/", views.external_plan, name="plan"),
+    path("plan/<str:token>/files/<int:pk>/", views.external_plan_file, name="plan_file"),
 ]

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -14,13 +13,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
-from collab_portal.lib.uploads import StoredFileChanged, file_withheld, open_unchanged
+from collab_portal.lib.uploads import (
+    StoredFileChanged,
+    file_withheld,
+    unchanged_file_response,
+    withheld_message,
+)
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app import forms, selectors, services
 from requests_app.archive_guard import archived_message, is_archived
-from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting, SyncRecord
+from requests_app.models import (
+    CollabPlan,
+    CollabRequest,
+    KickoffMeeting,
+    SyncRecord,
+)
+from requests_app.one_time_links import new_link
 
 PAGE_SIZE = 25
+WITHHELD_HINT = gettext_lazy("Tell the person who sent you the link.")
 
 
 def _perform(request, case, action, success_message, *, to=None):
@@ -315,17 +326,9 @@ def attachment_download(request, code, pk):
     case = selectors.request_for(user=request.user, code=code)
     attachment = get_object_or_404(case.attachments, pk=pk)
     try:
-        opened = open_unchanged(attachment.file, attachment.sha256)
+        return unchanged_file_response(attachment)
     except StoredFileChanged:
         return file_withheld(request, case, attachment.name)
-    response = FileResponse(
-        opened,
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @require_POST
@@ -579,13 +582,63 @@ def plan_link_create(request, code, receiver_pk):
     except ActionRefused as refused:
         messages.error(request, refused.message)
         return redirect(case)
+    shown = new_link(request=request, case=case, path=path, contact=receiver.contact)
     response = render(
         request,
         "requests_app/link_created.html",
-        {"case": case, "receiver": receiver, "url": request.build_absolute_uri(path)},
+        {"case": case, "receiver": receiver, "new_link": shown},
     )
     add_never_cache_headers(response)  # the raw token is shown once
     return response
+
+
+@require_POST
+def link_revoke(request, code, pk):
+    """Revoke one of the case's unused one-time links (the plan's or a delivery's)."""
+    case = selectors.request_for(user=request.user, code=code)
+    link = selectors.case_link_for(request=case, pk=pk)
+    return _perform(
+        request,
+        case,
+        lambda: services.case_link_revoke(actor=request.user, request=case, link=link),
+        _("The link is revoked: whoever opens it is told so."),
+    )
+
+
+@require_POST
+def link_email(request, code):
+    """E-mail the link just shown (its token posted by that page) to its contact, once. From
+    the page itself (htmx) the answer replaces the button; otherwise back to the case."""
+    case = selectors.request_for(user=request.user, code=code)
+    token = request.POST.get("token", "")[:200]
+    try:
+        link = services.case_link_email(
+            actor=request.user, request=case, token=token, base_url=request.build_absolute_uri("/")
+        )
+    except (ActionRefused, ExternalLinkInvalid) as refused:
+        sent, message = False, refused.message
+    else:
+        sent, message = (
+            True,
+            _("E-mailed to %(name)s <%(address)s>.")
+            % {
+                "name": link.contact.name,
+                "address": link.emailed_to,
+            },
+        )
+    if not request.htmx:
+        (messages.success if sent else messages.error)(request, message)
+        return redirect(case)
+    context = {"sent": sent, "message": message, "token": token, "case": case}
+    response = render(request, "requests_app/_link_email_result.html", context)
+    add_never_cache_headers(response)  # it holds the token when it offers to try again
+    return response
+
+
+def link_refused(request, message, *, status=410, hint=""):
+    """The page of a one-time link that cannot serve what was asked, saying why."""
+    context = {"message": message, "hint": hint}
+    return render(request, "requests_app/external_invalid.html", context, status=status)
 
 
 @login_not_required
@@ -595,9 +648,7 @@ def external_plan(request, token):
     try:
         link = external_link_resolve(token=token, purpose=services.PLAN_LINK_PURPOSE)
     except ExternalLinkInvalid as invalid:
-        return render(
-            request, "requests_app/external_invalid.html", {"message": invalid.message}, status=410
-        )
+        return link_refused(request, invalid.message)
     plan = CollabPlan.objects.select_related(
         "request", "request__initiator_department", "coordinator"
     ).get(pk=link.target_id)
@@ -615,16 +666,42 @@ def external_plan(request, token):
         except ValidationError as error:
             apply_validation_error(form, error)
         except (ActionRefused, ExternalLinkInvalid) as refused:
-            return render(
-                request,
-                "requests_app/external_invalid.html",
-                {"message": refused.message},
-                status=410,
-            )
+            return link_refused(request, refused.message)
         else:
             return render(request, "requests_app/external_done.html", {"plan": plan})
-    return render(
+    context = {
+        "plan": plan,
+        "link": link,
+        "token": token,
+        "form": form,
+        "milestones": plan.milestones.all(),
+        "attachments": selectors.plan_link_attachments(plan=plan, contact=link.contact),
+    }
+    return render(request, "requests_app/external_plan.html", context)
+
+
+def link_file_download(request, *, token: str, purpose: str, file_of):
+    """A file behind a one-time link, to its holder while the link is usable: ``file_of(link)``
+    finds it among what the link shows (404 for any other file)."""
+    try:
+        link = external_link_resolve(token=token, purpose=purpose)
+    except ExternalLinkInvalid as invalid:
+        return link_refused(request, invalid.message)
+    file = file_of(link)
+    try:
+        return unchanged_file_response(file)
+    except StoredFileChanged:
+        return link_refused(request, withheld_message(file.name), status=409, hint=WITHHELD_HINT)
+
+
+@login_not_required
+@require_GET
+def external_plan_file(request, token, pk):
+    """The case's material for the holder of the plan's link: the registration's attachments
+    and what was sent to the link's party, nothing else."""
+    return link_file_download(
         request,
-        "requests_app/external_plan.html",
-        {"plan": plan, "link": link, "form": form, "milestones": plan.milestones.all()},
+        token=token,
+        purpose=services.PLAN_LINK_PURPOSE,
+        file_of=lambda link: selectors.plan_link_attachment_for(link=link, pk=pk),
     )

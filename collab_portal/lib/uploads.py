@@ -303,6 +303,30 @@ def open_unchanged(stored, sha256: str):
     return stored.open("rb")
 
 
+def unchanged_file_response(row):
+    """The download of an uploaded file's row (an attachment, a delivered file: ``file``,
+    ``sha256``, ``name``, ``content_type``) under the name it was uploaded with, once its bytes
+    are checked against the SHA-256 recorded at upload (``StoredFileChanged`` otherwise)."""
+    from django.http import FileResponse
+
+    response = FileResponse(
+        open_unchanged(row.file, row.sha256),
+        as_attachment=True,
+        filename=row.name,
+        content_type=row.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def withheld_message(name: str) -> str:
+    """Why a file whose bytes changed after upload is not served."""
+    return _(
+        "“%(name)s” no longer matches the fingerprint recorded when it was uploaded, so it "
+        "is not served. Tell an administrator: the stored file was changed."
+    ) % {"name": name}
+
+
 def file_withheld(request, record, name: str):
     """The answer to a download of a file whose bytes changed after upload: nothing of it is
     sent; the person is told why, back on the record's page."""
@@ -310,12 +334,5 @@ def file_withheld(request, record, name: str):
     from django.shortcuts import redirect
 
     logger.warning("withheld %s of %s: its bytes differ from the recorded SHA-256", name, record)
-    messages.error(
-        request,
-        _(
-            "“%(name)s” no longer matches the fingerprint recorded when it was uploaded, so it "
-            "is not served. Tell an administrator: the stored file was changed."
-        )
-        % {"name": name},
-    )
+    messages.error(request, withheld_message(name))
     return redirect(record)

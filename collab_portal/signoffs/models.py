@@ -176,10 +176,11 @@ class ExternalLink(models.Model):
     """
 
     class State(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", _("Unused")
         USED = "used", _("Used")
         EXPIRED = "expired", _("Expired")
-        REVOKED = "revoked", _("Replaced")
+        REPLACED = "replaced", _("Replaced")  # by a newer link for the same purpose
+        REVOKED = "revoked", _("Revoked")  # by someone who may send it
 
     target_type = models.ForeignKey(
         ContentType, verbose_name=_("record type"), on_delete=models.CASCADE, related_name="+"
@@ -205,7 +206,26 @@ class ExternalLink(models.Model):
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     used_ip = models.GenericIPAddressField(_("used from IP address"), null=True, blank=True)
     typed_name = models.CharField(_("typed name"), max_length=100, blank=True)
-    revoked_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked or replaced at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        help_text=_("Empty when a newer link replaced it."),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    emailed_to = models.EmailField(_("e-mailed to"), blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    emailed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("e-mailed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("external link")
@@ -234,11 +254,15 @@ class ExternalLink(models.Model):
         return self.revoked_at is not None
 
     @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+    @property
     def state(self) -> str:
         if self.is_used:
             return self.State.USED
         if self.is_revoked:
-            return self.State.REVOKED
+            return self.State.REVOKED if self.revoked_by_id else self.State.REPLACED
         if self.is_expired:
             return self.State.EXPIRED
         return self.State.ACTIVE

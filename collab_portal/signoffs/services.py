@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from collab_portal.lib.refusals import ActionRefused, refuse_unless
+from collab_portal.lib.single_line import one_line
 from collab_portal.lib.stored_text import Text, as_json, in_portal_language
 from collab_portal.org.models import ExternalContact
 from collab_portal.signoffs.canonical import signing_title, take_snapshot
 from collab_portal.signoffs.integrity import seal
 from collab_portal.signoffs.models import ExternalLink, SigningPolicy, SignOff
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LINK_VALIDITY = datetime.timedelta(days=7)
 MAX_TOKEN_LENGTH = 200
@@ -135,14 +142,15 @@ def signing_password_check(*, user, password: str | None) -> None:
 
 
 class ExternalLinkInvalid(Exception):
-    """The link cannot be used; ``reason`` is "unknown", "expired", "used" or "revoked" and
-    ``message`` says so to the visitor in the active language."""
+    """The link cannot be used; ``reason`` is "unknown", "expired", "used", "replaced" or
+    "revoked" and ``message`` says so to the visitor in the active language."""
 
     MESSAGES = {
         "unknown": gettext_lazy("This link is not valid."),
         "expired": gettext_lazy("This link has expired. Ask your contact for a new one."),
         "used": gettext_lazy("This link has already been used."),
-        "revoked": gettext_lazy("This link was replaced by a newer one."),
+        "replaced": gettext_lazy("This link was replaced by a newer one."),
+        "revoked": gettext_lazy("This link was revoked by the person who sent it."),
     }
 
     def __init__(self, reason: str):
@@ -205,7 +213,7 @@ def _refuse_unusable(link: ExternalLink) -> None:
     if link.is_used:
         raise ExternalLinkInvalid("used")
     if link.is_revoked:
-        raise ExternalLinkInvalid("revoked")
+        raise ExternalLinkInvalid("revoked" if link.revoked_by_id else "replaced")
     if link.is_expired:
         raise ExternalLinkInvalid("expired")
 
@@ -259,3 +267,95 @@ def external_link_consume(
             raise ExternalLinkInvalid("used")
         link.used_at, link.used_ip, link.typed_name = now, ip or None, typed_name[:100]
     return link
+
+
+def _lock_link(link: ExternalLink) -> ExternalLink:
+    return (
+        ExternalLink.objects.select_for_update(of=("self",))
+        .select_related("contact__party")
+        .get(pk=link.pk)
+    )
+
+
+@transaction.atomic
+def external_link_revoke(*, link: ExternalLink, actor) -> ExternalLink:
+    """Stop an unused link from working: whoever opens it is told it was revoked. The caller
+    has checked that ``actor`` may send such links."""
+    link = _lock_link(link)
+    refuse_unless(not link.is_used, _("This link was used already; there is nothing to revoke."))
+    refuse_unless(not link.is_revoked, _("This link no longer works; there is nothing to revoke."))
+    refuse_unless(not link.is_expired, _("This link has expired; there is nothing to revoke."))
+    link.revoked_at, link.revoked_by = timezone.now(), actor
+    link.save(update_fields=["revoked_at", "revoked_by"])
+    return link
+
+
+@transaction.atomic
+def external_link_email(
+    *, link: ExternalLink, token: str, url: str, subject, invitation, actor
+) -> ExternalLink:
+    """E-mail the link to its contact, once: a plain message in the portal's default language
+    (the contact has no account, so no language of their own) titled ``subject``, saying
+    ``invitation`` (what they are asked to do; both lazily translated), the URL and its
+    expiry. Recorded on the link, so a second click or a second person is told it went
+    already. A message the mail server does not take is not recorded; the refusal says why.
+    The caller has checked that ``actor`` may send such links and that ``url`` opens this link
+    (``token`` is checked here)."""
+    link = _lock_link(link)
+    if token_digest(token) != link.token_hash:
+        raise ExternalLinkInvalid("unknown")
+    _refuse_unusable(link)
+    if link.emailed_at is not None:
+        raise ActionRefused(
+            _("This link was e-mailed to %(address)s at %(time)s already.")
+            % {
+                "address": link.emailed_to,
+                "time": timezone.localtime(link.emailed_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    contact = link.contact
+    refuse_unless(
+        bool(contact.email),
+        _("%(name)s has no e-mail address in the portal; copy the link instead.")
+        % {"name": contact.name},
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = EmailMessage(
+            subject=one_line(_("[Collab Portal] %(title)s") % {"title": subject}),
+            body=_link_email_body(link, invitation=invitation, url=url),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[contact.email],
+        )
+    try:
+        message.send()
+    except Exception as error:  # SMTP and socket errors alike: nothing is recorded
+        logger.warning("e-mailing external link %s failed: %s", link.pk, error)
+        raise ActionRefused(
+            _("The e-mail could not be sent (%(reason)s); copy the link instead, or try again.")
+            % {"reason": error}
+        ) from None
+    link.emailed_to, link.emailed_at, link.emailed_by = contact.email, timezone.now(), actor
+    link.save(update_fields=["emailed_to", "emailed_at", "emailed_by"])
+    return link
+
+
+def _link_email_body(link: ExternalLink, *, invitation, url: str) -> str:
+    expires = timezone.localtime(link.expires_at).strftime("%Y-%m-%d %H:%M")
+    return "\n".join(
+        [
+            f"{link.contact.name}:",
+            "",
+            str(invitation),
+            "",
+            url,
+            "",
+            _(
+                "The link works once and until %(expires)s. Your name, the time and your "
+                "network address are recorded with your decision."
+            )
+            % {"expires": expires},
+            "",
+            "—",
+            _("Collab Portal"),
+        ]
+    )

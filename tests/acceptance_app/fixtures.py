@@ -75,6 +75,29 @@ def first_fails(delivery, comment="问卷题目不全"):
     return verdicts
 
 
+def rework_and_resubmit(company, case):
+    """After a rejection of v1: v2 reworks 调研问卷 (version v1.1 and a new file), keeps
+    方案反馈报告 as it was, adds 访谈纪要, and is submitted. Returns v2."""
+    services.delivery_new_version(actor=company.tech_staff, request=case)
+    finish_all_tasks(case)
+    v2 = case.deliveries.get(version=2)
+    reworked = v2.items.get(name="调研问卷")
+    services.delivery_item_update(
+        actor=company.tech_staff,
+        item=reworked,
+        data=ItemData(task=reworked.task, name="调研问卷", version="v1.1"),
+        files=[pdf_file("问卷-修订.pdf", b"revised")],
+    )
+    services.delivery_item_add(
+        actor=company.tech_staff,
+        request=case,
+        data=ItemData(task=leaf(case, "客户访谈"), name="访谈纪要"),
+    )
+    services.delivery_submit(actor=company.tech_staff, delivery=v2, changes="补全问卷题目")
+    v2.refresh_from_db()
+    return v2
+
+
 @pytest.fixture
 def in_retrospective(company, submitted):
     """Accepted by the initiator (sales_staff): the case waits for its retrospective."""

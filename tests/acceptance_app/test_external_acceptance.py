@@ -106,7 +106,7 @@ def test_a_new_link_replaces_the_old_one(company, external_submitted):
         services.acceptance_external_decide(
             token=first, typed_name="陈", ip=None, verdicts=all_pass(external_submitted)
         )
-    assert invalid.value.reason == "revoked"
+    assert invalid.value.reason == "replaced"
 
 
 def test_a_bad_verdict_leaves_the_link_usable(company, external_submitted):

@@ -160,7 +160,7 @@ def test_the_external_page_accepts_once_then_says_the_link_was_used(
     response = login(company.sales_staff).post(
         reverse("acceptance_app:link", args=[submitted.request.code, 1])
     )
-    url = response.context["url"]
+    url = response.context["new_link"].url
     client.logout()
     path = url.split("testserver", 1)[1]
     page = client.get(path)

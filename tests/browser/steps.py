@@ -1,9 +1,11 @@
 """Steps the browser journeys share: signing in through the login form, posting a form (and
-confirming it when it asks), reading a PDF, the inbox row waiting for someone, and the check
-that an archived case offers nothing to change."""
+confirming it when it asks), reading a PDF, the inbox row waiting for someone, a one-time link's
+QR code and state, and the check that an archived case offers nothing to change."""
 
 import io
+import re
 
+import segno
 from pypdf import PdfReader
 
 DEMO_PASSWORD = "demo12345"  # every login of the demo seed
@@ -46,6 +48,25 @@ def pdf_text(body: bytes) -> str:
     """The text of every page of a downloaded PDF; refuses what is not one."""
     assert body.startswith(b"%PDF"), body[:40]
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def qr_modules(url: str) -> str:
+    """The modules segno draws for ``url`` with the portal's settings (lib/qr_codes.py), as the
+    path of its SVG: a page's QR code with this path encodes exactly ``url``."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(
+        buffer, kind="svg", xmldecl=False, nl=False, scale=4, border=4
+    )
+    return re.search(r' d="([^"]+)"', buffer.getvalue().decode()).group(1)
+
+
+def link_states(page) -> list[tuple[str, str]]:
+    """(what the link is for, its state) of each one-time link the case page lists."""
+    rows = page.locator("[data-testid=one-time-link]")
+    return [
+        (row.locator("strong").inner_text(), row.locator("[data-testid=link-state]").inner_text())
+        for row in rows.all()
+    ]
 
 
 def waiting_row(page, code, kind=""):

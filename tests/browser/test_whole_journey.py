@@ -3,8 +3,12 @@ the login form in a browser of their own: the initiator registers and submits; t
 approves; the receiving department's head acknowledges the hand-over; the coordinator drafts
 the plan; every side signs it, the customer through the one-time link; the coordinator breaks it
 down with one owner per task; the owners report progress and finish; a major risk goes to the
-leader in charge, who instructs; the delivery is accepted by the customer through a link; the
-receiving head rates; the coordinator files the retrospective and the case is archived.
+leader in charge, who instructs; the customer opens the delivered file through the acceptance
+link and sends an item back; the reworked version 2 shows them what failed before and what
+changed, and they accept it and rate the collaboration; the receiving head rates; the
+coordinator files the retrospective, which counts the customer's score, and the case is
+archived. Each one-time link is shown once with its QR code and a copy button, and the case
+page lists every link with its state (issue 18, points 2, 7, 10 and 18: the steps marked so).
 
 At each step the test checks what that role sees (the row waiting for them, the stage, the
 buttons they must and must not have); at the end it downloads every PDF of the case and the
@@ -30,9 +34,11 @@ from risks_app.models import Risk
 from tasks_app.models import Task
 from tests.browser.steps import (
     assert_read_only,
+    link_states,
     open_waiting,
     pdf_payload,
     pdf_text,
+    qr_modules,
     sign_in,
     submit,
     waiting_row,
@@ -85,7 +91,9 @@ class Journey:
     def open(self, role, user=None):
         if role not in self.pages:
             context = self.browser.new_context(
-                viewport={"width": 1280, "height": 860}, locale="zh-CN"
+                viewport={"width": 1280, "height": 860},
+                locale="zh-CN",
+                permissions=["clipboard-read", "clipboard-write"],  # the links' copy button
             )
             page = context.new_page()
             page.set_default_timeout(10_000)
@@ -296,6 +304,19 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     case = journey.stored()
     assert case.stage == "breakdown" and case.coordinator == coordinator
 
+    # 8a. (issue 18, point 18) The link was shown once with its QR code, drawn on the server
+    #     from exactly the link, and a copy button that puts exactly the link on the clipboard;
+    #     the case page lists it, used now.
+    assert staff.locator("[data-testid=link-qr] svg path").get_attribute("d") == qr_modules(
+        plan_link
+    )
+    staff.click("[data-testid=copy-link]")
+    staff.wait_for_selector("[data-testid=copy-link].btn-success")
+    assert staff.evaluate("navigator.clipboard.readText()") == plan_link
+    journey.shot("initiator", "plan-link", focus="[data-testid=new-link]")
+    journey.case(staff)
+    assert link_states(staff) == [("方案确认 v1", "已使用")]
+
     # 9. The coordinator breaks the plan down: one owner per task, then publishes.
     journey.case(pm)
     assert stage_shown(pm) == "breakdown"
@@ -420,18 +441,72 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     accept_link = staff.locator("[data-testid=link-url]").input_value()
     assert accept_link.startswith(f"{journey.base}/x/accept/")
 
-    # 16. The customer passes every item, types their name and signs.
+    # 16. (issue 18, point 2) The customer opens the delivered file through the link itself:
+    #     the bytes uploaded, under their name. They pass the sign-up page, send the guest
+    #     list back (it lacks phone numbers) and sign.
     assert outside.goto(accept_link).status == 200
     delivery = Delivery.objects.get(request__code=code)
-    for item in delivery.items.all():
-        outside.check(f"[data-testid=verdict-{item.pk}] input[value=pass]")
-    outside.fill("#id_comment", "报名页可用，名单齐全")
+    page_item, list_item = delivery.items.order_by("position")
+    with outside.expect_download() as download:
+        outside.click(f"[data-testid=verdict-{page_item.pk}] [data-testid=link-file]")
+    assert download.value.suggested_filename == "报名页说明.pdf"
+    assert Path(download.value.path()).read_bytes() == INVITATION_LIST
+    outside.check(f"[data-testid=verdict-{page_item.pk}] input[value=pass]")
+    outside.check(f"[data-testid=verdict-{list_item.pk}] input[value=fail]")
+    outside.fill(f"[data-testid=verdict-{list_item.pk}] textarea", "名单缺少联系人电话")
+    outside.fill("#id_comment", "报名页可用，名单需补充")
     outside.fill("#id_typed_name", customer.name)
     journey.shot("external", "accept", focus="[data-testid=external-form]")
     submit(outside, "[data-testid=external-decide]")
     assert outside.locator("[data-testid=external-done]").count() == 1
     delivery.refresh_from_db()
-    assert delivery.state == "accepted" and journey.stored().stage == "retrospective"
+    assert delivery.state == "rejected" and journey.stored().stage == "executing"
+
+    # 16a. The list's owner (the initiator) finishes it again; the coordinator starts version
+    #      2, adds the phone numbers and submits it; the initiator sends the customer its link.
+    journey.go(staff, "/tasks/mine/")
+    submit(staff, f"[data-testid=task-actions-{invite.pk}] [data-testid=done]")
+    journey.go(pm, f"/requests/{code}/delivery/")
+    submit(pm, "[data-testid=start-version]")
+    pm.locator("[data-testid=delivery-item]").nth(1).locator("[data-testid=edit-item]").click()
+    pm.wait_for_selector("[data-testid=item-form]")
+    pm.fill("#id_notes", "已补充 30 家客户的联系人电话")
+    submit(pm, "[data-testid=save-item]")
+    pm.fill("#id_summary", "名单已补充，请再次验收")
+    pm.fill("#id_changes", "名单补充联系人电话")
+    submit(pm, "[data-testid=submit-delivery]")
+    assert pm.url.endswith(f"/requests/{code}/delivery/v2/")
+    journey.go(staff, f"/requests/{code}/delivery/")
+    submit(staff, "[data-testid=create-acceptance-link]")
+    accept_link = staff.locator("[data-testid=link-url]").input_value()
+
+    # 16b. (issue 18, point 7) The second round shows the customer what failed before and what
+    #      changed: the list's verdict and their comment, what changed in it; the unchanged
+    #      sign-up page, which passed, is offered as passed.
+    assert outside.goto(accept_link).status == 200
+    second = Delivery.objects.get(request__code=code, version=2)
+    page_item, list_item = second.items.order_by("position")
+    reworked = f"[data-testid=verdict-{list_item.pk}]"
+    kept = f"[data-testid=verdict-{page_item.pk}]"
+    earlier = outside.inner_text(f"{reworked} [data-testid=earlier-verdict]")
+    assert " ".join(earlier.split()) == "第 1 版的结论：不通过 · 名单缺少联系人电话"
+    assert outside.inner_text(f"{reworked} [data-testid=item-change]") == "已修改：备注"
+    assert outside.inner_text(f"{kept} [data-testid=item-change]") == "未改动"
+    assert outside.is_checked(f"{kept} input[value=pass]")
+    assert "名单补充联系人电话" in outside.inner_text("body")
+    journey.shot("external", "second-round", focus="[data-testid=previous-round]")
+
+    # 16c. (issue 18, point 10) The customer passes the list, rates the collaboration 4 of 5
+    #      and signs: version 2 is accepted with their score.
+    outside.check(f"{reworked} input[value=pass]")
+    outside.check("[data-testid=satisfaction] input[value='4']")
+    outside.fill("#id_satisfaction_comment", "响应及时，名单补充很快")
+    outside.fill("#id_typed_name", customer.name)
+    submit(outside, "[data-testid=external-decide]")
+    assert outside.locator("[data-testid=external-done]").count() == 1
+    second.refresh_from_db()
+    assert second.state == "accepted" and second.review.satisfaction_score == 4
+    assert journey.stored().stage == "retrospective"
 
     # 17. The receiving head rates the collaboration; they write no retrospective.
     journey.home(receiving)
@@ -442,6 +517,12 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     receiving.fill(f"{rating} textarea[name=comment]", "目标清晰，配合顺畅")
     submit(receiving, f"{rating} [data-testid=rate]")
     assert receiving.locator(f"{rating} [data-testid=rating-score]").inner_text() == "5 / 5"
+
+    # 17a. (issue 18, point 10) The retrospective counts the customer's score beside the
+    #      receiving head's: in the ratings and in the acceptance figures.
+    assert receiving.inner_text("[data-testid=customer-score]") == "4 / 5"
+    assert "响应及时，名单补充很快" in receiving.inner_text("[data-testid=customer-rating]")
+    assert "4 / 5" in receiving.inner_text("[data-testid=round-customer-score] >> nth=1")
 
     # 18. The coordinator writes the retrospective and files it: the case is archived.
     journey.home(pm)
@@ -459,7 +540,7 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     submit(pm, "[data-testid=file-retrospective]")
     assert has(pm, "filed-badge")
     assert journey.stored().stage == "archived"
-    assert_read_only(CaseView(pm, journey.base, code), versions=(1,))
+    assert_read_only(CaseView(pm, journey.base, code), versions=(1, 2))
 
     # 19. Everyone sees it archived with nothing left to do.
     for role in ("initiator", "head", "receiver-head", "coordinator", "task-owner", "leader"):
@@ -469,6 +550,14 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
     assert stage_shown(staff) == "archived"
     assert staff.locator("[data-testid=case-actions] form").count() == 0
     journey.shot("initiator", "archived", focus="[data-testid=stepper]")
+
+    # 19a. (issue 18, point 18) The case page lists every one-time link of the case with its
+    #      state, newest first.
+    assert link_states(staff) == [
+        ("验收 v2", "已使用"),
+        ("验收 v1", "已使用"),
+        ("方案确认 v1", "已使用"),
+    ]
 
     # 20. Every PDF of the case downloads and carries its code; so does the archive bundle.
     pdfs = [
@@ -480,12 +569,19 @@ def test_a_case_goes_from_registration_to_archive_as_the_real_roles(journey, com
         f"/requests/{code}/risks.pdf",
         f"/requests/{code}/delivery/v1/pdf/",
         f"/requests/{code}/delivery/v1/acceptance.pdf",
+        f"/requests/{code}/delivery/v2/pdf/",
+        f"/requests/{code}/delivery/v2/acceptance.pdf",
         f"/requests/{code}/retrospective/pdf/",
     ]
     for path in pdfs:
         response = staff.context.request.get(journey.base + path)
         assert response.status == 200, path
         assert code in pdf_text(response.body()), path
+    # 20a. (issue 18, point 10) The retrospective's PDF prints the customer's score.
+    report = pdf_text(
+        staff.context.request.get(f"{journey.base}/requests/{code}/retrospective/pdf/").body()
+    )
+    assert "客户满意度" in "".join(report.split()) and "响应及时" in report
     archive_bundles_sweep()  # the worker prepares the bundle once (make run's does it itself)
     journey.go(staff, f"/requests/{code}/retrospective/")
     bundle_url = journey.base + staff.get_attribute("[data-testid=bundle-link]", "href")

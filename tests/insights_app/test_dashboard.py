@@ -669,6 +669,7 @@ def test_the_kpis_load_into_the_dashboard_with_its_question(company, week, login
         "risks_resolved_on_time_rate",
         "first_pass_acceptance_rate",
         "cycle_time",
+        "customer_satisfaction",
     ]
     on_time = next(row for row in fragment.context["kpis"] if row.key == "on_time_task_rate")
     assert on_time.this_week.sample_size == 1  # 本周完成, done on time; 晚了才完成 was done later

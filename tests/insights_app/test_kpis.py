@@ -20,6 +20,7 @@ from acceptance_app.metrics import ReasonCount, _is_done_on_time, retrospective_
 from acceptance_app.services import ItemData
 from collab_portal.activity.models import Activity
 from insights_app.kpis import (
+    CUSTOMER_SATISFACTION,
     CYCLE_TIME,
     FIRST_PASS_ACCEPTANCE_RATE,
     FIRST_PASS_REVIEW_RATE,
@@ -344,6 +345,7 @@ def test_the_definitions_come_in_order_with_a_unit_and_a_direction():
             RISKS_RESOLVED_ON_TIME_RATE,
             FIRST_PASS_ACCEPTANCE_RATE,
             CYCLE_TIME,
+            CUSTOMER_SATISFACTION,
         ]
     )
     assert {(d.key, d.unit, d.better) for d in KPI_DEFINITIONS if d.unit == "working_days"} == {
@@ -435,6 +437,7 @@ def test_nothing_to_measure_gives_no_value(data):
         RISKS_RESOLVED_ON_TIME_RATE: NOTHING_COUNTED,
         FIRST_PASS_ACCEPTANCE_RATE: NOTHING_COUNTED,
         CYCLE_TIME: NOTHING_TIMED,
+        CUSTOMER_SATISFACTION: NOTHING_TIMED,
     }
     assert kpis_for(department_ids=set(), start=START, end=END) == empty
     long_ago = kpis_for(department_ids=None, start=on(1, 1, year=2024), end=on(1, 31, year=2024))
@@ -681,12 +684,13 @@ def test_the_queries_do_not_grow_with_the_data(org, department):
     many = [_queries(function, **arguments) for function, arguments in calls]
 
     assert [count for count, _answer in few] == [count for count, _answer in many]
-    # One query per kind of event (7: approvals, returns, plans, finished tasks, cases that
-    # may be in execution, risks, acceptances), one for those cases' timelines, one for the
-    # assignments of their tasks, the calendar, and the department tree and its cases when
-    # scoped. The baseline holds no case at all: neither timelines nor tasks to ask about.
+    # One query per kind of event (8: approvals, returns, plans, finished tasks, cases that
+    # may be in execution, risks, acceptances, customers' scores), one for those cases'
+    # timelines, one for the assignments of their tasks, the calendar, and the department tree
+    # and its cases when scoped. The baseline holds no case at all: neither timelines nor tasks
+    # to ask about.
     tree = 2 if scope else 0
-    assert [count for count, _answer in many] == [10 + tree, 10 + tree, 18 + tree]
+    assert [count for count, _answer in many] == [11 + tree, 11 + tree, 20 + tree]
     kpis = many[0][1]
     assert kpis[FIRST_PASS_REVIEW_RATE] == rate(0, 18, return_reasons=(ReasonCount("other", 18),))
     # Mon 09-22 → Thu 09-25: 3 days; → accepted Sat 10-11 (make-up): 23–26 (4), 28 (1),

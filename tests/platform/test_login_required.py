@@ -13,7 +13,9 @@ PUBLIC_URL_NAMES = {
     "signoffs:verify",
     "signoffs:verify_hash",
     "external:plan",
+    "external:plan_file",
     "external:acceptance",
+    "external:acceptance_file",
 }
 
 

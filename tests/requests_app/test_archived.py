@@ -192,6 +192,23 @@ def _external_decide(company, case):
     )
 
 
+def _link_revoke(company, case):
+    from collab_portal.signoffs.models import ExternalLink
+
+    _link_token(company, case)
+    link = ExternalLink.objects.get()
+    return case, lambda: services.case_link_revoke(
+        actor=company.sales_staff, request=fresh(case), link=link
+    )
+
+
+def _link_email(company, case):
+    token = _link_token(company, case)
+    return case, lambda: services.case_link_email(
+        actor=company.sales_staff, request=fresh(case), token=token, base_url="http://testserver/"
+    )
+
+
 SCENARIOS = {
     "request_urge": ("pending", _urge),
     "request_withdraw": ("pending", _withdraw),
@@ -214,6 +231,8 @@ SCENARIOS = {
     "plan_new_version": ("proposed", _plan_new_version),
     "plan_external_link_create": ("external_planning", _link_create),
     "plan_external_decide": ("external_planning", _external_decide),
+    "case_link_revoke": ("external_planning", _link_revoke),
+    "case_link_email": ("external_planning", _link_email),
 }
 
 

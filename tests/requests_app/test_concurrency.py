@@ -96,3 +96,63 @@ def test_codes_stay_unique_and_sequential_when_many_are_created_at_once(company)
     codes = sorted(o.code for o in outcomes if isinstance(o, CollabRequest))
     assert len(codes) == 8, outcomes
     assert [int(code[-4:]) for code in codes] == list(range(1, 9))
+
+
+def test_two_clicks_on_e_mail_at_once_send_the_link_once(company, external_planning):
+    """Issue 18, point 18: the initiator and the party's owner (or a double click) e-mail the
+    same new link at the same moment: one e-mail goes, the other is told it went."""
+    from django.core import mail
+
+    from collab_portal.signoffs.models import ExternalLink
+    from collab_portal.signoffs.services import ExternalLinkInvalid
+
+    path = services.plan_external_link_create(
+        actor=company.sales_staff,
+        plan=external_planning.plans.get(),
+        receiver=external_planning.receivers.get(kind="external"),
+    )
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+
+    def send():
+        return services.case_link_email(
+            actor=company.sales_staff,
+            request=external_planning,
+            token=token,
+            base_url="https://portal.example.com/",
+        )
+
+    outcomes = _race(send, send)
+    assert sum(isinstance(o, ExternalLink) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, ActionRefused | ExternalLinkInvalid) for o in outcomes) == 1
+    assert len(mail.outbox) == 1
+    assert Activity.objects.filter(verb="link_email").count() == 1
+
+
+def test_a_revocation_and_the_customers_use_at_once_leave_one_outcome(company, external_planning):
+    """Issue 18, point 18: revoking a link while the customer confirms through it: either the
+    plan is signed and the link used, or it is revoked and nothing was signed."""
+    from collab_portal.signoffs.models import ExternalLink
+    from collab_portal.signoffs.services import ExternalLinkInvalid
+
+    path = services.plan_external_link_create(
+        actor=company.sales_staff,
+        plan=external_planning.plans.get(),
+        receiver=external_planning.receivers.get(kind="external"),
+    )
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    link = ExternalLink.objects.get()
+    outcomes = _race(
+        lambda: services.case_link_revoke(
+            actor=company.sales_staff, request=external_planning, link=link
+        ),
+        lambda: services.plan_external_decide(
+            token=token, typed_name="高建华", ip=None, agree=True
+        ),
+    )
+    assert sum(isinstance(o, ActionRefused | ExternalLinkInvalid) for o in outcomes) == 1, outcomes
+    link.refresh_from_db()
+    signed = SignOff.objects.filter(external_contact__isnull=False).count()
+    if link.is_used:
+        assert signed == 1 and link.revoked_at is None
+    else:
+        assert link.state == ExternalLink.State.REVOKED and signed == 0

@@ -27,13 +27,14 @@ from django.apps import apps
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from acceptance_app.models import DeliveryFile, DeliveryItem
 from collab_portal.documents import rendering
 from collab_portal.notifications.models import Notification
-from collab_portal.signoffs.models import SignOff
+from collab_portal.signoffs.models import ExternalLink, SignOff
 from tasks_app.models import Task, WbsTemplate, WeeklySummary
 from tests.security.access_world import World, build_world
 
@@ -138,6 +139,21 @@ def with_summary(world, case):
     return {"code": case.code, "year": summary.iso_year, "week": summary.iso_week}
 
 
+def with_link(world, case):
+    """The case's latest one-time link (the plan's, or the delivery's)."""
+    plans = [str(pk) for pk in case.plans.values_list("pk", flat=True)]
+    deliveries = [str(pk) for pk in case.deliveries.values_list("pk", flat=True)]
+    link = (
+        ExternalLink.objects.filter(
+            Q(target_type__model="collabplan", target_id__in=plans)
+            | Q(target_type__model="delivery", target_id__in=deliveries)
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return {"code": case.code, "pk": link.pk} if link else None
+
+
 def nothing(world, case):
     return {}
 
@@ -238,6 +254,8 @@ TABLE: dict[str, Row] = {
     "requests_app:plan_edit": form(["planning"]),
     "requests_app:plan_propose": action(["planning"]),
     "requests_app:plan_sign": action(["planning"]),
+    "requests_app:link_email": action(["planning"]),
+    "requests_app:link_revoke": action(["planning", "accepting"], with_link),
     "requests_app:plan_urge": action(["planning"]),
     "requests_app:plan_new_version": action(["planning"]),
     "requests_app:plan_link": action(["planning"], with_external_receiver),
@@ -320,7 +338,14 @@ TABLE: dict[str, Row] = {
 # Pages that answer strangers by design (checked in ``test_public_pages``), and pages that are
 # not the portal's: Django's admin (tests/platform), signing in and out, the password pages,
 # the language switch, the health check and the icon (tests/platform/test_login_required.py).
-PUBLIC = {"signoffs:verify", "signoffs:verify_hash", "external:plan", "external:acceptance"}
+PUBLIC = {
+    "signoffs:verify",
+    "signoffs:verify_hash",
+    "external:plan",
+    "external:plan_file",
+    "external:acceptance",
+    "external:acceptance_file",
+}
 SKIPPED_PREFIXES = ("admin:",)
 SKIPPED = {
     "login",

@@ -187,6 +187,8 @@ SERVES = {
     "signoffs:verify_hash": "GET",
     "external:plan": "GET, POST",
     "external:acceptance": "GET, POST",
+    "external:plan_file": "GET",
+    "external:acceptance_file": "GET",
     "healthz": "GET",
     "favicon": "GET",
     "set_language": "POST",

@@ -160,13 +160,13 @@ def test_a_new_link_replaces_the_old_one(company, contact, issued):
     )
     old.refresh_from_db()
     other_purpose.refresh_from_db()
-    assert old.revoked_at is not None and old.state == ExternalLink.State.REVOKED
+    assert old.revoked_at is not None and old.state == ExternalLink.State.REPLACED
     assert other_purpose.revoked_at is None  # another purpose is another link
     refusal = _refusal(token=old_token, purpose=PURPOSE)
-    assert refusal.reason == "revoked"
+    assert refusal.reason == "replaced"
     with translation.override("en"):
         assert refusal.message == "This link was replaced by a newer one."
-    assert _refusal(token=old_token, purpose=PURPOSE, typed_name="x", ip=None).reason == "revoked"
+    assert _refusal(token=old_token, purpose=PURPOSE, typed_name="x", ip=None).reason == "replaced"
     assert external_link_consume(token=new_token, purpose=PURPOSE, typed_name="陈", ip=None) == new
 
 
