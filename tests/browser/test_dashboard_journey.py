@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from collab_portal.activity.models import Activity
 from collab_portal.org.models import Department, User
+from insights_app.kpis import KPI_KEYS
 from tests.browser.steps import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,11 @@ def test_a_head_reads_the_week_and_urges_an_overdue_owner(live_server, page):
     overdue = figure(page, "tasks_overdue")
     assert overdue > 0
     page.wait_for_selector("[data-testid=kpis] [data-kpi=on_time_task_rate]")  # loaded by htmx
-    assert page.locator("[data-testid=kpis] [data-sparkline] svg").count() == 8
+    sparklines = "[data-testid=kpis] [data-sparkline] svg"
+    page.wait_for_function(  # one per KPI, drawn once the panel has loaded
+        f"document.querySelectorAll('{sparklines}').length === {len(KPI_KEYS)}"
+    )
+    assert page.locator(sparklines).count() == len(KPI_KEYS) == 9
     page.screenshot(path=str(SHOTS / "01-this-week.png"), full_page=True)
 
     # On paper: the title says whose week it is; the buttons and the form stay off it.
