@@ -36,7 +36,7 @@ from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.notifications.models import Notification
 from collab_portal.org.seeding import DEMO_PASSWORD
 from collab_portal.signoffs.canonical import take_snapshot
-from collab_portal.signoffs.integrity import seal
+from collab_portal.signoffs.integrity import resealed
 from collab_portal.signoffs.models import ExternalLink, SignOff
 from requests_app.models import (
     CollabPlan,
@@ -348,13 +348,7 @@ def _reseal_signatures(case) -> None:
             target_type=ContentType.objects.get_for_model(record), target_id=str(record.pk)
         ).select_related("target_type"):
             signoff.snapshot = take_snapshot(record)
-            seal(signoff)
-            SignOff.objects.filter(pk=signoff.pk).update(
-                snapshot=signoff.snapshot,
-                content_sha256=signoff.content_sha256,
-                seal=signoff.seal,
-                sha256=signoff.sha256,
-            )
+            resealed(SignOff.objects, signoff)
 
 
 def _finish_opening(case) -> None:

@@ -3,7 +3,7 @@
 
 from django.db import migrations
 
-from collab_portal.signoffs.integrity import seal
+from collab_portal.signoffs.integrity import resealed
 
 
 def _delivery(apps, snapshot: dict, target_id: str) -> dict:
@@ -36,13 +36,7 @@ def convert_snapshots(apps, schema_editor):
         if converted == signoff.snapshot:
             continue
         signoff.snapshot = converted
-        seal(signoff)
-        SignOff.objects.filter(pk=signoff.pk).update(
-            snapshot=signoff.snapshot,
-            content_sha256=signoff.content_sha256,
-            seal=signoff.seal,
-            sha256=signoff.sha256,
-        )
+        resealed(SignOff.objects, signoff)
 
 
 class Migration(migrations.Migration):

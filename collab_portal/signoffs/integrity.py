@@ -96,6 +96,20 @@ def seal(signoff) -> None:
     signoff.sha256 = snapshot_hash(signoff.seal)
 
 
+def resealed(manager, signoff, **also) -> None:
+    """Seal ``signoff`` again over its snapshot and write the seal to its row (and ``also``),
+    without ``save()``: for migrations and the demo's stories only — the portal never changes a
+    recorded signature. ``manager`` is the SignOff model's (a migration's own)."""
+    seal(signoff)
+    manager.filter(pk=signoff.pk).update(
+        snapshot=signoff.snapshot,
+        content_sha256=signoff.content_sha256,
+        seal=signoff.seal,
+        sha256=signoff.sha256,
+        **also,
+    )
+
+
 def names_only(data: Any) -> Any:
     """``data`` with each reference reduced to its name as signed: the snapshot as printed."""
     if is_ref(data):

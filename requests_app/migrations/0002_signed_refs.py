@@ -5,7 +5,7 @@ the fingerprint the forms printed then stays provable (``integrity.names_only``)
 
 from django.db import migrations
 
-from collab_portal.signoffs.integrity import seal
+from collab_portal.signoffs.integrity import resealed
 
 
 def _ref(label: str, pk, name):
@@ -66,13 +66,7 @@ def convert_snapshots(apps, schema_editor):
             if converted == signoff.snapshot:
                 continue
             signoff.snapshot = converted
-            seal(signoff)
-            SignOff.objects.filter(pk=signoff.pk).update(
-                snapshot=signoff.snapshot,
-                content_sha256=signoff.content_sha256,
-                seal=signoff.seal,
-                sha256=signoff.sha256,
-            )
+            resealed(SignOff.objects, signoff)
 
 
 class Migration(migrations.Migration):

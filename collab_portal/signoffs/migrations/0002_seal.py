@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from collab_portal.signoffs.integrity import seal
+from collab_portal.signoffs.integrity import resealed
 
 
 def seal_signed_rows(apps, schema_editor):
@@ -10,14 +10,7 @@ def seal_signed_rows(apps, schema_editor):
     stays findable as ``legacy_sha256``, and still proves the content as it was signed."""
     SignOff = apps.get_model("signoffs", "SignOff")
     for signoff in SignOff.objects.select_related("target_type").order_by("pk").iterator():
-        signoff.legacy_sha256 = signoff.sha256
-        seal(signoff)
-        SignOff.objects.filter(pk=signoff.pk).update(
-            legacy_sha256=signoff.legacy_sha256,
-            content_sha256=signoff.content_sha256,
-            seal=signoff.seal,
-            sha256=signoff.sha256,
-        )
+        resealed(SignOff.objects, signoff, legacy_sha256=signoff.sha256)
 
 
 class Migration(migrations.Migration):
