@@ -197,12 +197,3 @@ class MajorForm(TablerFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, **REQUIRED}),
     )
-
-
-def form_errors(form: forms.Form) -> str:
-    """A form's errors as one message: “Label: error”."""
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        parts.extend(f"{label}: {error}" if label else str(error) for error in errors)
-    return " ".join(parts)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.views import form_errors
 from collab_portal.org.selectors import acting_for
 from requests_app.archive_guard import archived_message, is_archived
 from requests_app.selectors import request_for
@@ -30,7 +31,6 @@ from risks_app.forms import (
     ReopenForm,
     ResolveForm,
     RiskForm,
-    form_errors,
 )
 from risks_app.printing import TITLE, risk_record_pdf
 from risks_app.selectors import case_risks, risk_for
