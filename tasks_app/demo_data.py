@@ -6,7 +6,6 @@ weekly summary. Built through the services; created once, found again by subject
 from __future__ import annotations
 
 import datetime
-import importlib
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,8 +16,9 @@ from requests_app import services as request_services
 from requests_app.models import CollabRequest, Receiver
 from requests_app.policies import side_decider
 from tasks_app import services
-from tasks_app.models import ProgressUpdate, Task
+from tasks_app.models import ProgressUpdate, Task, WbsTemplate, WbsTemplateItem
 from tasks_app.services import TaskData
+from tasks_app.standard_templates import add_manual_template
 
 ALL_CHECKS = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reasonable": True}
 TODAY = timezone.localdate
@@ -443,10 +443,7 @@ def _move(people, name, case, action, **kwargs):
 def _ensure_manual_template() -> None:
     """The manual's template ships in a data migration; put it back if it is gone (a database
     flushed by tests, or an admin who deleted it), so the demo can start a WBS from it."""
-    from django.apps import apps
-
-    migration = importlib.import_module("tasks_app.migrations.0002_manual_wbs_template")
-    migration.add_template(apps, None)
+    add_manual_template(WbsTemplate, WbsTemplateItem)
 
 
 @transaction.atomic
