@@ -516,22 +516,20 @@ def seed_tasks(*, people, stdout) -> None:
         for name in ("访谈提纲制定", "访谈对象预约"):
             task = _move(people, name, case, "task_start")
             _history(task, days=5, final=70, note="持续推进")
-        from tasks_app import weekly
-
         # The case has been running for three weeks: its history starts then.
         CollabRequest.objects.filter(pk=case.pk).update(
             created_at=timezone.now() - datetime.timedelta(days=21)
         )
         last_week = TODAY() - datetime.timedelta(days=7)
         iso = last_week.isocalendar()
-        summary = weekly.weekly_summary_draft(request=case, iso_year=iso[0], iso_week=iso[1])
-        weekly.weekly_summary_update(
+        summary = services.weekly_summary_draft(request=case, iso_year=iso[0], iso_week=iso[1])
+        services.weekly_summary_update(
             actor=people["fenglei"],
             summary=summary,
             rag="amber",
             comments="问卷设计因客户新增字段延期 2 天，访谈预约同步推进，整体可控。",
         )
-        weekly.weekly_summary_publish(actor=people["fenglei"], summary=summary)
+        services.weekly_summary_publish(actor=people["fenglei"], summary=summary)
         stdout.write(f"Demo tasks: {case.code} executing with {case.tasks.count()} tasks.")
 
     subject = "博达电子供应商门户对接"

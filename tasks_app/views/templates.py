@@ -2,118 +2,83 @@
 as template, start from a template, export and import Excel). Every change is a POST that goes
 back to the editor with a message."""
 
-from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from collab_portal.lib.dates import SCHEDULE
-from collab_portal.lib.forms import DateWindowField, TablerFormMixin
-from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.views import run_service
 from requests_app.selectors import request_for
-from tasks_app import wbs_io
+from tasks_app import services, wbs_io
+from tasks_app.forms import ImportForm, TemplateApplyForm, TemplateSaveForm
 from tasks_app.models import WbsTemplate
+from tasks_app.pages.wbs import templates_page
+from tasks_app.views import with_valid_form
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class TemplateSaveForm(TablerFormMixin, forms.Form):
-    name = forms.CharField(label=gettext_lazy("Template name"), max_length=100)
-    description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, max_length=2000, widget=forms.Textarea
-    )
-
-
-class TemplateApplyForm(TablerFormMixin, forms.Form):
-    template = forms.ModelChoiceField(
-        label=gettext_lazy("Template"), queryset=WbsTemplate.objects.all()
-    )
-    start_on = DateWindowField(label=gettext_lazy("Start date"), window=SCHEDULE)
-
-
-class ImportForm(TablerFormMixin, forms.Form):
-    file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
-
-
-def _form_errors(form: forms.Form) -> str:
-    return " ".join(error for errors in form.errors.values() for error in errors)
-
-
-def _perform(request, code, form, action, success):
-    """Run ``action(form.cleaned_data)`` and go back to the WBS editor with its outcome."""
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            result = action(form.cleaned_data)
-        except ActionRefused as refused:
-            messages.error(request, refused.message)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, success(result))
-    return redirect(reverse("tasks_app:wbs", args=[code]))
+def _to_editor(code):
+    return lambda: redirect(reverse("tasks_app:wbs", args=[code]))
 
 
 @require_GET
 def wbs_templates(request):
-    return render(
-        request,
-        "tasks_app/templates_list.html",
-        {"templates": wbs_io.wbs_template_list(), "can_delete": request.user.is_portal_admin},
-    )
+    return render(request, "tasks_app/templates_list.html", templates_page(user=request.user))
 
 
 @require_POST
 def wbs_template_delete(request, pk):
     template = get_object_or_404(WbsTemplate, pk=pk)
-    try:
-        wbs_io.wbs_template_delete(actor=request.user, template=template)
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(
-            request, _("The template “%(name)s” was deleted.") % {"name": template.name}
-        )
-    return redirect("tasks_app:wbs_templates")
+    return run_service(
+        request,
+        lambda: services.wbs_template_delete(actor=request.user, template=template),
+        success=_("The template “%(name)s” was deleted.") % {"name": template.name},
+        then=lambda: redirect("tasks_app:wbs_templates"),
+    )
 
 
 @require_POST
 def wbs_template_save(request, code):
     case = request_for(user=request.user, code=code)
-    return _perform(
+    return run_service(
         request,
-        case.code,
-        TemplateSaveForm(request.POST),
-        lambda data: wbs_io.wbs_template_save(
-            actor=request.user,
-            request=case,
-            name=data["name"],
-            description=data["description"],
+        with_valid_form(
+            TemplateSaveForm(request.POST),
+            lambda data: services.wbs_template_save(
+                actor=request.user,
+                request=case,
+                name=data["name"],
+                description=data["description"],
+            ),
         ),
-        lambda template: (
+        success=lambda template: (
             _("The task breakdown is saved as the template “%(name)s”.") % {"name": template.name}
         ),
+        then=_to_editor(case.code),
     )
 
 
 @require_POST
 def wbs_template_apply(request, code):
     case = request_for(user=request.user, code=code)
-    return _perform(
+    return run_service(
         request,
-        case.code,
-        TemplateApplyForm(request.POST),
-        lambda data: wbs_io.wbs_template_apply(
-            actor=request.user, request=case, template=data["template"], start_on=data["start_on"]
+        with_valid_form(
+            TemplateApplyForm(request.POST),
+            lambda data: services.wbs_template_apply(
+                actor=request.user,
+                request=case,
+                template=data["template"],
+                start_on=data["start_on"],
+            ),
         ),
-        lambda tasks: _("Tasks created from the template: %(count)d.") % {"count": len(tasks)},
+        success=lambda tasks: (
+            _("Tasks created from the template: %(count)d.") % {"count": len(tasks)}
+        ),
+        then=_to_editor(case.code),
     )
 
 
@@ -134,17 +99,19 @@ def wbs_export(request, code):
 @require_POST
 def wbs_import(request, code):
     case = request_for(user=request.user, code=code)
-    return _perform(
+    return run_service(
         request,
-        case.code,
-        ImportForm(request.POST, request.FILES),
-        lambda data: wbs_io.wbs_import_upload(
-            actor=request.user, request=case, uploaded_file=data["file"]
+        with_valid_form(
+            ImportForm(request.POST, request.FILES),
+            lambda data: services.wbs_import_upload(
+                actor=request.user, request=case, uploaded_file=data["file"]
+            ),
         ),
-        lambda count: (
+        success=lambda count: (
             _("The task breakdown was replaced with the tasks of the file: %(count)d.")
             % {"count": count}
         ),
+        then=_to_editor(case.code),
     )
 
 
