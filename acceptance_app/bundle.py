@@ -60,8 +60,8 @@ from risks_app.printing import risk_record_pdf
 from risks_app.selectors import RiskFilters, case_risks
 from tasks_app import exports as task_exports
 from tasks_app.models import WeeklySummary
-from tasks_app.tracking_selectors import tracking_table
-from tasks_app.weekly import weekly_summary_pdf_context
+from tasks_app.pages.tracking import tracking_table
+from tasks_app.printing import weekly_summary_pdf_context
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ and left on the same day took 0 days.
 Planned duration of the case: from the approval (审核通过, the day the request left stage 1)
 to the planned end, which is the later of the case's expected deadline and the last milestone
 of its confirmed plan (the same window the task breakdown must fit in:
-``tasks_app.services.plan_window_end``).
+``tasks_app.selectors.plan_window_end``).
 Actual duration: from the approval to the acceptance (the day the case left stage 5 accepted);
 before that, to the day the case was cancelled, or to ``today``.
 

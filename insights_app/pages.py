@@ -558,7 +558,7 @@ def urgeable_tasks(user, listing: Drill) -> set[int]:
     if listing.kind != "tasks":
         return set()
     from collab_portal.org.selectors import departments_overseen_by
-    from tasks_app.services import may_urge
+    from tasks_app.policies import may_urge
 
     overseen = set(departments_overseen_by(user))
     return {

@@ -60,7 +60,7 @@ from requests_app.models import (
 from risks_app import models as risk_models
 from risks_app.models import Level, Risk
 from tasks_app.models import Task, WeeklySummary
-from tasks_app.weekly import WEEKLY_STAGES
+from tasks_app.policies import WEEKLY_STAGES
 
 Stage = CollabRequest.Stage
 Status = Task.Status

@@ -6,7 +6,6 @@ weekly summary. Built through the services; created once, found again by subject
 from __future__ import annotations
 
 import datetime
-import importlib
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,8 +16,9 @@ from requests_app import services as request_services
 from requests_app.models import CollabRequest, Receiver
 from requests_app.policies import side_decider
 from tasks_app import services
-from tasks_app.models import ProgressUpdate, Task
+from tasks_app.models import ProgressUpdate, Task, WbsTemplate, WbsTemplateItem
 from tasks_app.services import TaskData
+from tasks_app.standard_templates import add_manual_template
 
 ALL_CHECKS = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reasonable": True}
 TODAY = timezone.localdate
@@ -443,10 +443,7 @@ def _move(people, name, case, action, **kwargs):
 def _ensure_manual_template() -> None:
     """The manual's template ships in a data migration; put it back if it is gone (a database
     flushed by tests, or an admin who deleted it), so the demo can start a WBS from it."""
-    from django.apps import apps
-
-    migration = importlib.import_module("tasks_app.migrations.0002_manual_wbs_template")
-    migration.add_template(apps, None)
+    add_manual_template(WbsTemplate, WbsTemplateItem)
 
 
 @transaction.atomic
@@ -519,22 +516,20 @@ def seed_tasks(*, people, stdout) -> None:
         for name in ("访谈提纲制定", "访谈对象预约"):
             task = _move(people, name, case, "task_start")
             _history(task, days=5, final=70, note="持续推进")
-        from tasks_app import weekly
-
         # The case has been running for three weeks: its history starts then.
         CollabRequest.objects.filter(pk=case.pk).update(
             created_at=timezone.now() - datetime.timedelta(days=21)
         )
         last_week = TODAY() - datetime.timedelta(days=7)
         iso = last_week.isocalendar()
-        summary = weekly.weekly_summary_draft(request=case, iso_year=iso[0], iso_week=iso[1])
-        weekly.weekly_summary_update(
+        summary = services.weekly_summary_draft(request=case, iso_year=iso[0], iso_week=iso[1])
+        services.weekly_summary_update(
             actor=people["fenglei"],
             summary=summary,
             rag="amber",
             comments="问卷设计因客户新增字段延期 2 天，访谈预约同步推进，整体可控。",
         )
-        weekly.weekly_summary_publish(actor=people["fenglei"], summary=summary)
+        services.weekly_summary_publish(actor=people["fenglei"], summary=summary)
         stdout.write(f"Demo tasks: {case.code} executing with {case.tasks.count()} tasks.")
 
     subject = "博达电子供应商门户对接"

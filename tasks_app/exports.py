@@ -17,8 +17,8 @@ from collab_portal.documents.rendering import render_pdf
 from collab_portal.lib.spreadsheets import append_row
 from collab_portal.org.selectors import company_name
 from tasks_app.models import Task
+from tasks_app.pages.tracking import TrackingLine, TrackingTable, filters_description
 from tasks_app.selectors import TrackingFilters
-from tasks_app.tracking_selectors import TrackingLine, TrackingTable, filters_description
 
 DATE_FORMAT = "yyyy-mm-dd"
 TITLE = gettext_lazy("Task Assignment and Tracking Table")

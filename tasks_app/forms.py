@@ -1,5 +1,13 @@
+"""The forms of stages 3–4: a WBS task, the owners' quick actions, the due date change, the
+WBS templates and Excel import, the tracking table's filters and the 周报's status."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from collab_portal.lib.dates import DEADLINE, SCHEDULE
@@ -7,7 +15,12 @@ from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.org.models import Department, User
 from requests_app.forms import PeopleField, PersonField, people_choices
 from requests_app.models import CollabRequest, Milestone
-from tasks_app.services import TaskData
+from tasks_app.models import Task, WbsTemplate, WeeklySummary
+from tasks_app.selectors import TrackingFilters
+from tasks_app.services import COMMENTS_MAX_LENGTH, TaskData
+
+if TYPE_CHECKING:
+    from tasks_app.pages.tracking import TrackingTable
 
 
 class MilestoneField(forms.ModelChoiceField):
@@ -137,4 +150,60 @@ class DueChangeForm(TablerFormMixin, forms.Form):
     new_due = DateWindowField(label=_("New due date"), window=SCHEDULE)
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TemplateSaveForm(TablerFormMixin, forms.Form):
+    name = forms.CharField(label=_("Template name"), max_length=100)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=2000, widget=forms.Textarea
+    )
+
+
+class TemplateApplyForm(TablerFormMixin, forms.Form):
+    template = forms.ModelChoiceField(label=_("Template"), queryset=WbsTemplate.objects.all())
+    start_on = DateWindowField(label=_("Start date"), window=SCHEDULE)
+
+
+class ImportForm(TablerFormMixin, forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class TrackingFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(
+        label=_("Department"), required=False, coerce=int, empty_value=None
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, data, *, table: TrackingTable):
+        super().__init__(data)
+        everything = [("", gettext("All"))]
+        self.fields["status"].choices = everything + list(Task.Status.choices)
+        self.fields["owner"].choices = everything + [(u.pk, u.name) for u in table.owners]
+        self.fields["department"].choices = everything + [(d.pk, d.name) for d in table.departments]
+        for name in ("status", "owner", "department"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+        self.fields["overdue"].widget.attrs["class"] = "form-check-input"
+
+    def filters(self) -> TrackingFilters:
+        """The valid filters; a value that is not among the choices is ignored."""
+        self.is_valid()
+        value = self.cleaned_data.get
+        return TrackingFilters(
+            status=value("status") or "",
+            owner=value("owner"),
+            department=value("department"),
+            overdue_only=bool(value("overdue")),
+        )
+
+
+class WeeklySummaryForm(forms.Form):
+    rag = forms.ChoiceField(label=_("Status"), choices=WeeklySummary.Rag.choices)
+    comments = forms.CharField(
+        label=_("Coordinator's comments"),
+        required=False,
+        max_length=COMMENTS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )

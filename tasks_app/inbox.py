@@ -20,7 +20,8 @@ from collab_portal.dashboard.inbox import (
 from requests_app.inbox import involvement_rows
 from requests_app.models import CollabRequest
 from tasks_app.models import Task, WeeklySummary
-from tasks_app.weekly import WEEKLY_STAGES, weekly_summary_url
+from tasks_app.policies import WEEKLY_STAGES
+from tasks_app.selectors import weekly_summary_url
 
 Status = Task.Status
 

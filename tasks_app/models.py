@@ -367,7 +367,7 @@ class WbsTemplate(models.Model):
 
 class WbsTemplateItem(models.Model):
     """A task of a template: when it starts and how long it runs, both in working days of the
-    PRC calendar (``wbs_io._WorkdaySchedule``)."""
+    PRC calendar (``services.templates._WorkdaySchedule``)."""
 
     template = models.ForeignKey(WbsTemplate, on_delete=models.CASCADE, related_name="items")
     parent = models.ForeignKey(

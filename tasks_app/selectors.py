@@ -1,4 +1,5 @@
-"""Reads over tasks: the tracking table with roll-up, my tasks, what waits for whom."""
+"""Reads over tasks: the task tree with its roll-up, my tasks, the plan's window, and the weekly
+summaries a person may see. Querysets and access: what a page shows is built in ``pages``."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest
-from tasks_app.models import Task
+from requests_app.models import CollabRequest, Milestone, Receiver
+from tasks_app.models import Task, WbsTemplateItem, WeeklySummary
+from tasks_app.policies import weekly_summary_may_manage
+from tasks_app.weeks import week_bounds
 
 Status = Task.Status
+State = WeeklySummary.State
 
 
 def task_queryset() -> QuerySet[Task]:
@@ -33,6 +39,17 @@ def task_for(*, user: User, code: str, pk: int) -> Task:
 
     request = request_for(user=user, code=code)
     return get_object_or_404(task_queryset(), pk=pk, request=request)
+
+
+def plan_window_end(request: CollabRequest) -> datetime.date:
+    """Tasks finish inside the plan: by the expected deadline or the last milestone."""
+    last_milestone = (
+        Milestone.objects.filter(plan__request=request, plan__state="confirmed")
+        .order_by("-due_on")
+        .values_list("due_on", flat=True)
+        .first()
+    )
+    return max(d for d in (request.expected_deadline, last_milestone) if d is not None)
 
 
 @dataclass
@@ -107,6 +124,46 @@ def tree_rows(tasks: list[Task], *, today: datetime.date | None = None) -> list[
     for root in sorted(roots, key=lambda t: (t.position, t.pk)):
         flatten(build(root))
     return rows
+
+
+@dataclass
+class TemplateRow:
+    item: WbsTemplateItem
+    code: str
+    depth: int
+
+
+def template_item_rows(items: list[WbsTemplateItem]) -> list[TemplateRow]:
+    """Template items in WBS order with their codes (1, 1.2, …) and depths."""
+    children: dict[int | None, list[WbsTemplateItem]] = {}
+    for item in items:
+        children.setdefault(item.parent_id, []).append(item)
+    rows: list[TemplateRow] = []
+
+    def walk(parent_id, prefix, depth):
+        siblings = sorted(children.get(parent_id, []), key=lambda i: (i.position, i.pk))
+        for index, item in enumerate(siblings, 1):
+            rows.append(TemplateRow(item=item, code=f"{prefix}{index}", depth=depth))
+            walk(item.pk, f"{prefix}{index}.", depth + 1)
+
+    walk(None, "", 1)
+    return rows
+
+
+def tasks_in_wbs_order(tasks: list[Task]) -> list[Task]:
+    """The case's tasks in WBS order (parents before their children)."""
+    children: dict[int | None, list[Task]] = {}
+    for task in tasks:
+        children.setdefault(task.parent_id, []).append(task)
+    ordered: list[Task] = []
+
+    def walk(parent_id):
+        for task in sorted(children.get(parent_id, []), key=lambda t: (t.position, t.pk)):
+            ordered.append(task)
+            walk(task.pk)
+
+    walk(None)
+    return ordered
 
 
 def overall_progress(rows: list[TaskRow]) -> int:
@@ -194,3 +251,73 @@ def owners_and_departments(rows: list[TaskRow]) -> tuple[list[User], list]:
         sorted(owners.values(), key=lambda u: u.name),
         sorted(departments.values(), key=lambda d: d.sort_order),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Weekly summaries (周报)
+
+
+def weekly_summary_list(*, user: User, request: CollabRequest) -> list[WeeklySummary]:
+    """The case's summaries, newest week first; drafts only for the coordinator and admins."""
+    summaries = WeeklySummary.objects.filter(request=request).select_related("author")
+    if not weekly_summary_may_manage(user, request):
+        summaries = summaries.filter(state=State.PUBLISHED)
+    found = list(summaries.order_by("-iso_year", "-iso_week"))
+    for summary in found:
+        summary.request = request
+    return found
+
+
+def weekly_summary_for(
+    *, user: User, code: str, iso_year: int, iso_week: int, drafts: bool = False
+) -> WeeklySummary:
+    """The summary if ``user`` may see it, else 404: the case must be visible, a draft only to
+    its coordinator and admins (``drafts=True`` finds drafts for anyone who sees the case, for
+    the write views whose services refuse with a message)."""
+    from requests_app.selectors import request_for
+
+    request = request_for(user=user, code=code)
+    try:
+        week_bounds(iso_year, iso_week)
+    except (TypeError, ValueError, OverflowError):
+        raise Http404 from None
+    summaries = WeeklySummary.objects.filter(
+        request=request, iso_year=iso_year, iso_week=iso_week
+    ).select_related("author")
+    if not drafts and not weekly_summary_may_manage(user, request):
+        summaries = summaries.filter(state=State.PUBLISHED)
+    summary = get_object_or_404(summaries)
+    summary.request = request
+    return summary
+
+
+def weekly_summary_url(summary: WeeklySummary, name: str = "weekly_detail") -> str:
+    return reverse(
+        f"tasks_app:{name}",
+        args=[summary.request.code, summary.iso_year, f"{summary.iso_week:02d}"],
+    )
+
+
+def weekly_summary_recipients(request: CollabRequest) -> list[User]:
+    """The case's participants: initiator, coordinator, owners and collaborators of its tasks,
+    heads of the initiating and receiving departments; each once."""
+    people = [
+        request.initiator,
+        request.coordinator,
+        request.initiator_department.head if request.initiator_department_id else None,
+    ]
+    receivers = Receiver.objects.filter(request=request, department__isnull=False).select_related(
+        "department__head"
+    )
+    people += [receiver.department.head for receiver in receivers]
+    for task in (
+        Task.objects.filter(request=request)
+        .select_related("owner")
+        .prefetch_related("collaborators")
+    ):
+        people += [task.owner, *task.collaborators.all()]
+    unique: dict[int, User] = {}
+    for person in people:
+        if person is not None and person.is_active:
+            unique.setdefault(person.pk, person)
+    return list(unique.values())

@@ -1,52 +1,33 @@
-"""WBS templates and Excel: save a case's task breakdown as a template, start a new one from a
-template (its working days counted from the new start), and export / re-import the breakdown as
-a workbook.
+"""The task breakdown as an Excel workbook: written for a case (``wbs_export_xlsx``) and read
+back (``read_wbs_workbook``), nothing else. Importing it into a case is a service
+(``services.templates.wbs_import_xlsx``); this module writes nothing to the database.
 
-Writes go through the keyword-only services below (permission, row lock, activity row); an
-import is checked completely before anything is written, and every error names its row and
-column."""
+The workbook names people and departments by name with their code (王五（E1003）) and carries
+the sheets of the active people and departments to fill it from. Reading checks the whole file
+before anything is written, and every error names its row and column."""
 
 from __future__ import annotations
 
 import datetime
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, ProtectedError, Q, RestrictedError, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Concat, Trim
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.language import join_list
-from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.spreadsheets import append_row, read_xlsx
-from collab_portal.lib.uploads import Kind, check_upload
-from collab_portal.lib.workdays import MAX_WORKDAYS_STEP, WorkdayCalendar
 from collab_portal.org.models import Department, User
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest
-from tasks_app.models import MAX_DEPTH, Task, WbsTemplate, WbsTemplateItem
-from tasks_app.services import (
-    _check_wbs_editor,
-    may_edit_wbs,
-    plan_window_end,
-    renumber,
-)
+from tasks_app.models import MAX_DEPTH, Task
+from tasks_app.selectors import tasks_in_wbs_order
 
-Stage = CollabRequest.Stage
-
-# A case's breakdown can be kept as a template once the plan is signed.
-TEMPLATE_SOURCE_STAGES = frozenset(
-    {Stage.BREAKDOWN, Stage.EXECUTING, Stage.ACCEPTING, Stage.RETROSPECTIVE, Stage.ARCHIVED}
-)
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 MAX_ERRORS_SHOWN = 30
@@ -101,302 +82,7 @@ _NO_WORDS = {"", "否", "n", "no", "false", "0"}
 
 
 # ---------------------------------------------------------------------------------------------
-# Reads
-
-
-def wbs_template_list() -> list[WbsTemplate]:
-    """Every template with ``item_count`` and its items in tree order (2 queries)."""
-    templates = list(
-        WbsTemplate.objects.select_related("created_by").annotate(item_count=Count("items"))
-    )
-    items = WbsTemplateItem.objects.filter(template__in=templates).order_by("position", "pk")
-    by_template: dict[int, list[WbsTemplateItem]] = {}
-    for item in items:
-        by_template.setdefault(item.template_id, []).append(item)
-    for template in templates:
-        template.tree = _item_tree(by_template.get(template.pk, []))
-    return templates
-
-
-@dataclass
-class TemplateRow:
-    item: WbsTemplateItem
-    code: str
-    depth: int
-
-
-def _item_tree(items: list[WbsTemplateItem]) -> list[TemplateRow]:
-    """Template items in WBS order with their codes (1, 1.2, …) and depths."""
-    children: dict[int | None, list[WbsTemplateItem]] = {}
-    for item in items:
-        children.setdefault(item.parent_id, []).append(item)
-    rows: list[TemplateRow] = []
-
-    def walk(parent_id, prefix, depth):
-        siblings = sorted(children.get(parent_id, []), key=lambda i: (i.position, i.pk))
-        for index, item in enumerate(siblings, 1):
-            rows.append(TemplateRow(item=item, code=f"{prefix}{index}", depth=depth))
-            walk(item.pk, f"{prefix}{index}.", depth + 1)
-
-    walk(None, "", 1)
-    return rows
-
-
-def _task_tree(tasks: list[Task]) -> list[Task]:
-    """The case's tasks in WBS order (parents before their children)."""
-    children: dict[int | None, list[Task]] = {}
-    for task in tasks:
-        children.setdefault(task.parent_id, []).append(task)
-    ordered: list[Task] = []
-
-    def walk(parent_id):
-        for task in sorted(children.get(parent_id, []), key=lambda t: (t.position, t.pk)):
-            ordered.append(task)
-            walk(task.pk)
-
-    walk(None)
-    return ordered
-
-
-@dataclass
-class WbsIoPanel:
-    """What the WBS editor's template and Excel toolbar shows (flags computed here)."""
-
-    templates: list[WbsTemplate]
-    can_save_template: bool
-    can_apply_template: bool
-    can_import: bool
-    import_replaces: bool
-    default_start: datetime.date
-    latest_end: datetime.date | None = None
-    apply_blocked_reason: str = ""
-
-
-def wbs_io_panel(*, user: User, request: CollabRequest) -> WbsIoPanel:
-    """The toolbar's data for ``user`` on ``request`` (3 queries)."""
-    has_tasks = Task.objects.filter(request=request).exists()
-    editor = may_edit_wbs(user, request)
-    in_breakdown = request.stage == Stage.BREAKDOWN
-    templates = list(WbsTemplate.objects.annotate(item_count=Count("items")).order_by("name"))
-    reason = ""
-    if editor and in_breakdown and has_tasks:
-        reason = _("A template starts an empty task breakdown; delete the tasks first.")
-    elif editor and in_breakdown and not templates:
-        reason = _("No templates yet.")
-    return WbsIoPanel(
-        templates=templates,
-        can_save_template=editor and has_tasks and request.stage in TEMPLATE_SOURCE_STAGES,
-        can_apply_template=editor and in_breakdown and not has_tasks and bool(templates),
-        can_import=editor and in_breakdown,
-        import_replaces=has_tasks,
-        default_start=timezone.localdate(),
-        latest_end=plan_window_end(request) if in_breakdown else None,
-        apply_blocked_reason=reason,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Templates
-
-
-def _effective_dates(tasks: list[Task]) -> dict[int, tuple[datetime.date, datetime.date]]:
-    """Start and due per task; a task without dates takes its parent's (or the tree's first
-    day), so a template always has whole dates and children stay inside their parents."""
-    known = [d for t in tasks for d in (t.start_on, t.due_on) if d]
-    base = min(known, default=timezone.localdate())
-    dates: dict[int, tuple[datetime.date, datetime.date]] = {}
-    for task in tasks:  # parents come first
-        parent_start, parent_due = dates.get(task.parent_id, (base, None))
-        start = task.start_on or parent_start
-        due = task.due_on or parent_due or start
-        dates[task.pk] = (start, max(start, due))
-    return dates
-
-
-class _WorkdaySchedule:
-    """A template's offsets and durations are working days of the PRC calendar (with the entered
-    holiday years and the overrides): a task that starts on a rest day starts on the next
-    working day, and a task of n working days ends on its n-th working day."""
-
-    def __init__(self, calendar: WorkdayCalendar, first: datetime.date):
-        self.calendar = calendar
-        self.first = calendar.add_workdays(first, 0)  # the template's day 0: a working day
-
-    @classmethod
-    def around(cls, dates: Iterable[tuple[datetime.date, datetime.date]]) -> _WorkdaySchedule:
-        """For saving: day 0 is the first working day from the earliest start."""
-        days = [day for pair in dates for day in pair]
-        return cls(WorkdayCalendar(min(days), max(days)), min(days))
-
-    @classmethod
-    def from_day(cls, start_on: datetime.date, *, working_days: int) -> _WorkdaySchedule:
-        """For applying from ``start_on``: one calendar wide enough for ``working_days``."""
-        reach = datetime.timedelta(days=working_days * 7 // 5 + 30)
-        return cls(WorkdayCalendar(start_on - reach, start_on + reach), start_on)
-
-    def offset_and_duration(self, start: datetime.date, due: datetime.date) -> tuple[int, int]:
-        """The working days from day 0 to ``start`` (a rest day counts as the next working day),
-        and the working days ``start``..``due`` (at least one)."""
-        offset = self.calendar.workdays_between(self.first, start) - self.calendar.is_workday(start)
-        return offset, max(1, self.calendar.workdays_between(start, due))
-
-    def dates_of(self, item: WbsTemplateItem) -> tuple[datetime.date, datetime.date]:
-        start = self.calendar.add_workdays(self.first, item.start_offset_days)
-        return start, self.calendar.add_workdays(start, max(item.duration_days, 1) - 1)
-
-    def latest_start(self, *, last_step: int, end: datetime.date) -> datetime.date:
-        """The latest first day whose ``last_step``-th working day is still on or before
-        ``end``."""
-        last_working = end if self.calendar.is_workday(end) else self.calendar.add_workdays(end, -1)
-        return self.calendar.add_workdays(last_working, -(last_step - 1))
-
-
-@transaction.atomic
-def wbs_template_save(
-    *, actor: User, request: CollabRequest, name: str, description: str = ""
-) -> WbsTemplate:
-    """Keep the case's task tree as a named template: offsets in days from the earliest start,
-    durations from start and due, deliverable standards and key flags. The case is only read:
-    an archived case is a good source too."""
-    request = lock_for_change(request, archived_ok=True)
-    if not may_edit_wbs(actor, request):
-        raise ActionRefused(
-            _(
-                "Only the coordinator (%(name)s) or an administrator may save this task "
-                "breakdown as a template."
-            )
-            % {"name": request.coordinator.name if request.coordinator else "—"}
-        )
-    if request.stage not in TEMPLATE_SOURCE_STAGES:
-        raise ActionRefused(
-            _("A task breakdown can be saved as a template once the plan is confirmed.")
-        )
-    tasks = _task_tree(list(Task.objects.filter(request=request)))
-    if not tasks:
-        raise ActionRefused(_("The task breakdown is empty: there is nothing to save."))
-    name = " ".join(name.split())
-    max_length = WbsTemplate._meta.get_field("name").max_length
-    if not name:
-        raise ValidationError({"name": _("Name the template.")})
-    if len(name) > max_length:
-        raise ValidationError(
-            {"name": _("The name is longer than %(max)d characters.") % {"max": max_length}}
-        )
-    taken = _("A template named “%(name)s” already exists; choose another name.") % {"name": name}
-    if WbsTemplate.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": taken})
-    try:
-        with transaction.atomic():
-            template = WbsTemplate.objects.create(
-                name=name, description=description.strip(), created_by=actor
-            )
-    except IntegrityError as error:  # someone saved the same name a moment ago
-        raise ValidationError({"name": taken}) from error
-
-    dates = _effective_dates(tasks)
-    schedule = _WorkdaySchedule.around(dates.values())
-    items: dict[int, WbsTemplateItem] = {}
-    for task in tasks:
-        start, due = dates[task.pk]
-        offset, duration = schedule.offset_and_duration(start, due)
-        items[task.pk] = WbsTemplateItem.objects.create(
-            template=template,
-            parent=items.get(task.parent_id),
-            position=task.position,
-            name=task.name,
-            description=task.description,
-            start_offset_days=offset,
-            duration_days=duration,
-            deliverable_standard=task.deliverable_standard,
-            is_key=task.is_key,
-        )
-    return template
-
-
-@transaction.atomic
-def wbs_template_apply(
-    *, actor: User, request: CollabRequest, template: WbsTemplate, start_on: datetime.date
-) -> list[Task]:
-    """Start the case's empty task breakdown from ``template``, its first day on ``start_on``.
-    Refused (nothing clamped) when the last task would end after the plan."""
-    request = lock_for_change(request)
-    _check_wbs_editor(actor, request)
-    if Task.objects.filter(request=request).exists():
-        raise ActionRefused(
-            _(
-                "The task breakdown is not empty: a template can only start an empty one. "
-                "Delete the tasks first, or import an Excel file to replace them."
-            )
-        )
-    rows = _item_tree(list(template.items.all()))
-    if not rows:
-        raise ActionRefused(_("The template “%(name)s” has no tasks.") % {"name": template.name})
-    if max(row.depth for row in rows) > MAX_DEPTH:
-        raise ActionRefused(
-            _("The task breakdown is at most %(depth)d levels deep.") % {"depth": MAX_DEPTH}
-        )
-
-    if errors := SCHEDULE.refusals(start_on=start_on):
-        raise ValidationError(errors)
-
-    end = plan_window_end(request)
-    last_step = max(row.item.start_offset_days + max(row.item.duration_days, 1) for row in rows)
-    if last_step > MAX_WORKDAYS_STEP:  # saved from tasks dated years apart
-        raise ValidationError(
-            {"start_on": _("The template’s tasks span more time than any plan can hold.")}
-        )
-    schedule = _WorkdaySchedule.from_day(start_on, working_days=last_step)
-    dates = {row.item.pk: schedule.dates_of(row.item) for row in rows}
-    for row in reversed(rows):  # subtasks come after their parent: it ends no earlier than they
-        if (parent_id := row.item.parent_id) in dates:
-            parent_start, parent_due = dates[parent_id]
-            dates[parent_id] = (parent_start, max(parent_due, dates[row.item.pk][1]))
-    last_due = max(due for _start, due in dates.values())
-    if last_due > end:
-        latest = schedule.latest_start(last_step=last_step, end=end)
-        raise ValidationError(
-            {
-                "start_on": _(
-                    "Starting on %(start)s, the last task would end on %(last)s, after the "
-                    "plan's end (%(end)s). Start on %(latest)s at the latest."
-                )
-                % {
-                    "start": start_on.isoformat(),
-                    "last": last_due.isoformat(),
-                    "end": end.isoformat(),
-                    "latest": latest.isoformat(),
-                }
-            }
-        )
-    created: dict[int, Task] = {}
-    for row in rows:  # parents come first
-        item = row.item
-        created[item.pk] = Task.objects.create(
-            request=request,
-            parent=created.get(item.parent_id),
-            position=item.position,
-            name=item.name,
-            description=item.description,
-            start_on=dates[item.pk][0],
-            due_on=dates[item.pk][1],
-            deliverable_standard=item.deliverable_standard,
-            is_key=item.is_key,
-        )
-    renumber(request)
-    activity_record(subject=request, verb="wbs_template", actor=actor, comment=template.name)
-    return _task_tree(list(Task.objects.filter(request=request)))
-
-
-@transaction.atomic
-def wbs_template_delete(*, actor: User, template: WbsTemplate) -> None:
-    """Administrators tidy the template list; tasks started from a template keep their data."""
-    if not actor.is_portal_admin:
-        raise ActionRefused(_("Only an administrator deletes templates."))
-    WbsTemplate.objects.filter(pk=template.pk).delete()
-
-
-# ---------------------------------------------------------------------------------------------
-# Excel export
+# Writing
 
 
 def _person_key(user: User) -> str:
@@ -475,7 +161,7 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
     alone: a blank form to fill in."""
     from openpyxl import Workbook
 
-    tasks = _task_tree(
+    tasks = tasks_in_wbs_order(
         list(
             Task.objects.filter(request=request)
             .select_related("owner", "lead_department")
@@ -528,15 +214,23 @@ def wbs_export_filename(request: CollabRequest) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Excel import
+# Reading
+
+
+def read_wbs_workbook(content: bytes, *, window_end: datetime.date) -> list[ImportedTask]:
+    """The tasks of an exported (or filled-in) workbook, parents before their subtasks, every
+    task ending by ``window_end``; one ValidationError listing every bad cell otherwise."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationError(_("The file is larger than 5 MB."))
+    return _parse_rows(_read_sheet(content), window_end)
 
 
 @dataclass
-class _Row:
+class ImportedTask:
     number: int
     code: str
     name: str
-    parent: _Row | None
+    parent: ImportedTask | None
     depth: int
     description: str = ""
     owner: User | None = None
@@ -744,7 +438,7 @@ class _Directory:
                 self.departments.by_name.setdefault(department.name, []).append(department)
 
 
-def _parse_rows(rows: list[tuple[int, tuple]], window_end: datetime.date) -> list[_Row]:
+def _parse_rows(rows: list[tuple[int, tuple]], window_end: datetime.date) -> list[ImportedTask]:
     """Check every row of the sheet; raise one ValidationError listing each bad cell."""
     if not rows:
         raise ValidationError(_("The file holds no tasks."))
@@ -780,7 +474,7 @@ class _RowParser:
         self.headers = headers
         self.directory = _Directory([values for _number, values in raw])
         self.all_codes = {_cell_text(values.get("code")) for _number, values in raw}
-        self.by_code: dict[str, _Row] = {}
+        self.by_code: dict[str, ImportedTask] = {}
         self.next_position: dict[str, int] = {}
         self.errors: list[str] = []
         self.number = 0
@@ -795,7 +489,7 @@ class _RowParser:
             }
         )
 
-    def parse(self, number: int, values: dict) -> _Row:
+    def parse(self, number: int, values: dict) -> ImportedTask:
         self.number = number
         code = _cell_text(values.get("code"))
         name = " ".join(_cell_text(values.get("name")).split())
@@ -832,7 +526,7 @@ class _RowParser:
             self.refuse("is_key", _("write 是 or 否."))
 
         parent_key = parent.code if parent else ""
-        row = _Row(
+        row = ImportedTask(
             number=number,
             code=code,
             name=name,
@@ -854,7 +548,7 @@ class _RowParser:
             self.by_code[code] = row
         return row
 
-    def _parent(self, parent_code: str) -> _Row | None:
+    def _parent(self, parent_code: str) -> ImportedTask | None:
         if not parent_code:
             return None
         parent = self.by_code.get(parent_code)
@@ -919,7 +613,7 @@ class _RowParser:
             )
         return found.match
 
-    def _dates(self, values: dict, parent: _Row | None):
+    def _dates(self, values: dict, parent: ImportedTask | None):
         dates = {}
         for key in ("start_on", "due_on"):
             try:
@@ -959,63 +653,3 @@ class _RowParser:
                 % {"date": self.window_end.isoformat()},
             )
         return start, due
-
-
-@transaction.atomic
-def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> int:
-    """Replace the case's task breakdown with the tasks of an exported (or filled-in) workbook;
-    all or nothing. Task IDs in the file only link rows to their parents; the codes are
-    recomputed. Returns how many tasks the breakdown now has."""
-    request = lock_for_change(request)
-    _check_wbs_editor(actor, request)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationError(_("The file is larger than 5 MB."))
-    rows = _parse_rows(_read_sheet(content), plan_window_end(request))
-
-    try:
-        with transaction.atomic():
-            Task.objects.filter(request=request).delete()
-    except (ProtectedError, RestrictedError) as error:
-        raise ActionRefused(
-            _(
-                "The current tasks are referred to elsewhere (risks, deliveries) and cannot be "
-                "replaced."
-            )
-        ) from error
-    created: dict[int, Task] = {}
-    for row in rows:  # parents come first: a parent must be an earlier row
-        task = Task.objects.create(
-            request=request,
-            parent=created[id(row.parent)] if row.parent else None,
-            position=row.position,
-            name=row.name,
-            description=row.description,
-            owner=row.owner,
-            lead_department=row.lead_department,
-            start_on=row.start_on,
-            due_on=row.due_on,
-            deliverable_standard=row.deliverable_standard,
-            is_key=row.is_key,
-        )
-        if row.collaborators:
-            task.collaborators.set(row.collaborators)
-        if row.supporting_departments:
-            task.supporting_departments.set(row.supporting_departments)
-        created[id(row)] = task
-    renumber(request)
-    activity_record(
-        subject=request,
-        verb="wbs_import",
-        actor=actor,
-        comment=_("%(count)d tasks") % {"count": len(rows)},
-    )
-    return len(rows)
-
-
-def wbs_import_upload(*, actor: User, request: CollabRequest, uploaded_file: UploadedFile) -> int:
-    """An uploaded workbook: checked by its content (an .xlsx and nothing else), then imported."""
-    refuse_if_archived(request)
-    _check_wbs_editor(actor, request)  # before reading the file; checked again under the lock
-    check_upload(uploaded_file, max_bytes=MAX_IMPORT_BYTES, allowed_kinds=frozenset({Kind.XLSX}))
-    uploaded_file.seek(0)
-    return wbs_import_xlsx(actor=actor, request=request, content=uploaded_file.read())

@@ -14,13 +14,9 @@ from collab_portal.reminders.models import Reminder, ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, register_rule
 from requests_app.models import CollabRequest
 from tasks_app.models import WeeklySummary
-from tasks_app.weekly import (
-    iso_week_of,
-    week_bounds,
-    week_label_text,
-    weekly_summary_generate,
-    weekly_summary_url,
-)
+from tasks_app.selectors import weekly_summary_url
+from tasks_app.services import weekly_summary_generate
+from tasks_app.weeks import iso_week_of, week_bounds, week_label_text
 
 KEY = "weekly_summary"
 FRIDAY = 4

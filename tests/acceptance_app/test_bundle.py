@@ -27,7 +27,7 @@ from acceptance_app.models import Delivery, Retrospective
 from requests_app.models import Attachment, CollabRequest
 from risks_app.printing import TITLE as RISK_TITLE
 from tasks_app.exports import TITLE as TRACKING_TITLE
-from tasks_app.weekly import weekly_summary_draft, weekly_summary_publish
+from tasks_app.services import weekly_summary_draft, weekly_summary_publish
 from tests.acceptance_app.test_printing import (
     add_item,
     attach,

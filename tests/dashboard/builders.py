@@ -14,8 +14,8 @@ from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
 from tasks_app.models import Task
-from tasks_app.services import TaskData
-from tasks_app.weekly import iso_week_of, weekly_summary_draft
+from tasks_app.services import TaskData, weekly_summary_draft
+from tasks_app.weeks import iso_week_of
 from tests.acceptance_app.fixtures import all_pass, finish_all_tasks
 from tests.requests_app.fixtures import plan_data, registration
 from tests.risks_app.conftest import risk_data

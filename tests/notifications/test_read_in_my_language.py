@@ -9,7 +9,7 @@ from django.utils import timezone
 from collab_portal.notifications.models import Notification
 from risks_app import services as risk_services
 from tasks_app.models import Task
-from tasks_app.weekly import weekly_summary_draft, weekly_summary_publish
+from tasks_app.services import weekly_summary_draft, weekly_summary_publish
 from tests.risks_app.conftest import risk_data
 
 

@@ -24,7 +24,7 @@ from requests_app.models import Attachment, CollabPlan, CollabRequest, Receiver
 from risks_app import services as risk_services
 from risks_app.services import RiskData
 from tasks_app import services as task_services
-from tasks_app import weekly
+from tasks_app import weeks
 from tasks_app.models import Task, WbsTemplate
 from tasks_app.services import TaskData
 from tests.acceptance_app.fixtures import WRITE_UP, all_pass, finish_all_tasks, pdf_file
@@ -247,11 +247,11 @@ def _to_archived(team: Team, subject: str) -> CollabRequest:
 
 
 def _publish_this_weeks_summary(team: Team, case: CollabRequest) -> None:
-    iso_year, iso_week = weekly.iso_week_of(TODAY)
-    summary = weekly.weekly_summary_draft(
+    iso_year, iso_week = weeks.iso_week_of(TODAY)
+    summary = task_services.weekly_summary_draft(
         request=case, iso_year=iso_year, iso_week=iso_week, actor=team.coordinator
     )
-    weekly.weekly_summary_publish(actor=team.coordinator, summary=summary)
+    task_services.weekly_summary_publish(actor=team.coordinator, summary=summary)
 
 
 def _department(code, name, parent, kind=Department.Kind.DEPARTMENT) -> Department:
@@ -352,9 +352,7 @@ def build_world() -> World:
     acceptance_path = acceptance_services.acceptance_link_create(
         actor=ours.initiator, delivery=accepting.deliveries.get(version=1)
     )
-    from tasks_app import wbs_io
-
-    template = wbs_io.wbs_template_save(
+    template = task_services.wbs_template_save(
         actor=ours.coordinator, request=cases["executing"], name="调研模板", description=""
     )
     delegation = Delegation.objects.create(

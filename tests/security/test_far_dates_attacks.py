@@ -31,7 +31,6 @@ from requests_app.models import CollabRequest
 from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
-from tasks_app import wbs_io
 from tasks_app.models import Task, WbsTemplate, WbsTemplateItem
 from tests.requests_app.fixtures import plan_data, registration
 from tests.requests_app.reminder_helpers import at, sweep
@@ -302,7 +301,7 @@ def test_the_wbs_import_service_refuses_a_far_row(company, breakdown):
     content = _workbook(["1", "永恒任务", None, company.tech_staff.employee_no, TODAY, far])
 
     with pytest.raises(ValidationError) as refused:
-        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
+        task_services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
 
     assert refusal(SCHEDULE, "9999-12-31") in " ".join(refused.value.messages)
     assert not Task.objects.filter(request=breakdown).exists()

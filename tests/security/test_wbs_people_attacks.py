@@ -12,7 +12,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tasks_app import wbs_io
+from tasks_app import services, wbs_io
 from tasks_app.models import Task
 from tests.factories import DepartmentFactory, UserFactory
 from tests.security.formula_payloads import FORMULA_PAYLOADS
@@ -44,7 +44,7 @@ def test_a_name_imitating_a_label_or_a_number_takes_nobodys_tasks(
         department=company.sales,
     )
 
-    wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=exported)
+    services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=exported)
 
     assert _owners(breakdown) == before
     assert not Task.objects.filter(request=breakdown, owner__username="impostor").exists()
@@ -55,7 +55,7 @@ def test_a_department_named_like_anothers_label_takes_nothing(company, breakdown
     exported = wbs_io.wbs_export_xlsx(request=breakdown)
     DepartmentFactory(code="FAKE", name="技术部（TECH）", parent=company.sales)
 
-    wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=exported)
+    services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=exported)
 
     assert set(
         Task.objects.filter(request=breakdown).values_list("lead_department__code", flat=True)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from collab_portal.lib.refusals import ActionRefused
 from requests_app.archive_guard import archived_message
-from tasks_app import services, wbs_io, weekly
+from tasks_app import services, wbs_io, weeks
 from tasks_app.models import Task, WbsTemplate, WbsTemplateItem, WeeklySummary
 from tasks_app.services import TaskData
 from tests.platform.archived import (
@@ -32,13 +32,13 @@ def _leaf(case, name="方案反馈") -> Task:
 
 
 def _this_week():
-    iso = weekly.today().isocalendar()
+    iso = weeks.today().isocalendar()
     return iso.year, iso.week
 
 
 def _draft_summary(company, case) -> WeeklySummary:
     year, week = _this_week()
-    return weekly.weekly_summary_draft(
+    return services.weekly_summary_draft(
         request=case, iso_year=year, iso_week=week, actor=company.tech_staff
     )
 
@@ -146,21 +146,21 @@ def _wbs_publish(company, case):
 
 def _template_apply(company, case):
     template = _template()
-    return lambda: wbs_io.wbs_template_apply(
+    return lambda: services.wbs_template_apply(
         actor=company.tech_staff, request=fresh(case), template=template, start_on=day(1)
     )
 
 
 def _import(company, case):
     content = _exported(company, case)
-    return lambda: wbs_io.wbs_import_xlsx(
+    return lambda: services.wbs_import_xlsx(
         actor=company.tech_staff, request=fresh(case), content=content
     )
 
 
 def _import_upload(company, case):
     content = _exported(company, case)
-    return lambda: wbs_io.wbs_import_upload(
+    return lambda: services.wbs_import_upload(
         actor=company.tech_staff,
         request=fresh(case),
         uploaded_file=SimpleUploadedFile("wbs.xlsx", content, content_type=XLSX_TYPE),
@@ -173,14 +173,14 @@ def _weekly_draft(company, case):
 
 def _weekly_update(company, case):
     summary = _draft_summary(company, case)
-    return lambda: weekly.weekly_summary_update(
+    return lambda: services.weekly_summary_update(
         actor=company.tech_staff, summary=fresh(summary), rag="red", comments="客户接口延迟"
     )
 
 
 def _weekly_publish(company, case):
     summary = _draft_summary(company, case)
-    return lambda: weekly.weekly_summary_publish(actor=company.tech_staff, summary=fresh(summary))
+    return lambda: services.weekly_summary_publish(actor=company.tech_staff, summary=fresh(summary))
 
 
 SCENARIOS = {
@@ -227,14 +227,14 @@ def test_it_refuses_every_write_on_an_archived_case_and_changes_nothing(request,
 
 def test_the_weekly_job_leaves_archived_cases_alone(company, executing):
     archive(executing)
-    result = weekly.weekly_summary_generate()
+    result = services.weekly_summary_generate()
     assert (result.created, result.refreshed) == (0, 0)
     assert not WeeklySummary.objects.exists()
 
 
 def test_an_archived_breakdown_can_still_be_kept_as_a_template(company, executing):
     case = archive(executing)
-    template = wbs_io.wbs_template_save(actor=company.tech_staff, request=case, name="调研模板")
+    template = services.wbs_template_save(actor=company.tech_staff, request=case, name="调研模板")
     assert template.items.count() == Task.objects.filter(request=case).count()
     assert fresh(case).stage == "archived"
 
@@ -396,7 +396,7 @@ def test_an_archived_case_offers_no_task_action_to_its_coordinator(company, exec
 def test_an_archived_weekly_summary_and_its_pdf_still_render_without_buttons(
     company, executing, login
 ):
-    summary = weekly.weekly_summary_publish(
+    summary = services.weekly_summary_publish(
         actor=company.tech_staff, summary=_draft_summary(company, executing)
     )
     archive(executing)

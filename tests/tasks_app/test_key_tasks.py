@@ -11,8 +11,9 @@ from risks_app.models import Level, Risk
 from risks_app.services import RiskData, risk_raise
 from tasks_app import services
 from tasks_app.models import Task, key_task_pks
-from tasks_app.tracking_selectors import gantt_items, tracking_table
-from tasks_app.weekly import SECTION_KEYS, iso_week_of, weekly_summary_facts
+from tasks_app.pages.tracking import gantt_items, tracking_table
+from tasks_app.weekly_facts import SECTION_KEYS, weekly_summary_facts
+from tasks_app.weeks import iso_week_of
 from tests.tasks_app.fixtures import day
 
 KEY_LEAVES = {"问卷设计", "访谈执行", "评审"}

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tasks_app import services
+from tasks_app import policies, services
 from tasks_app.models import ProgressUpdate, Task
 from tests.factories import DepartmentFactory, UserFactory
 from tests.tasks_app.fixtures import day
@@ -95,12 +95,12 @@ def test_every_htmx_edit_swaps_the_publish_button_as_the_gate_allows(
     )
     button = _publish_button(fixed.content.decode())
     assert 'data-testid="publish"' in button and "disabled" not in button
-    assert not services.publish_missing(breakdown)
+    assert not policies.publish_missing(breakdown)
 
     gap = client.post(edit, _task_post(owner=company.tech_staff.pk), **HTMX)
     body = gap.content.decode()
     assert "disabled" in _publish_button(body) and 'data-testid="publish-missing"' in body
-    assert services.publish_missing(breakdown)
+    assert policies.publish_missing(breakdown)
 
     deleted = client.post(reverse("tasks_app:wbs_delete", args=[breakdown.code, task.pk]), **HTMX)
     assert "disabled" in _publish_button(deleted.content.decode())  # nothing left to publish
@@ -176,6 +176,18 @@ def test_the_owner_works_from_the_task_page_and_my_tasks(company, executing, log
     assert "客户访谈" in mine and "今日已更新" in mine
     other = login(company.tech_head).get(task.get_absolute_url()).content.decode()
     assert 'data-testid="task-actions' not in other
+
+
+def test_a_finished_task_offers_its_owner_no_more_actions(company, executing, login):
+    """The buttons follow the rules the services apply (``policies.task_actions``): a task that
+    is done can be neither finished, blocked nor updated again, so its page offers none."""
+    task = Task.objects.get(name="方案反馈")
+    client = login(company.tech_staff)
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert f'data-testid="task-actions-{task.pk}"' in page and 'data-testid="done"' in page
+    services.task_complete(actor=company.tech_staff, task=task)
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert 'data-testid="task-actions' not in page and 'data-testid="done"' not in page
 
 
 def _bulk_tasks(case, parent, count, owners):

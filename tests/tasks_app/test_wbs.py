@@ -9,7 +9,7 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from requests_app import services as request_services
 from requests_app.models import CollabRequest
-from tasks_app import services
+from tasks_app import policies, services
 from tasks_app.models import Task
 from tasks_app.services import TaskData
 from tests.requests_app.fixtures import registration
@@ -184,7 +184,7 @@ def test_publishing_lists_every_leaf_that_is_not_fully_assigned(company, breakdo
 def test_what_a_leaf_lacks_is_listed_in_the_readers_language(company, breakdown, add_task):
     add_task(breakdown, "问卷", owner=None, deliverable_standard="")
     with translation.override("en"):
-        missing = services.publish_missing(breakdown)
+        missing = policies.publish_missing(breakdown)
     assert missing == ["1 问卷: no owner, deliverable standard"]
 
 

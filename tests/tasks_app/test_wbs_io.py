@@ -25,8 +25,11 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.workdays import ONE_DAY, WorkdayCalendar, is_workday
 from requests_app import services as request_services
 from requests_app.models import CollabRequest
-from tasks_app import services, wbs_io
+from tasks_app import policies, services, wbs_io
 from tasks_app.models import Task, WbsTemplate
+from tasks_app.pages.wbs import wbs_io_panel
+from tasks_app.selectors import template_item_rows
+from tasks_app.services import templates as template_services
 from tests.factories import DepartmentFactory, UserFactory
 from tests.org.holiday_years import MADE_UP_2027, enter_year
 from tests.tasks_app import fixtures_io
@@ -158,7 +161,7 @@ def test_it_saves_a_breakdown_and_starts_another_case_from_it_with_shifted_dates
     company, breakdown, second_breakdown
 ):
     build_wbs(company, breakdown)
-    template = wbs_io.wbs_template_save(
+    template = services.wbs_template_save(
         actor=company.tech_staff, request=breakdown, name=" 调研 模板 ", description="两级调研"
     )
     assert template.name == "调研 模板" and template.created_by == company.tech_staff
@@ -177,7 +180,7 @@ def test_it_saves_a_breakdown_and_starts_another_case_from_it_with_shifted_dates
     assert items["访谈执行"].parent == items["客户访谈"]
     assert items["需求调研"].is_key and items["问卷设计"].deliverable_standard == "问卷设计的交付物"
 
-    tasks = wbs_io.wbs_template_apply(
+    tasks = services.wbs_template_apply(
         actor=company.tech_staff, request=second_breakdown, template=template, start_on=day(10)
     )
 
@@ -206,12 +209,12 @@ def test_it_saves_a_breakdown_and_starts_another_case_from_it_with_shifted_dates
 
 def test_a_template_name_is_unique_whatever_its_case(company, breakdown):
     build_wbs(company, breakdown)
-    wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="Survey")
+    services.wbs_template_save(actor=company.tech_staff, request=breakdown, name="Survey")
     with pytest.raises(ValidationError) as refused:
-        wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="survey")
+        services.wbs_template_save(actor=company.tech_staff, request=breakdown, name="survey")
     assert "already exists" in refused.value.message_dict["name"][0]
     with pytest.raises(ValidationError, match="Name the template"):
-        wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="  ")
+        services.wbs_template_save(actor=company.tech_staff, request=breakdown, name="  ")
     assert WbsTemplate.objects.filter(name__iexact="survey").count() == 1
 
 
@@ -219,18 +222,18 @@ def test_only_the_coordinator_or_an_admin_saves_a_template_and_only_from_a_real_
     company, breakdown
 ):
     with pytest.raises(ActionRefused, match="nothing to save"):
-        wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="空")
+        services.wbs_template_save(actor=company.tech_staff, request=breakdown, name="空")
     build_wbs(company, breakdown)
     for outsider in (company.sales_staff, company.tech_head):
         with pytest.raises(ActionRefused, match="Only the coordinator"):
-            wbs_io.wbs_template_save(actor=outsider, request=breakdown, name="别人的")
+            services.wbs_template_save(actor=outsider, request=breakdown, name="别人的")
     assert not WbsTemplate.objects.filter(name="别人的").exists()
-    assert wbs_io.wbs_template_save(actor=company.admin, request=breakdown, name="管理员的").pk
+    assert services.wbs_template_save(actor=company.admin, request=breakdown, name="管理员的").pk
 
     services.wbs_publish(actor=company.tech_staff, request=breakdown)
     breakdown.refresh_from_db()
     assert breakdown.stage == "executing"
-    saved = wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="执行中")
+    saved = services.wbs_template_save(actor=company.tech_staff, request=breakdown, name="执行中")
     assert saved.items.count() == 6
 
 
@@ -238,12 +241,12 @@ def test_applying_is_refused_to_anyone_but_the_coordinator(company, breakdown):
     manual = WbsTemplate.objects.get(name=MANUAL)
     for outsider in (company.sales_staff, company.tech_head, company.sales_head):
         with pytest.raises(ActionRefused, match="Only the coordinator"):
-            wbs_io.wbs_template_apply(
+            services.wbs_template_apply(
                 actor=outsider, request=breakdown, template=manual, start_on=day(1)
             )
     assert not Task.objects.filter(request=breakdown).exists()
     assert not Activity.objects.filter(verb="wbs_template").exists()
-    tasks = wbs_io.wbs_template_apply(
+    tasks = services.wbs_template_apply(
         actor=company.admin, request=breakdown, template=manual, start_on=latest_manual_start()
     )
     assert len(tasks) == 10
@@ -253,7 +256,7 @@ def test_applying_is_refused_when_the_breakdown_is_not_empty(company, breakdown)
     build_wbs(company, breakdown)
     before = snapshot(breakdown)
     with pytest.raises(ActionRefused, match="not empty"):
-        wbs_io.wbs_template_apply(
+        services.wbs_template_apply(
             actor=company.tech_staff,
             request=breakdown,
             template=WbsTemplate.objects.get(name=MANUAL),
@@ -266,7 +269,7 @@ def test_applying_is_refused_outside_the_breakdown_stage(company, breakdown):
     request_services.request_cancel(actor=company.sales_staff, request=breakdown, reason="取消")
     breakdown.refresh_from_db()
     with pytest.raises(ActionRefused, match="before it is published"):
-        wbs_io.wbs_template_apply(
+        services.wbs_template_apply(
             actor=company.tech_staff,
             request=breakdown,
             template=WbsTemplate.objects.get(name=MANUAL),
@@ -279,14 +282,14 @@ def test_a_start_too_late_for_the_plan_is_refused_naming_the_latest_start(compan
     manual = WbsTemplate.objects.get(name=MANUAL)  # 19 working days; the plan ends on day 30
     latest = latest_manual_start()
     with pytest.raises(ValidationError) as refused:
-        wbs_io.wbs_template_apply(
+        services.wbs_template_apply(
             actor=company.tech_staff, request=breakdown, template=manual, start_on=day(20)
         )
     message = refused.value.message_dict["start_on"][0]
     assert latest.isoformat() in message and day(30).isoformat() in message
     assert not Task.objects.filter(request=breakdown).exists()
 
-    tasks = wbs_io.wbs_template_apply(
+    tasks = services.wbs_template_apply(
         actor=company.tech_staff, request=breakdown, template=manual, start_on=latest
     )
     assert max(t.due_on for t in tasks) == _stepped(day(31), -1)
@@ -295,7 +298,7 @@ def test_a_start_too_late_for_the_plan_is_refused_naming_the_latest_start(compan
 def test_the_manual_example_ships_as_a_template(company, breakdown):
     template = WbsTemplate.objects.get(name=MANUAL)
     assert template.created_by is None
-    rows = wbs_io._item_tree(list(template.items.all()))
+    rows = template_item_rows(list(template.items.all()))
     top = [r.item for r in rows if r.depth == 1]
     assert [item.name for item in top] == ["客户需求对接"]
     children = [r for r in rows if r.depth == 2]
@@ -320,7 +323,7 @@ def test_the_manual_example_ships_as_a_template(company, breakdown):
     parents = {r.item.parent_id for r in rows}
     assert all(r.item.deliverable_standard for r in rows if r.item.pk not in parents)
 
-    tasks = wbs_io.wbs_template_apply(
+    tasks = services.wbs_template_apply(
         actor=company.tech_staff,
         request=breakdown,
         template=template,
@@ -336,7 +339,7 @@ def test_the_manual_example_ships_as_a_template(company, breakdown):
     for before, after in itertools.pairwise(second_level):
         assert before.due_on < after.start_on
     assert [t.wbs_code for t in tasks][:4] == ["1", "1.1", "1.2", "1.2.1"]
-    assert services.publish_missing(breakdown)  # people and departments still to assign
+    assert policies.publish_missing(breakdown)  # people and departments still to assign
 
 
 # The manual's template applied from Tuesday 2026-12-08 (issue 18, point 4): by calendar days
@@ -362,12 +365,14 @@ def december_2026(breakdown, monkeypatch):
     CollabRequest.objects.filter(pk=breakdown.pk).update(
         expected_deadline=datetime.date(2027, 3, 31)
     )
-    monkeypatch.setattr(wbs_io, "SCHEDULE", DateWindow(years_back=100, years_ahead=100))
+    wide = DateWindow(years_back=100, years_ahead=100)
+    monkeypatch.setattr(template_services, "SCHEDULE", wide)
+    monkeypatch.setattr(wbs_io, "SCHEDULE", wide)
     return breakdown
 
 
 def _apply_manual_on(company, case, start_on):
-    tasks = wbs_io.wbs_template_apply(
+    tasks = services.wbs_template_apply(
         actor=company.tech_staff,
         request=case,
         template=WbsTemplate.objects.get(name=MANUAL),
@@ -417,7 +422,7 @@ def test_the_export_re_imports_unchanged(company, breakdown):
     first = wbs_io.wbs_export_xlsx(request=breakdown)
     old_pks = {t.pk for t in tree_of(breakdown)}
 
-    count = wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=first)
+    count = services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=first)
 
     assert count == 6
     second = wbs_io.wbs_export_xlsx(request=breakdown)
@@ -453,7 +458,9 @@ def test_an_export_fills_another_case_and_codes_are_recomputed(
         ]
     )
     assert (
-        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=second_breakdown, content=content)
+        services.wbs_import_xlsx(
+            actor=company.tech_staff, request=second_breakdown, content=content
+        )
         == 3
     )
     tasks = tree_of(second_breakdown)
@@ -473,7 +480,7 @@ def _refused_import(company, case, content, *expected):
         build_wbs(company, case)
     before = snapshot(case)
     with pytest.raises(ValidationError) as refused:
-        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=case, content=content)
+        services.wbs_import_xlsx(actor=company.tech_staff, request=case, content=content)
     for text in expected:
         assert any(text in message for message in refused.value.messages), refused.value.messages
     assert snapshot(case) == before
@@ -561,9 +568,9 @@ def test_a_file_that_is_not_a_workbook_is_refused(company, breakdown):
     _refused_import(company, breakdown, b"%PDF-1.4 not a workbook", "cannot be read as an Excel")
     content = workbook([row("1", "任务")], header=["编号", "名称"])
     with pytest.raises(ValidationError, match="column names"):
-        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
+        services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
     with pytest.raises(ValidationError, match="no tasks"):
-        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=workbook([]))
+        services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=workbook([]))
 
 
 def test_only_the_coordinator_imports_and_only_in_breakdown(company, breakdown):
@@ -571,11 +578,11 @@ def test_only_the_coordinator_imports_and_only_in_breakdown(company, breakdown):
     content = wbs_io.wbs_export_xlsx(request=breakdown)
     before = snapshot(breakdown)
     with pytest.raises(ActionRefused, match="Only the coordinator"):
-        wbs_io.wbs_import_xlsx(actor=company.sales_staff, request=breakdown, content=content)
+        services.wbs_import_xlsx(actor=company.sales_staff, request=breakdown, content=content)
     services.wbs_publish(actor=company.tech_staff, request=breakdown)
     breakdown.refresh_from_db()
     with pytest.raises(ActionRefused, match="before it is published"):
-        wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
+        services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=content)
     assert snapshot(breakdown) == before
 
 
@@ -641,7 +648,9 @@ def test_a_file_naming_people_and_departments_by_name_only_imports_the_same_tree
     by_hand = names_only(exported)
     assert "（" not in "".join(str(v) for row in cell_values(by_hand)[1:] for v in row[4:8] if v)
 
-    assert wbs_io.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=by_hand) == 6
+    assert (
+        services.wbs_import_xlsx(actor=company.tech_staff, request=breakdown, content=by_hand) == 6
+    )
 
     assert cell_values(wbs_io.wbs_export_xlsx(request=breakdown)) == cell_values(exported)
     design = next(t for t in tree_of(breakdown) if t.name == "问卷设计")
@@ -662,7 +671,7 @@ def test_people_and_departments_by_number_name_or_both(company, breakdown, secon
         ],
         header=NAMED_HEADER,
     )
-    wbs_io.wbs_import_xlsx(actor=staff, request=second_breakdown, content=content)
+    services.wbs_import_xlsx(actor=staff, request=second_breakdown, content=content)
     by_number, by_name, both = tree_of(second_breakdown)
     assert (by_number.owner, by_number.lead_department) == (staff, company.tech)
     assert (by_name.owner, by_name.lead_department) == (staff, company.tech)
@@ -827,7 +836,7 @@ def test_applying_and_saving_through_the_page(company, breakdown, second_breakdo
 
 def test_the_template_list_and_admin_delete(company, breakdown, login):
     build_wbs(company, breakdown)
-    mine = wbs_io.wbs_template_save(actor=company.tech_staff, request=breakdown, name="调研模板")
+    mine = services.wbs_template_save(actor=company.tech_staff, request=breakdown, name="调研模板")
     client = login(company.sales_staff)
     response = client.get(reverse("tasks_app:wbs_templates"))
     assert response.status_code == 200
@@ -849,13 +858,13 @@ def test_the_template_list_and_admin_delete(company, breakdown, login):
 
 
 def test_the_toolbar_flags_follow_the_person_and_the_state(company, breakdown):
-    empty = wbs_io.wbs_io_panel(user=company.tech_staff, request=breakdown)
+    empty = wbs_io_panel(user=company.tech_staff, request=breakdown)
     assert empty.can_apply_template and empty.can_import and not empty.can_save_template
     assert empty.latest_end == day(30) and MANUAL in [t.name for t in empty.templates]
     build_wbs(company, breakdown)
-    full = wbs_io.wbs_io_panel(user=company.tech_staff, request=breakdown)
+    full = wbs_io_panel(user=company.tech_staff, request=breakdown)
     assert full.can_save_template and not full.can_apply_template and full.import_replaces
-    viewer = wbs_io.wbs_io_panel(user=company.sales_staff, request=breakdown)
+    viewer = wbs_io_panel(user=company.sales_staff, request=breakdown)
     assert not (viewer.can_save_template or viewer.can_apply_template or viewer.can_import)
 
 
@@ -863,7 +872,7 @@ def test_the_toolbar_renders_only_what_the_person_may_do(company, breakdown, rf)
     def render_for(user):
         request = rf.get("/")
         request.user = user
-        panel = wbs_io.wbs_io_panel(user=user, request=breakdown)
+        panel = wbs_io_panel(user=user, request=breakdown)
         return render_to_string(
             "tasks_app/_wbs_io.html", {"case": breakdown, "wbs_io": panel}, request=request
         )

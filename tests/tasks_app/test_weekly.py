@@ -20,16 +20,15 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from tasks_app import services
 from tasks_app.models import WeeklySummary
-from tasks_app.weekly import (
-    week_label,
+from tasks_app.selectors import weekly_summary_recipients, weekly_summary_url
+from tasks_app.services import (
     weekly_summary_draft,
     weekly_summary_generate,
-    weekly_summary_propose_rag,
     weekly_summary_publish,
-    weekly_summary_recipients,
     weekly_summary_update,
-    weekly_summary_url,
 )
+from tasks_app.weekly_facts import weekly_summary_propose_rag
+from tasks_app.weeks import week_label
 
 pytest_plugins = ["tests.tasks_app.fixtures_weekly"]  # the weekly_case fixture
 

@@ -6,7 +6,7 @@ import pytest
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.services import reminders_sweep
 from requests_app.models import CollabRequest
-from tasks_app import weekly, weekly_reminders
+from tasks_app import selectors, services, weekly_reminders
 from tasks_app.models import WeeklySummary
 from tasks_app.weekly_reminders import WEEKLY_SUMMARY
 from tests.requests_app.reminder_helpers import at, only, sent, settings_of, sweep
@@ -49,7 +49,7 @@ def test_on_friday_at_16_the_draft_is_made_and_the_coordinator_told(company, cas
     assert sent(WEEKLY_SUMMARY) == [(company.tech_staff.pk, "2025-W41", False)]
     reminder = Reminder.objects.get(rule="weekly_summary")
     assert reminder.target == summary
-    assert reminder.url == weekly.weekly_summary_url(summary)
+    assert reminder.url == selectors.weekly_summary_url(summary)
     assert case.code in reminder.title
 
 
@@ -101,8 +101,8 @@ def test_sweeping_again_drafts_nothing_more_and_plans_nothing_new(
 
 
 def test_a_published_summary_needs_no_reminder(company, case, generated):
-    summary = weekly.weekly_summary_draft(request=case, iso_year=2025, iso_week=41)
-    weekly.weekly_summary_publish(actor=company.tech_staff, summary=summary)
+    summary = services.weekly_summary_draft(request=case, iso_year=2025, iso_week=41)
+    services.weekly_summary_publish(actor=company.tech_staff, summary=summary)
 
     assert sweep(WEEKLY_SUMMARY, at(FRIDAY, "16:00")) == []
     assert generated == []  # every case is settled: nothing is computed again

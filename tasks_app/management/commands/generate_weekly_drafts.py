@@ -4,7 +4,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks_app.weekly import today, weekly_summary_generate
+from tasks_app.services import weekly_summary_generate
+from tasks_app.weeks import today
 
 
 class Command(BaseCommand):

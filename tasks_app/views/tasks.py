@@ -1,18 +1,18 @@
 """A task's page, the owners' quick actions and 我的任务."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.urls import redirect_next
-from tasks_app import services, task_links
+from collab_portal.lib.views import run_service
+from tasks_app import services
 from tasks_app.forms import BlockForm, DelayForm, DueChangeForm, ProgressForm
-from tasks_app.selectors import my_tasks, task_for
+from tasks_app.pages.tasks import my_tasks_page as my_tasks_context
+from tasks_app.pages.tasks import task_page
+from tasks_app.selectors import task_for
 
 
 def _refuse_form(request, task, form, message):
@@ -29,75 +29,42 @@ def _refuse_form(request, task, form, message):
     return redirect_next(request, task)
 
 
-def _perform(request, task, action, success):
-    try:
-        action()
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
-    return redirect_next(request, task)
-
-
 @require_GET
 def task_detail(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
-    can_work = services.may_work_on(request.user, task) and task.request.stage == "executing"
-    is_leaf = not task.children.exists()
-    today = timezone.localdate()
-    todays = task.updates.filter(day=today).first()
-    return render(
-        request,
-        "tasks_app/task_detail.html",
-        {
-            "task": task,
-            "case": task.request,
-            "updates": task.updates.select_related("author")[:30],
-            "date_changes": task.date_changes.select_related("changed_by"),
-            "can_work": can_work and is_leaf,
-            "can_urge": services.may_urge(request.user, task, is_leaf=is_leaf, today=today),
-            "can_change_due": services.may_edit_wbs(request.user, task.request)
-            and task.request.stage == "executing",
-            "progress_form": ProgressForm(
-                initial={
-                    "percent": todays.percent if todays else task.progress,
-                    "note": todays.note if todays else "",
-                }
-            ),
-            "delay_form": DelayForm(),
-            "block_form": BlockForm(),
-            "due_form": DueChangeForm(initial={"new_due": task.due_on}),
-            "links": task_links.links_for(task, request.user),
-        },
-    )
+    return render(request, "tasks_app/task_detail.html", task_page(user=request.user, task=task))
 
 
 @require_POST
 def task_start(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
-    return _perform(
-        request, task, lambda: services.task_start(actor=request.user, task=task), _("Started.")
+    return run_service(
+        request,
+        lambda: services.task_start(actor=request.user, task=task),
+        success=_("Started."),
+        then=lambda: redirect_next(request, task),
     )
 
 
 @require_POST
 def task_complete(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
-    return _perform(
+    return run_service(
         request,
-        task,
         lambda: services.task_complete(actor=request.user, task=task),
-        _("Marked as done."),
+        success=_("Marked as done."),
+        then=lambda: redirect_next(request, task),
     )
 
 
 @require_POST
 def task_resume(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
-    return _perform(
-        request, task, lambda: services.task_resume(actor=request.user, task=task), _("Resumed.")
+    return run_service(
+        request,
+        lambda: services.task_resume(actor=request.user, task=task),
+        success=_("Resumed."),
+        then=lambda: redirect_next(request, task),
     )
 
 
@@ -108,16 +75,16 @@ def task_progress(request, code, pk):
     if not form.is_valid():
         messages.error(request, _("Progress is a percentage from 0 to 100."))
         return redirect_next(request, task)
-    return _perform(
+    return run_service(
         request,
-        task,
         lambda: services.progress_save(
             actor=request.user,
             task=task,
             percent=form.cleaned_data["percent"],
             note=form.cleaned_data["note"],
         ),
-        _("Today's progress is saved."),
+        success=_("Today's progress is saved."),
+        then=lambda: redirect_next(request, task),
     )
 
 
@@ -127,16 +94,16 @@ def task_delay(request, code, pk):
     form = DelayForm(request.POST)
     if not form.is_valid():
         return _refuse_form(request, task, form, _("Give the reason and the new expected date."))
-    return _perform(
+    return run_service(
         request,
-        task,
         lambda: services.task_report_delay(
             actor=request.user,
             task=task,
             reason=form.cleaned_data["reason"],
             new_date=form.cleaned_data["new_date"],
         ),
-        _("The delay is reported."),
+        success=_("The delay is reported."),
+        then=lambda: redirect_next(request, task),
     )
 
 
@@ -147,13 +114,13 @@ def task_block(request, code, pk):
     if not form.is_valid():
         messages.error(request, _("Say what blocks the task."))
         return redirect_next(request, task)
-    return _perform(
+    return run_service(
         request,
-        task,
         lambda: services.task_report_block(
             actor=request.user, task=task, reason=form.cleaned_data["reason"]
         ),
-        _("The blocker is reported; the coordinator has been told."),
+        success=_("The blocker is reported; the coordinator has been told."),
+        then=lambda: redirect_next(request, task),
     )
 
 
@@ -163,43 +130,33 @@ def task_change_due(request, code, pk):
     form = DueChangeForm(request.POST)
     if not form.is_valid():
         return _refuse_form(request, task, form, _("Give the new due date and the reason."))
-    return _perform(
+    return run_service(
         request,
-        task,
         lambda: services.task_change_due(
             actor=request.user,
             task=task,
             new_due=form.cleaned_data["new_due"],
             reason=form.cleaned_data["reason"],
         ),
-        _("The due date is changed."),
+        success=_("The due date is changed."),
+        then=lambda: redirect_next(request, task),
     )
 
 
 @require_POST
 def task_urge(request, code, pk):
     task = task_for(user=request.user, code=code, pk=pk)
-    return _perform(
+    return run_service(
         request,
-        task,
         lambda: services.task_urge(actor=request.user, task=task),
-        _("The owner has been reminded."),
+        success=_("The owner has been reminded."),
+        then=lambda: redirect_next(request, task),
     )
 
 
 @require_GET
 def my_tasks_page(request):
-    return render(
-        request,
-        "tasks_app/my_tasks.html",
-        {
-            "mine": my_tasks(user=request.user),
-            "today": timezone.localdate(),
-            "progress_form": ProgressForm(),
-            "delay_form": DelayForm(),
-            "block_form": BlockForm(),
-        },
-    )
+    return render(request, "tasks_app/my_tasks.html", my_tasks_context(user=request.user))
 
 
 urlpatterns = [

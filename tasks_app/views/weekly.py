@@ -1,73 +1,50 @@
 """周报 pages: the case's weekly summaries, one summary, its PDF; the coordinator drafts,
-edits and publishes through the services in tasks_app.weekly."""
+edits and publishes through the services in tasks_app.services.weekly."""
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from collab_portal.documents.rendering import pdf_response, render_pdf
 from collab_portal.lib.refusals import ActionRefused
+from collab_portal.lib.views import run_service
 from requests_app.selectors import request_for
-from tasks_app import weekly
-from tasks_app.models import WeeklySummary
-
-
-class WeeklySummaryForm(forms.Form):
-    rag = forms.ChoiceField(label=gettext_lazy("Status"), choices=WeeklySummary.Rag.choices)
-    comments = forms.CharField(
-        label=gettext_lazy("Coordinator's comments"),
-        required=False,
-        max_length=weekly.COMMENTS_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
+from tasks_app import services
+from tasks_app.forms import WeeklySummaryForm
+from tasks_app.pages.weekly import weekly_list_page, weekly_summary_page
+from tasks_app.policies import weekly_summary_may_view
+from tasks_app.printing import weekly_summary_pdf_context
+from tasks_app.selectors import weekly_summary_for, weekly_summary_url
+from tasks_app.views import with_valid_form
+from tasks_app.weeks import iso_week_of, today
 
 
 def _back(request, summary):
     """To the summary if this person may see it, else to the case's list of summaries."""
-    if weekly.weekly_summary_may_view(request.user, summary):
-        return redirect(weekly.weekly_summary_url(summary))
+    if weekly_summary_may_view(request.user, summary):
+        return redirect(weekly_summary_url(summary))
     return redirect("tasks_app:weekly_list", code=summary.request.code)
-
-
-def _perform(request, summary, action, success_message):
-    try:
-        action()
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success_message)
-    return _back(request, summary)
 
 
 @require_GET
 def weekly_list(request, code):
     case = request_for(user=request.user, code=code)
-    this_year, this_week = weekly.iso_week_of(weekly.today())
-    context = {
-        "case": case,
-        "summaries": weekly.weekly_summary_list(user=request.user, request=case),
-        "can_draft": weekly.weekly_summary_may_draft(request.user, case),
-        "this_week_label": weekly.week_label(this_year, this_week),
-    }
-    return render(request, "tasks_app/weekly_list.html", context)
+    return render(
+        request, "tasks_app/weekly_list.html", weekly_list_page(user=request.user, case=case)
+    )
 
 
 @require_POST
 def weekly_draft(request, code):
     """Draft (or refresh) this week's summary, or the week named by ``year`` and ``week``."""
     case = request_for(user=request.user, code=code)
-    year, week = weekly.iso_week_of(weekly.today())
+    year, week = iso_week_of(today())
     try:
         year = int(request.POST.get("year") or year)
         week = int(request.POST.get("week") or week)
-        summary = weekly.weekly_summary_draft(
+        summary = services.weekly_summary_draft(
             request=case, iso_year=year, iso_week=week, actor=request.user
         )
     except ValueError:
@@ -80,57 +57,53 @@ def weekly_draft(request, code):
             _("The summary of %(week)s is drafted from the current data.")
             % {"week": summary.label},
         )
-        return redirect(weekly.weekly_summary_url(summary))
+        return redirect(weekly_summary_url(summary))
     return redirect("tasks_app:weekly_list", code=case.code)
 
 
 @require_GET
 def weekly_detail(request, code, year, week):
-    summary = weekly.weekly_summary_for(user=request.user, code=code, iso_year=year, iso_week=week)
-    context = weekly.weekly_summary_page(user=request.user, summary=summary)
+    summary = weekly_summary_for(user=request.user, code=code, iso_year=year, iso_week=week)
+    context = weekly_summary_page(user=request.user, summary=summary)
     context["form"] = WeeklySummaryForm(initial={"rag": summary.rag, "comments": summary.comments})
     return render(request, "tasks_app/weekly_detail.html", context)
 
 
 @require_POST
 def weekly_update(request, code, year, week):
-    summary = weekly.weekly_summary_for(
+    summary = weekly_summary_for(
         user=request.user, code=code, iso_year=year, iso_week=week, drafts=True
     )
-    form = WeeklySummaryForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _back(request, summary)
-    return _perform(
+    return run_service(
         request,
-        summary,
-        lambda: weekly.weekly_summary_update(
-            actor=request.user,
-            summary=summary,
-            rag=form.cleaned_data["rag"],
-            comments=form.cleaned_data["comments"],
+        with_valid_form(
+            WeeklySummaryForm(request.POST),
+            lambda data: services.weekly_summary_update(
+                actor=request.user, summary=summary, rag=data["rag"], comments=data["comments"]
+            ),
         ),
-        _("The weekly summary is saved."),
+        success=_("The weekly summary is saved."),
+        then=lambda: _back(request, summary),
     )
 
 
 @require_POST
 def weekly_publish(request, code, year, week):
-    summary = weekly.weekly_summary_for(
+    summary = weekly_summary_for(
         user=request.user, code=code, iso_year=year, iso_week=week, drafts=True
     )
-    return _perform(
+    return run_service(
         request,
-        summary,
-        lambda: weekly.weekly_summary_publish(actor=request.user, summary=summary),
-        _("The weekly summary is published to the participants."),
+        lambda: services.weekly_summary_publish(actor=request.user, summary=summary),
+        success=_("The weekly summary is published to the participants."),
+        then=lambda: _back(request, summary),
     )
 
 
 @require_GET
 def weekly_pdf(request, code, year, week):
-    summary = weekly.weekly_summary_for(user=request.user, code=code, iso_year=year, iso_week=week)
-    context = weekly.weekly_summary_pdf_context(summary)
+    summary = weekly_summary_for(user=request.user, code=code, iso_year=year, iso_week=week)
+    context = weekly_summary_pdf_context(summary)
     pdf = render_pdf(template_name="tasks_app/pdf/weekly.html", context=context)
     return pdf_response(pdf=pdf, filename=context["filename"])
 

@@ -13,23 +13,10 @@ from django_htmx.http import reswap, retarget
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from requests_app.selectors import request_for
-from tasks_app import services, wbs_io
+from tasks_app import services
 from tasks_app.forms import TaskForm
 from tasks_app.models import Task
-from tasks_app.selectors import task_queryset, tree_rows
-
-
-def _editor_context(request, case, *, error=""):
-    rows = tree_rows(list(task_queryset().filter(request=case)))
-    return {
-        "case": case,
-        "rows": rows,
-        "can_edit": services.may_edit_wbs(request.user, case)
-        and case.stage == case.Stage.BREAKDOWN,
-        "missing": services.publish_missing(case) if case.stage == case.Stage.BREAKDOWN else [],
-        "wbs_io": wbs_io.wbs_io_panel(user=request.user, request=case),
-        "error": error,
-    }
+from tasks_app.pages.wbs import wbs_editor_page
 
 
 def _tree_response(request, case, *, error="", reset_panel=False):
@@ -37,7 +24,7 @@ def _tree_response(request, case, *, error="", reset_panel=False):
     and, swapped out of band, the 发布 button as that list allows it (and, after a save, the
     side panel back to its start); a redirect to the editor otherwise."""
     if request.htmx:
-        context = _editor_context(request, case, error=error)
+        context = wbs_editor_page(user=request.user, case=case, error=error)
         context["reset_panel"] = reset_panel
         context["oob"] = True
         return render(request, "tasks_app/_wbs_tree.html", context)
@@ -49,7 +36,7 @@ def _tree_response(request, case, *, error="", reset_panel=False):
 @require_GET
 def wbs_editor(request, code):
     case = request_for(user=request.user, code=code)
-    return render(request, "tasks_app/wbs.html", _editor_context(request, case))
+    return render(request, "tasks_app/wbs.html", wbs_editor_page(user=request.user, case=case))
 
 
 def _task_of(case, pk) -> Task:

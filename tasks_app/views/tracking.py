@@ -4,7 +4,6 @@ Whoever may see the case may see these; anyone else gets 404 (``request_for``)."
 
 from __future__ import annotations
 
-from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -12,57 +11,18 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from requests_app.selectors import request_for
 from tasks_app import exports
+from tasks_app.forms import TrackingFilterForm
 from tasks_app.models import Task
-from tasks_app.selectors import TrackingFilters
-from tasks_app.tracking_selectors import (
-    TrackingTable,
-    gantt_items,
-    link_lines,
-    tracking_table,
-)
+from tasks_app.pages.tracking import gantt_items, link_lines, tracking_table
 
 PAGE_SIZE = 200
 TITLE = exports.TITLE
-
-
-class TrackingFilterForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    owner = forms.TypedChoiceField(
-        label=gettext_lazy("Owner"), required=False, coerce=int, empty_value=None
-    )
-    department = forms.TypedChoiceField(
-        label=gettext_lazy("Department"), required=False, coerce=int, empty_value=None
-    )
-    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
-
-    def __init__(self, data, *, table: TrackingTable):
-        super().__init__(data)
-        everything = [("", _("All"))]
-        self.fields["status"].choices = everything + list(Task.Status.choices)
-        self.fields["owner"].choices = everything + [(u.pk, u.name) for u in table.owners]
-        self.fields["department"].choices = everything + [(d.pk, d.name) for d in table.departments]
-        for name in ("status", "owner", "department"):
-            self.fields[name].widget.attrs["class"] = "form-select"
-        self.fields["overdue"].widget.attrs["class"] = "form-check-input"
-
-    def filters(self) -> TrackingFilters:
-        """The valid filters; a value that is not among the choices is ignored."""
-        self.is_valid()
-        value = self.cleaned_data.get
-        return TrackingFilters(
-            status=value("status") or "",
-            owner=value("owner"),
-            department=value("department"),
-            overdue_only=bool(value("overdue")),
-        )
 
 
 def _table(request, code):
