@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from collab_portal.lib.workdays import WorkdayCalendar
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from requests_app.models import CollabRequest
 from tasks_app.models import Task

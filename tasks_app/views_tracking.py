@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.documents.rendering import pdf_response
-from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from requests_app.selectors import request_for
 from tasks_app import exports
 from tasks_app.models import Task
