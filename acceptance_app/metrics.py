@@ -48,7 +48,7 @@ from django.utils.translation import gettext_lazy as _
 
 from acceptance_app.models import Delivery, ItemVerdict
 from collab_portal.activity.models import Activity
-from collab_portal.lib.workdays import WorkdayCalendar
+from collab_portal.calendar.workdays import WorkdayCalendar
 from requests_app.models import CollabPlan, CollabRequest, Milestone, Review
 from requests_app.selectors import STEPPER
 from risks_app.models import Risk

@@ -107,7 +107,7 @@ def main() -> None:
 
     people = seeded_company(args.cases)
     # A year chinese-calendar does not know is warned about once: not part of the timing.
-    logging.getLogger("collab_portal.lib.workdays").setLevel(logging.ERROR)
+    logging.getLogger("collab_portal.calendar.workdays").setLevel(logging.ERROR)
     before = timings(people, args.repeat)
     write_far_dates(people)
     after = timings(people, args.repeat)

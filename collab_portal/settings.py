@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "risks_app",
     "acceptance_app",
     "insights_app",
+    "ops",
 ]
 
 MIDDLEWARE = [

@@ -78,8 +78,8 @@ from django.utils.translation import gettext_lazy as _
 from acceptance_app.metrics import ReasonCount
 from acceptance_app.models import AcceptanceReview, Delivery
 from collab_portal.activity.models import Activity
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.queries import id_in
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.selectors import department_children, with_departments_below
 from insights_app.weekly import counted_in
 from requests_app.models import CollabPlan, CollabRequest, Receiver, Review

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acceptance_app.models import Delivery
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.caching import Counted, kept_or_counted
-from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app import weekly
 from insights_app.kpis import (
     DEFINITION_OF,

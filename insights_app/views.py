@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.documents.rendering import pdf_response, render_pdf
-from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.org.selectors import company_name
 from insights_app import exports, pages
 from insights_app.forms import ComparisonForm, DashboardForm

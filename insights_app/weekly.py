@@ -45,8 +45,8 @@ from django.utils import timezone
 
 from acceptance_app.models import Delivery
 from collab_portal.activity.models import Activity
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.queries import id_in
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from insights_app.scope import Scope, Week
 from requests_app.models import (

@@ -24,8 +24,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.stored_text import Text
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, register_rule

@@ -11,8 +11,8 @@ import datetime
 
 from django.utils.translation import gettext_lazy
 
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.stored_text import Text
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec
 from collab_portal.reminders.sweeps import (

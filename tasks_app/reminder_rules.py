@@ -29,8 +29,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.stored_text import Text
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from collab_portal.lib.workdays import WorkdayCalendar
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from requests_app.models import CollabRequest, Milestone, Receiver
 from tasks_app.models import Task, WbsTemplateItem, WeeklySummary

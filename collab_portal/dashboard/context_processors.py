@@ -1,8 +1,8 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from collab_portal.calendar.workdays import holiday_years_missing
 from collab_portal.dashboard.navigation import nav_links
-from collab_portal.lib.workdays import holiday_years_missing
 from collab_portal.notifications.selectors import unread_count
 
 

@@ -26,7 +26,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from collab_portal.lib.workdays import WorkdayCalendar
+from collab_portal.calendar.workdays import WorkdayCalendar
 
 # ---------------------------------------------------------------------------------------------
 # The tabs

@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.dashboard import inbox
 from collab_portal.dashboard.forms import InboxFilterForm
-from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.notifications.selectors import latest_notifications
 from collab_portal.org.selectors import roles_of
 

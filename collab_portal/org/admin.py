@@ -12,8 +12,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from collab_portal.calendar.holiday_arrangement import MAX_TEXT_CHARS, ArrangementRefused
+from collab_portal.calendar.pages import WEEKDAY_HEADERS, year_preview
+from collab_portal.calendar.services import holiday_year_read, holiday_year_save
 from collab_portal.lib.uploads import Kind, check_upload
-from collab_portal.org.holiday_arrangement import MAX_TEXT_CHARS, ArrangementRefused
 from collab_portal.org.importing import ImportRefused, org_import, read_tables
 from collab_portal.org.models import (
     Delegation,
@@ -25,12 +27,7 @@ from collab_portal.org.models import (
     User,
     WorkdayOverride,
 )
-from collab_portal.org.pages import WEEKDAY_HEADERS, year_preview
-from collab_portal.org.services import (
-    delegation_announce,
-    holiday_year_read,
-    holiday_year_save,
-)
+from collab_portal.org.services import delegation_announce
 
 admin.site.site_header = _("Collab Portal administration")
 admin.site.site_title = _("Collab Portal")

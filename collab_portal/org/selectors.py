@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collab_portal.org.models import Delegation, Department, HolidayYear, User
+from collab_portal.org.models import Delegation, Department, User
 
 _read_once: ContextVar[dict | None] = ContextVar("org_read_once", default=None)
 
@@ -29,32 +29,14 @@ def org_read_once() -> Iterator[None]:
         _read_once.reset(token)
 
 
-def _once(key: tuple, read: Callable[[], list]) -> list:
+def remembered(key: tuple, read: Callable[[], list]) -> list:
+    """``read()``, called once per ``key`` within ``org_read_once`` and every time outside it."""
     memo = _read_once.get()
     if memo is None:
         return read()
     if key not in memo:
         memo[key] = read()
     return list(memo[key])  # a copy: callers may extend what they are given
-
-
-HolidayEntryRow = tuple[int, str | None, datetime.date | None, datetime.date | None]
-
-
-def holiday_entry_rows() -> tuple[HolidayEntryRow, ...]:
-    """(year, kind, first day, last day) of every entry of every entered ``HolidayYear``, in
-    order; a year without entries gives one row of Nones. One query (a few hundred rows at
-    most), once per read-only request."""
-    return tuple(
-        _once(
-            ("holiday_entry_rows",),
-            lambda: list(
-                HolidayYear.objects.order_by("year", "entries__first_day").values_list(
-                    "year", "entries__kind", "entries__first_day", "entries__last_day"
-                )
-            ),
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -202,7 +184,7 @@ def delegations_of(user: User) -> list[Delegation]:
 
 def principals_acting_for(user: User, *, on: datetime.date | None = None) -> list[int]:
     """Ids of ``user`` and of everyone whose delegate in force ``user`` is (1 query)."""
-    return _once(
+    return remembered(
         ("principals", user.pk, on),
         lambda: [
             user.pk,
@@ -234,7 +216,7 @@ def department_children() -> dict[int | None, list[int]]:
 
 def _department_tree() -> list[tuple[int, int | None, int | None, int | None]]:
     """(id, parent id, head id, leader in charge id) of every department (1 query)."""
-    return _once(
+    return remembered(
         ("department tree",),
         lambda: list(
             Department.objects.values_list("pk", "parent_id", "head_id", "leader_in_charge_id")

@@ -13,9 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.lib.forms import PortalAuthenticationForm, apply_validation_error
 from collab_portal.lib.urls import LocalNextMixin, next_path
-from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.org.forms import DelegationForm, ReminderChannelsForm
 from collab_portal.org.models import Delegation
 from collab_portal.org.selectors import delegations_of

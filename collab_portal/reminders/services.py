@@ -13,9 +13,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab_portal.calendar.workdays import WorkdayCalendar, is_workday
 from collab_portal.lib.broker import send_task_quietly
 from collab_portal.lib.stored_text import Text, as_json
-from collab_portal.lib.workdays import WorkdayCalendar, is_workday
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.reminders.models import Reminder, ReminderRule, WebhookEndpoint

@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.stored_text import Text
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from collab_portal.org.selectors import delegates_in_force, leaders_in_charge
 from collab_portal.reminders.models import Reminder, ReminderRule

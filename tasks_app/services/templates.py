@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab_portal.activity.services import activity_record
+from collab_portal.calendar.workdays import MAX_WORKDAYS_STEP, WorkdayCalendar
 from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import Kind, check_upload
-from collab_portal.lib.workdays import MAX_WORKDAYS_STEP, WorkdayCalendar
 from collab_portal.org.models import User
 from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import CollabRequest

@@ -13,8 +13,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.documents.rendering import pdf_response
-from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from requests_app.selectors import request_for
 from tasks_app import exports
 from tasks_app.forms import TrackingFilterForm

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from collab_portal.lib.workdays import is_workday
+from collab_portal.calendar.workdays import is_workday
 from collab_portal.org.models import HolidayEntry, HolidayYear
 from tests.factories import TEST_PASSWORD
 from tests.org.holiday_years import MADE_UP_2027

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from collab_portal.activity.models import Activity
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.dashboard import inbox
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from requests_app import services
 from requests_app.models import CollabRequest

@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 
 from acceptance_app.models import Delivery
 from collab_portal.activity.models import Activity
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.refusals import ActionRefused
-from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app.scope import this_week
 from requests_app.models import CollabRequest, Receiver
 from risks_app.models import Level, Risk

@@ -1,8 +1,8 @@
 """Holiday arrangements for tests. The State Council has not published 2027's arrangement: the
 text below is made up for the tests (weekdays right for 2027) and is never shipped."""
 
+from collab_portal.calendar.services import holiday_year_save
 from collab_portal.org.models import HolidayYear
-from collab_portal.org.services import holiday_year_save
 from tests.factories import UserFactory
 
 # New Year's Day on a Friday, a nine-day Spring Festival from Friday 5 February and one

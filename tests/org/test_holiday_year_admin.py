@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from collab_portal.calendar.workdays import holiday_years_missing, is_workday
 from collab_portal.dashboard import context_processors
-from collab_portal.lib.workdays import holiday_years_missing, is_workday
 from collab_portal.org.models import HolidayEntry, HolidayYear
 from tests.org.holiday_years import MADE_UP_2027, enter_year
 

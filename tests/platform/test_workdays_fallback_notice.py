@@ -7,7 +7,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from collab_portal.lib.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
+from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from tasks_app.models import Task
 from tests.org.holiday_years import MADE_UP_2027, enter_year
 

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import Workbook
 
+from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.dates import DEADLINE, RECORDED, SCHEDULE, DateWindow
-from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org import services as org_services
 from collab_portal.reminders.registry import rule_spec
 from collab_portal.reminders.services import rule_settings

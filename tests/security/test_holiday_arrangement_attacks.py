@@ -13,15 +13,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from collab_portal.lib.workdays import add_workdays
-from collab_portal.org.holiday_arrangement import (
+from collab_portal.calendar.holiday_arrangement import (
     MAX_LINES,
     MAX_TEXT_CHARS,
     ArrangementRefused,
     read_arrangement,
 )
+from collab_portal.calendar.services import holiday_year_save
+from collab_portal.calendar.workdays import add_workdays
 from collab_portal.org.models import HolidayYear
-from collab_portal.org.services import holiday_year_save
 from tests.org.holiday_years import MADE_UP_2027
 
 ADD = reverse("admin:org_holidayyear_add")

@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from collab_portal.lib.workdays import workdays_between
+from collab_portal.calendar.workdays import workdays_between
 from tasks_app import services
 from tasks_app.models import Task
 from tests.tasks_app.fixtures_tracking import *  # noqa: F403 (the fixtures)

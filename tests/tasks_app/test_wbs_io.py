@@ -20,9 +20,9 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook, load_workbook
 
 from collab_portal.activity.models import Activity
+from collab_portal.calendar.workdays import ONE_DAY, WorkdayCalendar, is_workday
 from collab_portal.lib.dates import DateWindow
 from collab_portal.lib.refusals import ActionRefused
-from collab_portal.lib.workdays import ONE_DAY, WorkdayCalendar, is_workday
 from requests_app import services as request_services
 from requests_app.models import CollabRequest
 from tasks_app import policies, services, wbs_io

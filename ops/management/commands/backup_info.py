@@ -30,7 +30,7 @@ SQLITE_COPY = "database.sqlite3"
 MEDIA_ARCHIVE = "media.tar.gz"
 CHUNK = 1024 * 1024
 
-# The figures an operator checks first; found by model name so the platform imports no stage app.
+# The figures an operator checks first.
 SUMMARY_MODELS = {
     "cases": "requests_app.CollabRequest",
     "tasks": "tasks_app.Task",

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import chinese_calendar
 from django.db.models import Case, CharField, PositiveSmallIntegerField, Value, When
 
+from collab_portal.calendar.selectors import HolidayEntryRow, holiday_entry_rows
 from collab_portal.org.models import HolidayEntry, HolidayYear, WorkdayOverride
-from collab_portal.org.selectors import HolidayEntryRow, holiday_entry_rows
 
 logger = logging.getLogger(__name__)
 

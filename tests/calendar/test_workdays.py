@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from collab_portal.lib import workdays
-from collab_portal.lib.workdays import (
+from collab_portal.calendar import workdays
+from collab_portal.calendar.workdays import (
     WorkdayCalendar,
     add_workdays,
     is_workday,
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def fresh_warnings(monkeypatch, caplog):
     """Forget which unknown years were already warned about, and capture the warnings."""
     monkeypatch.setattr(workdays, "_warned_years", set())
-    caplog.set_level(logging.WARNING, logger="collab_portal.lib.workdays")
+    caplog.set_level(logging.WARNING, logger="collab_portal.calendar.workdays")
     return caplog
 
 

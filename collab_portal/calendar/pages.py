@@ -1,4 +1,4 @@
-"""What the organisation's admin pages show: the year of a holiday arrangement, month by month."""
+"""What the holiday-year admin page shows: the year of an arrangement, month by month."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils.dates import MONTHS
 from django.utils.translation import pgettext_lazy
 
-from collab_portal.org.holiday_arrangement import Arrangement
+from collab_portal.calendar.holiday_arrangement import Arrangement
 from collab_portal.org.models import HolidayEntry
 
 WEEKDAY_HEADERS = [

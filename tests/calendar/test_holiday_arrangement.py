@@ -7,7 +7,7 @@ import chinese_calendar
 import pytest
 from django.utils import translation
 
-from collab_portal.org.holiday_arrangement import ArrangementRefused, read_arrangement
+from collab_portal.calendar.holiday_arrangement import ArrangementRefused, read_arrangement
 from collab_portal.org.models import HolidayEntry
 from tests.org.holiday_years import MADE_UP_2027
 
