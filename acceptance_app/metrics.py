@@ -25,7 +25,7 @@ of its confirmed plan (the same window the task breakdown must fit in:
 Actual duration: from the approval to the acceptance (the day the case left stage 5 accepted);
 before that, to the day the case was cancelled, or to ``today``.
 
-Per stage (the six stages of the manual, ``requests_app.selectors.STEPPER``): the time between
+Per stage (the six stages of the manual, ``requests_app.pages.STEPPER``): the time between
 entering and leaving the stage's states on the timeline, summed over every visit (a delivery
 sent back for rework returns the case to execution). Time spent archived or cancelled is not a
 stage's time. Only execution has a plan: from the earliest planned start to the latest planned
@@ -50,7 +50,7 @@ from acceptance_app.models import Delivery, ItemVerdict
 from collab_portal.activity.models import Activity
 from collab_portal.calendar.workdays import WorkdayCalendar
 from requests_app.models import CollabPlan, CollabRequest, Milestone, Review
-from requests_app.selectors import STEPPER
+from requests_app.pages import STEPPER
 from risks_app.models import Risk
 from tasks_app.models import Task, TaskDateChange
 
@@ -102,7 +102,7 @@ class StageDuration:
     """One of the manual's six stages: the time the case actually spent in it (every visit)
     and, where a plan exists, the planned time."""
 
-    number: str  # "1" … "6", as in requests_app.selectors.STEPPER
+    number: str  # "1" … "6", as in requests_app.pages.STEPPER
     entered_on: datetime.date | None  # first entry; None: never reached
     left_on: datetime.date | None  # last exit; None: never reached, or in it now
     visits: int

@@ -46,10 +46,10 @@ from requests_app.one_time_links import LinkKind, case_invitation
 from requests_app.policies import (
     belongs_to_another_side,
     initiator_side_key,
+    may_act_for,
     may_decide_for_department,
     side_decider,
 )
-from requests_app.services import may_act_for
 from tasks_app.models import Task, key_task_pks
 
 Stage = CollabRequest.Stage

@@ -37,7 +37,7 @@ from collab_portal.lib.uploads import StoredFileChanged, file_withheld, unchange
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app.one_time_links import new_link
 from requests_app.selectors import request_for
-from requests_app.views import link_file_download, link_refused
+from requests_app.views.links import link_file_download, link_refused
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.org.models import Department, User
-from requests_app import services
+from requests_app import policies, services
 
 ALL_CHECKS = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reasonable": True}
 
@@ -45,4 +45,4 @@ def seed_cases(*, count: int) -> None:
         if index % 3 == 1:
             continue
         case.refresh_from_db()
-        services.request_approve(actor=services.review_handler(case), request=case, **ALL_CHECKS)
+        services.request_approve(actor=policies.review_handler(case), request=case, **ALL_CHECKS)

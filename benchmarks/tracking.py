@@ -62,7 +62,7 @@ def case_in_breakdown():
     from django.utils import timezone
 
     from collab_portal.org.models import Department, User
-    from requests_app import services
+    from requests_app import policies, services
     from requests_app.models import CollabRequest
 
     people = {user.username: user for user in User.objects.all()}
@@ -81,7 +81,7 @@ def case_in_breakdown():
     services.request_submit(actor=people["weilin"], request=case)
     case.refresh_from_db()
     services.request_approve(
-        actor=services.review_handler(case),
+        actor=policies.review_handler(case),
         request=case,
         goal_quantifiable=True,
         receiver_clear=True,
@@ -107,7 +107,7 @@ def case_in_breakdown():
         ),
     )
     services.plan_propose(actor=people["zhuming"], plan=plan)
-    for side in services.plan_sides(case):  # each head, or their delegate today
+    for side in policies.plan_sides(case):  # each head, or their delegate today
         services.plan_sign(actor=services.decider_for_department(side.department).person, plan=plan)
     case.refresh_from_db()
     assert case.stage == CollabRequest.Stage.BREAKDOWN, case.stage

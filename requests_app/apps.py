@@ -12,7 +12,7 @@ class RequestsAppConfig(AppConfig):
         from requests_app.activity_verbs import VERBS
         from requests_app.inbox import register as register_inbox
         from requests_app.one_time_links import register_link_kind
-        from requests_app.services import PLAN_LINKS
+        from requests_app.services.external import PLAN_LINKS
 
         register_verbs(VERBS)
         register_inbox()  # the inbox's tabs: requests_app/inbox.py

@@ -42,12 +42,12 @@ from collab_portal.lib.urls import CODE, reversed_once
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CarbonCopy, CollabPlan, CollabRequest, Receiver, Review
+from requests_app.policies import plan_sides
 from requests_app.selectors import (
     acknowledgements_awaiting,
     plans_awaiting,
     reviews_awaiting,
 )
-from requests_app.services import plan_sides
 
 Stage = CollabRequest.Stage
 

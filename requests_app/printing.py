@@ -11,7 +11,7 @@ from collab_portal.org.selectors import company_name
 from collab_portal.signoffs.integrity import check_record
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting
-from requests_app.services import plan_sides
+from requests_app.policies import plan_sides
 
 
 def _signature_image(signoff: SignOff) -> str:

@@ -32,8 +32,7 @@ from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, regist
 from collab_portal.reminders.sweeps import deciders_by_department, in_their_language
 from collab_portal.signoffs.models import SignOff
 from requests_app.models import CollabPlan, CollabRequest, Receiver
-from requests_app.policies import CaseSides, departments_of
-from requests_app.services import plan_sides
+from requests_app.policies import CaseSides, departments_of, plan_sides
 
 ONE_DAY = datetime.timedelta(days=1)
 # The calendar is read a little beyond today, so a rest-day start needs no second query.

@@ -25,7 +25,7 @@ from collab_portal.reminders.registry import Due, rule_spec
 from collab_portal.reminders.services import reminders_plan, rule_settings
 from requests_app.archive_guard import lock_for_change
 from requests_app.models import CollabRequest, Milestone
-from requests_app.services import may_act_for
+from requests_app.policies import may_act_for
 from risks_app.models import Instruction, Risk
 from tasks_app.models import Task
 

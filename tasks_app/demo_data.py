@@ -14,7 +14,7 @@ from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.org.models import Department, ExternalContact
 from requests_app import services as request_services
 from requests_app.models import CollabRequest, Receiver
-from requests_app.policies import side_decider
+from requests_app.policies import side_decider, sides_to_sign_for
 from tasks_app import services
 from tasks_app.models import ProgressUpdate, Task, WbsTemplate, WbsTemplateItem
 from tasks_app.services import TaskData
@@ -377,7 +377,7 @@ def _case_to_breakdown(
     )
     request_services.plan_propose(actor=people[plan_author], plan=plan)
     for signer in signers:
-        if request_services.sides_to_sign_for(people[signer], plan):
+        if sides_to_sign_for(people[signer], plan):
             request_services.plan_sign(actor=people[signer], plan=plan)
     for receiver in case.receivers.filter(kind=Receiver.Kind.EXTERNAL):
         path = request_services.plan_external_link_create(

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from requests_app.case_links import ResolvedLink
 from requests_app.case_tabs import case_tabs
-from requests_app.selectors import case_page
+from requests_app.pages import case_page
 
 WBS = ResolvedLink("任务分解", "/wbs/", "ti-sitemap", "tasks")
 RISKS = ResolvedLink("风险登记", "/risks/", "ti-alert-triangle", "risks")

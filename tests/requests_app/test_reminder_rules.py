@@ -9,7 +9,7 @@ import pytest
 
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.services import reminders_sweep
-from requests_app import services
+from requests_app import policies, services
 from requests_app.models import CollabPlan, CollabRequest
 from requests_app.reminder_rules import PLAN_CONFIRMATION_WAITING, REVIEW_WAITING
 from tests.factories import DelegationFactory, UserFactory
@@ -135,7 +135,7 @@ def test_it_goes_where_review_handler_says_not_to_a_delegates_own_delegate(compa
 
     [due] = sweep(REVIEW_WAITING, at("2025-09-23"))
 
-    assert due.recipient_id == first.pk == services.review_handler(pending).pk
+    assert due.recipient_id == first.pk == policies.review_handler(pending).pk
 
 
 def test_a_delegate_of_a_receiving_side_is_passed_over_for_the_head(company, pending):
@@ -144,7 +144,7 @@ def test_a_delegate_of_a_receiving_side_is_passed_over_for_the_head(company, pen
 
     [due] = sweep(REVIEW_WAITING, at("2025-09-23"))
 
-    assert due.recipient_id == company.sales_head.pk == services.review_handler(pending).pk
+    assert due.recipient_id == company.sales_head.pk == policies.review_handler(pending).pk
 
 
 def test_a_delegate_who_is_the_initiator_does_not_review_their_own_request(company, pending):
@@ -153,7 +153,7 @@ def test_a_delegate_who_is_the_initiator_does_not_review_their_own_request(compa
 
     [due] = sweep(REVIEW_WAITING, at("2025-09-23"))
 
-    assert due.recipient_id == company.sales_head.pk == services.review_handler(pending).pk
+    assert due.recipient_id == company.sales_head.pk == policies.review_handler(pending).pk
 
 
 def test_the_leaders_delegate_hears_of_the_escalation(company, pending):

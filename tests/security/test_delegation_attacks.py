@@ -22,7 +22,7 @@ from collab_portal.notifications.models import Notification
 from collab_portal.org.selectors import acting_for, delegates_in_force
 from collab_portal.org.services import delegation_create
 from collab_portal.signoffs.models import SignOff
-from requests_app import services
+from requests_app import policies, services
 from requests_app.models import CollabPlan
 from requests_app.policies import side_decider
 from requests_app.selectors import acknowledgements_awaiting, plans_awaiting, reviews_awaiting
@@ -60,7 +60,7 @@ def test_a_delegate_cannot_pass_on_the_authority_they_hold_for_someone(company, 
 
     assert acting_for(company.tech_head).person == company.tech_staff
     assert delegates_in_force()[company.tech_head.pk] == company.tech_staff.pk
-    assert services.sides_to_sign_for(company.sales_staff, proposed) == []
+    assert policies.sides_to_sign_for(company.sales_staff, proposed) == []
 
     sign_over_http(login(company.sales_staff), proposed.request)
 
@@ -88,7 +88,7 @@ def test_the_initiator_never_signs_for_a_receiver_even_as_its_heads_delegate(
 ):
     delegate(company.tech_head, company.sales_staff)  # the initiator stands in for 技术部's head
 
-    assert services.sides_to_sign_for(company.sales_staff, proposed) == []
+    assert policies.sides_to_sign_for(company.sales_staff, proposed) == []
     assert proposed not in plans_awaiting(company.sales_staff)
     sign_over_http(login(company.sales_staff), proposed.request)
     assert not plan_signoffs(proposed).filter(side_key=f"dept:{company.tech.pk}").exists()
@@ -103,7 +103,7 @@ def test_the_initiator_never_signs_for_a_receiver_even_as_its_heads_delegate(
 def test_a_receiver_never_signs_the_initiators_side(company, proposed):
     delegate(company.sales_head, company.tech_staff)  # 技术部 staff stands in for 销售部's head
 
-    sides = services.sides_to_sign_for(company.tech_staff, proposed)
+    sides = policies.sides_to_sign_for(company.tech_staff, proposed)
 
     assert f"dept:{company.sales.pk}" not in [side.key for side in sides]
     assert side_decider(proposed.request, company.sales).person == company.sales_head
@@ -112,7 +112,7 @@ def test_a_receiver_never_signs_the_initiators_side(company, proposed):
 def test_a_receiver_never_reviews_the_initiators_request(company, pending):
     delegate(company.sales_head, company.tech_staff)
 
-    assert services.review_handler(pending) == company.sales_head
+    assert policies.review_handler(pending) == company.sales_head
     assert pending not in reviews_awaiting(company.tech_staff)
     with pytest.raises(ActionRefused):
         services.request_approve(
