@@ -62,6 +62,7 @@ def case_in_breakdown():
     from django.utils import timezone
 
     from collab_portal.org.models import Department, User
+    from collab_portal.org.selectors import decider_for_department
     from requests_app import policies, services
     from requests_app.models import CollabRequest
 
@@ -108,7 +109,7 @@ def case_in_breakdown():
     )
     services.plan_propose(actor=people["zhuming"], plan=plan)
     for side in policies.plan_sides(case):  # each head, or their delegate today
-        services.plan_sign(actor=services.decider_for_department(side.department).person, plan=plan)
+        services.plan_sign(actor=decider_for_department(side.department).person, plan=plan)
     case.refresh_from_db()
     assert case.stage == CollabRequest.Stage.BREAKDOWN, case.stage
     return case
