@@ -30,6 +30,7 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
+from acceptance_app.selectors import latest_delivery
 from acceptance_app.services import ItemData, Verdict, WriteUp
 from collab_portal.activity.models import Activity
 from collab_portal.lib.demo_registry import register_demo_seeder
@@ -304,7 +305,7 @@ def _deliver(people, case, coordinator: str, items) -> Delivery:
                 notes=notes,
             ),
         )
-    return services.latest_delivery(case)
+    return latest_delivery(case)
 
 
 def _verdicts(delivery: Delivery, failed=None, comments=None) -> dict[int, Verdict]:
@@ -712,12 +713,12 @@ def _seed_inspection(people) -> CollabRequest:
     timeline.at(63, 10, 15)
     services.delivery_submit(
         actor=coordinator,
-        delivery=services.latest_delivery(case),
+        delivery=latest_delivery(case),
         summary="按验收意见完成整改，请复验。",
         changes="修复弱网下照片上传失败；离线填写的记录在网络恢复后自动补传；补充整改说明与弱网实测记录。",
     )
     timeline.at(65, 14, 45)
-    v2 = services.latest_delivery(case)
+    v2 = latest_delivery(case)
     services.acceptance_decide(
         actor=people[spec.initiator],
         delivery=v2,
