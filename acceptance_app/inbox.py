@@ -84,7 +84,7 @@ def handled_rows(*, context: InboxContext) -> list[InboxRow]:
 
 
 def _is_coordinator(context: InboxContext, case: CollabRequest) -> bool:
-    """``services.is_coordinator`` from the inbox's delegation map (no query per case)."""
+    """``policies.is_coordinator`` from the inbox's delegation map (no query per case)."""
     coordinator = case.coordinator_id
     if coordinator is None:
         return False

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acceptance_app.models import Delivery
-from acceptance_app.services import acceptance_handlers, acceptance_receiver
+from acceptance_app.policies import acceptance_handlers, acceptance_receiver
 from collab_portal.lib.stored_text import Text
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.reminders.models import ReminderRule

@@ -1,9 +1,7 @@
-"""Whose dashboard a person may open, and which week.
+"""The department (and everything below it) or the whole company a dashboard counts, among those
+the person may open (``policies``), and which week.
 
-Heads see the departments they head, leaders in charge those they lead (with everything below
-them, and those of anyone they act for today), admins every department and the whole company.
-Anyone else has no dashboard. A department they may not see answers 404, as any object of
-another department does."""
+A department they may not see answers 404, as any object of another department does."""
 
 from __future__ import annotations
 
@@ -15,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab_portal.org.models import Department, User
-from collab_portal.org.selectors import departments_overseen_by, with_departments_below
+from collab_portal.org.selectors import with_departments_below
+from insights_app.policies import dashboard_departments
 
 COMPANY = "all"
 
@@ -43,11 +42,11 @@ def department_choices(user: User) -> list[DepartmentChoice]:
     tree = list(
         Department.objects.order_by("parent_id", "code", "pk").values("pk", "parent_id", "name")
     )
-    if user.is_portal_admin:
+    allowed = dashboard_departments(user)
+    if allowed is None:  # an admin: every department and the whole company
         allowed = {row["pk"] for row in tree}
         choices = [DepartmentChoice(COMPANY, _("Whole company"), 0)]
     else:
-        allowed = set(departments_overseen_by(user))
         choices = []
     children: dict[int | None, list[dict]] = {}
     for row in tree:

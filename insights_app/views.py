@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.documents.rendering import pdf_response, render_pdf
 from collab_portal.org.selectors import company_name
-from insights_app import exports, pages
+from insights_app import drill_lists, exports, pages
 from insights_app.forms import ComparisonForm, DashboardForm
 from insights_app.scope import department_choices, scope_for, this_week
 
@@ -117,7 +117,7 @@ def drill(request, kind):
     if scope is None:
         raise Http404
     try:
-        listing = pages.drill(
+        listing = drill_lists.drill(
             scope=scope,
             week=week,
             kind=kind,
@@ -125,7 +125,7 @@ def drill(request, kind):
             page_number=request.GET.get("page"),
             today=timezone.localdate(),
         )
-    except pages.BadDrill as bad:
+    except drill_lists.BadDrill as bad:
         raise Http404 from bad
     return render(
         request,
@@ -136,7 +136,7 @@ def drill(request, kind):
             "listing": listing,
             "back": pages.dashboard_url(scope, week),
             "query": pages.query_without_page(request.GET),
-            "urgeable": pages.urgeable_tasks(request.user, listing),
+            "urgeable": drill_lists.urgeable_tasks(request.user, listing),
         },
     )
 

@@ -15,7 +15,7 @@ class RisksAppConfig(AppConfig):
         from requests_app.case_tabs import RISKS
         from risks_app.activity_verbs import VERBS
         from risks_app.inbox import register as register_inbox
-        from risks_app.pages import may_raise_on
+        from risks_app.policies import may_raise_on
         from risks_app.reminder_rules import RULES
         from risks_app.weekly_facts import WEEKLY_RISKS
         from tasks_app.task_links import TaskLink, register_task_link

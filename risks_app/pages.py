@@ -1,5 +1,6 @@
 """What the risk pages show: the register's rows, filters and matrix; a risk's page with its
-escalation, instructions, timeline and the actions the user may take. Reads only."""
+escalation, instructions, timeline and the actions the user may take (``policies``). Reads
+only."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from collab_portal.lib.urls import CODE, NUMBER, reversed_once
 from collab_portal.org.models import User
 from collab_portal.org.selectors import acting_for, escalation_decider_for
 from requests_app.models import CollabRequest
-from risks_app import services
+from risks_app import policies
 from risks_app.forms import RiskFilterForm, RiskForm
 from risks_app.models import Instruction, Level, Risk
 from risks_app.selectors import (
@@ -34,7 +35,6 @@ from risks_app.selectors import (
 from tasks_app.models import Task
 
 PAGE_SIZE = 50
-READ_ONLY_STAGES = (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED)
 STATE_CLASSES = {
     Risk.State.OPEN: "bg-secondary-lt",
     Risk.State.MITIGATING: "bg-blue-lt",
@@ -264,17 +264,6 @@ def filters_description(form: RiskFilterForm) -> str:
 # --- raising a risk -------------------------------------------------------------------------
 
 
-def may_raise(case: CollabRequest) -> bool:
-    """Whoever sees the case may raise a risk while it is executing or being accepted."""
-    return case.stage in services.RISK_STAGES
-
-
-def may_raise_on(task: Task) -> bool:
-    """登记风险 from a task's page: any task not done, while its case takes risks (whoever sees
-    the task's page sees its case)."""
-    return task.status != Task.Status.DONE and may_raise(task.request)
-
-
 def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
     """The form's initial values; from a task (``?task=<pk>``): the task, its owner, its
     blocker as the description, category other, impact high when the task is key."""
@@ -317,48 +306,11 @@ def major_preview(*, case: CollabRequest, form: RiskForm) -> MajorPreview:
     )
     if not risk.computed_major:
         return MajorPreview(False, "")
-    decider = escalation_decider_for(services.escalation_department(risk))
+    decider = escalation_decider_for(policies.escalation_department(risk))
     return MajorPreview(True, decider.label if decider else "")
 
 
 # --- a risk's page --------------------------------------------------------------------------
-
-
-@dataclass
-class RiskActions:
-    start: bool = False
-    escalate: bool = False
-    resolve: bool = False
-    close: bool = False
-    reopen: bool = False
-    instruct: bool = False
-    override: bool = False
-    urge: bool = False
-
-    @property
-    def any(self) -> bool:
-        return any(vars(self).values())
-
-
-def risk_actions(*, user: User, risk: Risk) -> RiskActions:
-    """What ``user`` may do on ``risk`` now: the services' own rules."""
-    if risk.request.stage in READ_ONLY_STAGES:
-        return RiskActions()
-    handler = services.may_handle(user, risk)
-    coordinator = services.is_coordinator(user, risk.request)
-    state = risk.state
-    handling = state in (Risk.State.OPEN, Risk.State.MITIGATING)
-    instruct = services.may_instruct(user, risk)
-    return RiskActions(
-        start=handler and state == Risk.State.OPEN,
-        escalate=handler and handling,
-        resolve=handler and handling,
-        close=coordinator and state == Risk.State.RESOLVED,
-        reopen=handler and state in (Risk.State.RESOLVED, Risk.State.CLOSED),
-        instruct=instruct,
-        override=coordinator,
-        urge=services.may_urge(user, risk) and not instruct,
-    )
 
 
 @dataclass
@@ -372,7 +324,7 @@ class InstructionView:
 class RiskPage:
     risk: Risk
     row: RiskRow
-    actions: RiskActions
+    actions: policies.RiskActions
     escalated_to: str  # the acting person's label (“王五 (代 钱总)”) while it waits
     waiting: bool
     major_overridden: bool
@@ -426,7 +378,7 @@ def risk_page(*, user: User, risk: Risk) -> RiskPage:
     return RiskPage(
         risk=risk,
         row=risk_rows([risk])[0],
-        actions=risk_actions(user=user, risk=risk),
+        actions=policies.risk_actions(user=user, risk=risk),
         escalated_to=escalated_to,
         waiting=waiting,
         major_overridden=risk.major_override is not None,

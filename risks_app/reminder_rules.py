@@ -27,7 +27,8 @@ from collab_portal.reminders.sweeps import (
     workdays_after,
 )
 from risks_app.models import Risk
-from risks_app.services import ESCALATION_RULE, RISK_STAGES
+from risks_app.policies import RISK_STAGES
+from risks_app.services import ESCALATION_RULE
 
 DEADLINE = "risk_deadline"
 

@@ -19,17 +19,23 @@ from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
-from collab_portal.org.models import Department, User
+from collab_portal.org.models import User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
 from collab_portal.reminders.registry import Due, rule_spec
 from collab_portal.reminders.services import reminders_plan, rule_settings
 from requests_app.archive_guard import lock_for_change
 from requests_app.models import CollabRequest, Milestone
-from requests_app.policies import may_act_for
 from risks_app.models import Instruction, Risk
+from risks_app.policies import (
+    escalation_department,
+    is_coordinator,
+    may_handle,
+    may_instruct,
+    may_raise,
+    may_see_case,
+)
 from tasks_app.models import Task
 
-RISK_STAGES = (CollabRequest.Stage.EXECUTING, CollabRequest.Stage.ACCEPTING)
 ESCALATION_RULE = "major_risk_raised"
 
 
@@ -44,25 +50,6 @@ def _lock(risk: Risk) -> Risk:
     risk.request = lock_for_change(risk.request)
     refuse_unless(risk.request.stage != CollabRequest.Stage.CANCELLED, _("This request is closed."))
     return risk
-
-
-def is_coordinator(user: User, request: CollabRequest) -> bool:
-    return user.is_active and (user == request.coordinator or user.is_portal_admin)
-
-
-def may_handle(user: User, risk: Risk) -> bool:
-    return user.is_active and (user.pk == risk.owner_id or is_coordinator(user, risk.request))
-
-
-def escalation_department(risk: Risk) -> Department:
-    """The lead department of the threatened task, else the initiating department."""
-    if risk.task_id and risk.task.lead_department_id:
-        return risk.task.lead_department
-    return risk.request.initiator_department
-
-
-def may_instruct(user: User, risk: Risk) -> bool:
-    return risk.state == Risk.State.ESCALATED and may_act_for(user, risk.escalated_to)
 
 
 @dataclass
@@ -175,13 +162,8 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
 def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
     """Any participant of an executing case raises a risk; a major one escalates at once."""
     request = lock_for_change(request)
-    refuse_unless(
-        request.stage in RISK_STAGES, _("Risks are recorded while the request is executing.")
-    )
-    refuse_unless(
-        CollabRequest.objects.visible_to(actor).filter(pk=request.pk).exists(),
-        _("Only the request's participants raise risks."),
-    )
+    refuse_unless(may_raise(request), _("Risks are recorded while the request is executing."))
+    refuse_unless(may_see_case(actor, request), _("Only the request's participants raise risks."))
     _validate(request, data)
     number = (Risk.objects.filter(request=request).aggregate(m=Max("number"))["m"] or 0) + 1
     risk = Risk.objects.create(
@@ -328,15 +310,6 @@ def risk_instruct(
         target=risk,
     )
     return instruction
-
-
-def may_urge(user: User, risk: Risk) -> bool:
-    """The owner or the coordinator chases the instruction an escalated risk waits for."""
-    return (
-        risk.state == Risk.State.ESCALATED
-        and risk.escalated_to_id is not None
-        and may_handle(user, risk)
-    )
 
 
 @transaction.atomic

@@ -19,11 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
-from collab_portal.lib.views import form_errors
+from collab_portal.lib.views import run_service
 from collab_portal.org.selectors import acting_for
-from requests_app.archive_guard import archived_message, is_archived
 from requests_app.selectors import request_for
-from risks_app import exports, pages, services
+from risks_app import exports, pages, policies, services
 from risks_app.forms import (
     EscalateForm,
     InstructForm,
@@ -42,7 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def case_register(request, code):
     case = request_for(user=request.user, code=code)
     register = pages.case_register(case=case, data=request.GET)
-    context = {"case": case, "register": register, "can_raise": pages.may_raise(case)}
+    context = {"case": case, "register": register, "can_raise": policies.may_raise(case)}
     return render(request, "risks_app/case_register.html", context)
 
 
@@ -78,12 +77,8 @@ def case_register_pdf(request, code):
 @require_http_methods(["GET", "POST"])
 def risk_create(request, code):
     case = request_for(user=request.user, code=code)
-    if not pages.may_raise(case):
-        refusal = (
-            archived_message()
-            if is_archived(case)
-            else _("Risks are recorded while the request is executing.")
-        )
+    refusal = policies.raise_refusal(case)
+    if refusal:
         messages.error(request, refusal)
         return redirect("risks_app:case_register", code=case.code)
     initial = {"owner": request.user, **pages.prefill(case=case, task_pk=request.GET.get("task"))}
@@ -130,120 +125,103 @@ def risk_detail(request, code, number):
     return render(request, "risks_app/risk_detail.html", context)
 
 
-def _perform(request, code, number, form_class, action, success):
-    """Run ``action(risk, cleaned_data)`` (a service call) and go back to the risk's page with
-    the success message, the refusal or what was wrong with the input."""
-    risk = risk_for(user=request.user, code=code, number=number)
-    form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(risk)
-    try:
-        action(risk, form.cleaned_data if form else {})
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
-    return redirect(risk)
-
-
 @require_POST
 def risk_start(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    return run_service(
         request,
-        code,
-        number,
-        None,
-        lambda risk, _data: services.risk_start_handling(actor=request.user, risk=risk),
-        _("The risk is being handled."),
+        lambda: services.risk_start_handling(actor=request.user, risk=risk),
+        success=_("The risk is being handled."),
+        then=lambda: redirect(risk),
     )
 
 
 @require_POST
 def risk_escalate(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    form = EscalateForm(request.POST)
+    return run_service(
         request,
-        code,
-        number,
-        EscalateForm,
-        lambda risk, data: services.risk_escalate(
-            actor=request.user, risk=risk, comment=data["comment"]
+        lambda: services.risk_escalate(
+            actor=request.user, risk=risk, comment=form.cleaned_data["comment"]
         ),
-        _("The risk is escalated to the leader in charge."),
+        success=_("The risk is escalated to the leader in charge."),
+        then=lambda: redirect(risk),
+        form=form,
     )
 
 
 @require_POST
 def risk_resolve(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    form = ResolveForm(request.POST)
+    return run_service(
         request,
-        code,
-        number,
-        ResolveForm,
-        lambda risk, data: services.risk_resolve(actor=request.user, risk=risk, **data),
-        _("The risk is resolved; the coordinator confirms and closes it."),
+        lambda: services.risk_resolve(actor=request.user, risk=risk, **form.cleaned_data),
+        success=_("The risk is resolved; the coordinator confirms and closes it."),
+        then=lambda: redirect(risk),
+        form=form,
     )
 
 
 @require_POST
 def risk_close(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    return run_service(
         request,
-        code,
-        number,
-        None,
-        lambda risk, _data: services.risk_close(actor=request.user, risk=risk),
-        _("The risk is closed."),
+        lambda: services.risk_close(actor=request.user, risk=risk),
+        success=_("The risk is closed."),
+        then=lambda: redirect(risk),
     )
 
 
 @require_POST
 def risk_reopen(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    form = ReopenForm(request.POST)
+    return run_service(
         request,
-        code,
-        number,
-        ReopenForm,
-        lambda risk, data: services.risk_reopen(actor=request.user, risk=risk, **data),
-        _("The risk is reopened."),
+        lambda: services.risk_reopen(actor=request.user, risk=risk, **form.cleaned_data),
+        success=_("The risk is reopened."),
+        then=lambda: redirect(risk),
+        form=form,
     )
 
 
 @require_POST
 def risk_instruct(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    form = InstructForm(request.POST)
+    return run_service(
         request,
-        code,
-        number,
-        InstructForm,
-        lambda risk, data: services.risk_instruct(actor=request.user, risk=risk, **data),
-        _("Your instruction is recorded; the owner and the coordinator have been told."),
+        lambda: services.risk_instruct(actor=request.user, risk=risk, **form.cleaned_data),
+        success=_("Your instruction is recorded; the owner and the coordinator have been told."),
+        then=lambda: redirect(risk),
+        form=form,
     )
 
 
 @require_POST
 def risk_major(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    form = MajorForm(request.POST)
+    return run_service(
         request,
-        code,
-        number,
-        MajorForm,
-        lambda risk, data: services.risk_override_major(actor=request.user, risk=risk, **data),
-        _("Whether the risk is major is recorded."),
+        lambda: services.risk_override_major(actor=request.user, risk=risk, **form.cleaned_data),
+        success=_("Whether the risk is major is recorded."),
+        then=lambda: redirect(risk),
+        form=form,
     )
 
 
 @require_POST
 def risk_urge(request, code, number):
-    return _perform(
+    risk = risk_for(user=request.user, code=code, number=number)
+    return run_service(
         request,
-        code,
-        number,
-        None,
-        lambda risk, _data: services.risk_urge(actor=request.user, risk=risk),
-        _("The leader in charge has been reminded."),
+        lambda: services.risk_urge(actor=request.user, risk=risk),
+        success=_("The leader in charge has been reminded."),
+        then=lambda: redirect(risk),
     )
 
 

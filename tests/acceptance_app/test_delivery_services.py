@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from acceptance_app import services
+from acceptance_app import policies, services
 from acceptance_app.models import AcceptanceReview, Delivery, DeliveryFile, DeliveryItem
-from acceptance_app.selectors import delivery_page, version_views
+from acceptance_app.pages import delivery_page, version_views
 from acceptance_app.services import ItemData, Verdict
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
@@ -149,11 +149,11 @@ def test_a_key_parent_is_open_while_any_leaf_below_it_is(company, executing):
     research = Task.objects.get(request=executing, name="需求调研")
     Task.objects.filter(pk=research.pk).update(is_key=True)
     finish_all_tasks(executing)
-    assert services.key_tasks_not_done(executing) == []
+    assert policies.key_tasks_not_done(executing) == []
     interview = leaf(executing, "客户访谈")
     Task.objects.filter(pk=interview.pk).update(status=Task.Status.IN_PROGRESS)
     # The open key work is listed: the subtask of the key parent (issue 18, point 6).
-    assert [t.name for t in services.key_tasks_not_done(executing)] == ["客户访谈"]
+    assert [t.name for t in policies.key_tasks_not_done(executing)] == ["客户访谈"]
 
 
 def test_only_the_coordinator_submits(company, delivered):

@@ -18,7 +18,7 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
-from acceptance_app.services import rating_receivers
+from acceptance_app.policies import rating_receivers
 from collab_portal.activity.models import Activity
 from collab_portal.dashboard.inbox import InboxContext
 from collab_portal.org.models import User

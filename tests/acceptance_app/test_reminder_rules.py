@@ -5,7 +5,7 @@ hears of it once after 3. Around 2025's National Day: 10-01..10-08 off, 10-11 (S
 
 import datetime
 
-from acceptance_app import services
+from acceptance_app import policies, services
 from acceptance_app.models import Delivery
 from acceptance_app.reminder_rules import ACCEPTANCE_WAITING
 from collab_portal.reminders.services import reminders_sweep
@@ -87,7 +87,7 @@ def test_external_work_reminds_those_who_send_the_link(company, submitted, exter
     dues = sweep(ACCEPTANCE_WAITING, at("2025-09-23"))
 
     assert recipients(dues) == sorted([(company.sales_staff.pk, False), (owner.pk, False)])
-    assert [p.pk for p in services.acceptance_handlers(submitted.request)] == [
+    assert [p.pk for p in policies.acceptance_handlers(submitted.request)] == [
         company.sales_staff.pk,
         owner.pk,
     ]

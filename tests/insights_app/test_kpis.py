@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from acceptance_app import services as acceptance
-from acceptance_app.metrics import ReasonCount, _is_done_on_time, retrospective_metrics
+from acceptance_app.metrics import ReasonCount, retrospective_metrics
+from acceptance_app.metrics.compute import _is_done_on_time
 from acceptance_app.services import ItemData
 from collab_portal.activity.models import Activity
 from insights_app.kpis import (

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from acceptance_app import policies as acceptance_policies
 from acceptance_app import services as acceptance_services
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
@@ -151,9 +152,9 @@ def test_a_receiver_never_accepts_the_delivery_for_the_initiator(company, submit
     delegate(company.sales_staff, company.tech_staff)  # 技术部 would accept its own delivery
     case = submitted.request
 
-    assert acceptance_services.acceptor_for(case) == company.sales_staff
-    assert not acceptance_services.may_accept(company.tech_staff, case)
-    assert acceptance_services.may_accept(company.sales_staff, case)
+    assert acceptance_policies.acceptor_for(case) == company.sales_staff
+    assert not acceptance_policies.may_accept(company.tech_staff, case)
+    assert acceptance_policies.may_accept(company.sales_staff, case)
     with pytest.raises(ActionRefused):
         acceptance_services.acceptance_decide(
             actor=company.tech_staff, delivery=submitted, verdicts=all_pass(submitted)

@@ -6,7 +6,7 @@ and they agree on a tree with a key parent and plain subtasks."""
 import pytest
 from django.utils import timezone
 
-from acceptance_app import services as acceptance_services
+from acceptance_app import policies as acceptance_policies
 from risks_app.models import Level, Risk
 from risks_app.services import RiskData, risk_raise
 from tasks_app import services
@@ -45,7 +45,7 @@ def test_the_weekly_summary_the_tracking_table_the_gantt_and_the_gate_agree(key_
     lines = tracking_table(request=key_tree).lines
     table = {line.name: line.is_key for line in lines}
     gantt = {item["name"].split(" ", 1)[1]: item["is_key"] for item in gantt_items(lines)}
-    gate = {task.name for task in acceptance_services.key_tasks_not_done(key_tree)}
+    gate = {task.name for task in acceptance_policies.key_tasks_not_done(key_tree)}
 
     assert weekly == dict.fromkeys(KEY_LEAVES, True) | dict.fromkeys(PLAIN, False)
     assert (
@@ -72,9 +72,9 @@ def test_sql_the_loaded_tree_and_a_single_task_say_the_same(key_tree):
 def test_the_gate_waits_for_the_plain_subtasks_of_a_key_parent(company, key_tree):
     for task in Task.objects.filter(request=key_tree, is_leaf=True).exclude(name="访谈执行"):
         services.task_complete(actor=company.tech_staff, task=task)
-    assert [t.name for t in acceptance_services.key_tasks_not_done(key_tree)] == ["访谈执行"]
+    assert [t.name for t in acceptance_policies.key_tasks_not_done(key_tree)] == ["访谈执行"]
     services.task_complete(actor=company.tech_staff, task=Task.objects.get(name="访谈执行"))
-    assert acceptance_services.key_tasks_not_done(key_tree) == []
+    assert acceptance_policies.key_tasks_not_done(key_tree) == []
 
 
 def test_a_high_impact_risk_on_a_subtask_of_a_key_task_is_major(company, key_tree):

@@ -1,0 +1,1 @@
+"""Stage 5–6 pages, by topic; ``acceptance_app.urls`` names them."""
