@@ -1,4 +1,4 @@
-"""Reminders of stage 5 (DESIGN §4): a submitted delivery waiting for acceptance, on the
+"""Reminders of stage 5 (docs/process.md): a submitted delivery waiting for acceptance, on the
 schedule every "someone waits on a decision" rule shares (``requests_app.reminder_rules``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""An archived case is read-only everywhere (DESIGN §2): one message and one check for every
+"""An archived case is read-only everywhere (docs/process.md): one message and one check for every
 write on the case or on a record hanging off it (receivers, attachments, plans, tasks, progress,
 weekly summaries, risks, deliveries …). Reads (pages, PDFs, Excel, search) are not affected.
 

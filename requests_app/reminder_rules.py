@@ -1,4 +1,4 @@
-"""Reminders of stages 1–2 (DESIGN §4): a review or a plan confirmation waiting on someone.
+"""Reminders of stages 1–2 (docs/process.md): a review or a plan confirmation waiting on someone.
 
 "Someone waits on a decision" is one schedule, shared with the acceptance of stage 5: the
 current handler (the delegate in force, if any) is reminded once the record has waited

@@ -1,4 +1,4 @@
-"""The risk rules of DESIGN §4: a risk's deadline near or passed (a sweep), and a risk escalated
+"""Risk rules (docs/process.md): a risk's deadline near or passed (a sweep), and a risk escalated
 to the leader in charge — a major one at once on creation — which has no sweep: the service that
 escalates writes the reminder in its own transaction (``risks_app.services``).
 

@@ -1,4 +1,4 @@
-"""The task rules of DESIGN §4: due soon, overdue, key task overdue, no progress update today.
+"""The task rules (docs/process.md): due soon, overdue, key task overdue, no progress update today.
 
 Someone with forty overdue tasks gets one reminder a day listing them, not forty: reminders to
 owners are daily digests (about the owner, for the day), and so is the coordinator's for each

@@ -1,4 +1,4 @@
-"""The weekly summary rule of DESIGN §4: on Fridays at 16:00 the week's 周报 of every executing
+"""The weekly summary rule (docs/process.md): on Fridays at 16:00 the week's 周报 of every executing
 case is drafted from the data (``weekly_summary_generate``, as ``generate_weekly_drafts`` does)
 and its coordinator is told the draft is ready, once per case and ISO week."""
 

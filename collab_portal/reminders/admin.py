@@ -19,7 +19,7 @@ MAX_RULE_WORKDAYS = 250
 
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(admin.ModelAdmin):
-    """Admins tune each rule of DESIGN §4; the rules themselves come with the stage apps."""
+    """Admins tune each rule of docs/process.md; the rules themselves come with the stage apps."""
 
     list_display = [
         "__str__",

@@ -19,7 +19,7 @@ from collab_portal.org.models import Department
 
 
 class ReminderRule(models.Model):
-    """An admin's settings for one rule of DESIGN §4 (defaults come from the rule's app)."""
+    """An admin's settings for one rule of docs/process.md (defaults come from the rule's app)."""
 
     key = models.CharField(_("rule"), max_length=40, unique=True)
     enabled = models.BooleanField(_("on"), default=True)

@@ -1,4 +1,4 @@
-"""The reminder rules of DESIGN §4. Stage apps register each rule's defaults and its sweep at
+"""The reminder rules of docs/process.md. Stage apps register each rule's defaults and its sweep at
 start-up; the platform never imports a stage app.
 
 A sweep is ``sweep(*, rule, now) -> Iterable[Due]``: it finds what is due with a bounded number of

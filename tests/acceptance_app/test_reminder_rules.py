@@ -1,4 +1,4 @@
-"""A submitted delivery waiting for acceptance (DESIGN §4): the acceptor (the initiator or
+"""A submitted delivery waiting for acceptance (docs/process.md): the acceptor (the initiator or
 their delegate in force) or, for external work, those who send the customer the link are
 reminded after 1 working day, then daily; the leader in charge of the initiating department
 hears of it once after 3. Around 2025's National Day: 10-01..10-08 off, 10-11 (Saturday) on."""

@@ -277,7 +277,7 @@ def test_reminders_go_out_once_through_a_killed_worker_a_redis_restart_and_two_b
         f"deliver tasks per worker {by_worker}; total {time.monotonic() - began:.1f}s"
     )
 
-    # The web never waits on the broker (DESIGN §4): nothing above took long while it was down.
+    # The web never waits on the broker: nothing above took long while it was down.
     slow = {key: value for key, value in rounded.items() if value >= FAST}
     assert not slow, f"slow while Redis was down: {slow}"
 

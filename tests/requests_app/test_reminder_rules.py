@@ -1,4 +1,4 @@
-"""Reviews and plan confirmations waiting on someone (DESIGN §4): the handler (their delegate
+"""Reviews and plan confirmations waiting on someone (docs/process.md): the handler (their delegate
 in force) is reminded after 1 working day, then daily; the leader in charge hears of it once
 after 3. Working days follow the PRC calendar: around 2025's National Day, 09-28 (Sunday) and
 10-11 (Saturday) are working days, 10-01 to 10-08 are not."""

@@ -1,4 +1,4 @@
-"""The risk rules of DESIGN §4: the owner and the coordinator hear of a risk's deadline one
+"""The risk rules (docs/process.md): the owner and the coordinator hear of a risk's deadline one
 working day before it and daily after it; the leader in charge (or their delegate) hears of an
 escalation at once — through a reminder written in the escalation's own transaction.
 

@@ -1,4 +1,4 @@
-"""The task rules of DESIGN §4 — due soon, overdue, key task overdue, no progress update today —
+"""Task rules (docs/process.md) — due soon, overdue, key task overdue, no progress update today —
 as sweeps over the open leaf tasks of executing cases.
 
 Working days follow the PRC calendar: around 2025's National Day, 09-28 (Sunday) and 10-11

@@ -1,4 +1,4 @@
-"""The weekly summary rule (DESIGN §4): on Fridays at 16:00 the week's 周报 of every executing
+"""The weekly summary rule (docs/process.md): on Fridays at 16:00 the week's 周报 of every executing
 case is drafted from the data and its coordinator is told, once per case and ISO week."""
 
 import pytest
