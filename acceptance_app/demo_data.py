@@ -31,6 +31,7 @@ from acceptance_app.models import (
     SatisfactionRating,
 )
 from acceptance_app.services import ItemData, Verdict, WriteUp
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.notifications.models import Notification
@@ -38,15 +39,7 @@ from collab_portal.org.seeding import DEMO_PASSWORD
 from collab_portal.signoffs.canonical import take_snapshot
 from collab_portal.signoffs.integrity import resealed
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.models import (
-    CollabPlan,
-    CollabRequest,
-    KickoffMeeting,
-    Milestone,
-    Receiver,
-    Review,
-    SyncRecord,
-)
+from requests_app.models import CollabPlan, KickoffMeeting, Milestone, Receiver, Review, SyncRecord
 from risks_app import services as risk_services
 from risks_app.models import Instruction, Risk
 from tasks_app import services as task_services
@@ -67,7 +60,7 @@ READ_AFTER = datetime.timedelta(days=7)  # older notifications were read long ag
 STAMPED = [
     Activity,
     Notification,
-    CollabRequest,
+    Case,
     Review,
     SyncRecord,
     KickoffMeeting,
@@ -159,10 +152,10 @@ class _Timeline:
         every mark so far)."""
         self._anchors.append((real, moment))
 
-    def spread_opening(self, case: CollabRequest) -> None:
+    def spread_opening(self, case: Case) -> None:
         """Stages 1–2 ran in one call; spread them over the days after registration."""
         activities = Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest), subject_id=str(case.pk)
+            subject_type=ContentType.objects.get_for_model(Case), subject_id=str(case.pk)
         ).order_by("pk")
         for activity in activities:
             when = OPENING.get(activity.verb)
@@ -242,7 +235,7 @@ def _rebased(items, shift: int) -> list:
     return rebased
 
 
-def _open(people, spec: _Spec) -> tuple[CollabRequest, _Timeline]:
+def _open(people, spec: _Spec) -> tuple[Case, _Timeline]:
     """Registered ``spec.started`` days ago, approved, synchronised, planned, signed by every
     side and its task breakdown published."""
     timeline = _Timeline(timezone.localdate() - datetime.timedelta(days=spec.started))
@@ -332,7 +325,7 @@ def _rate(people, case, ratings) -> None:
 def _reset_plan_dates(case, timeline: _Timeline, spec: _Spec) -> None:
     """The plan's dates as they were agreed then (the services only accept future dates)."""
     deadline = timeline.day(spec.planned_days)
-    CollabRequest.objects.filter(pk=case.pk).update(expected_deadline=deadline)
+    Case.objects.filter(pk=case.pk).update(expected_deadline=deadline)
     for milestone in Milestone.objects.filter(plan__request=case):
         due = timeline.day(spec.published + 12) if milestone.position == 0 else deadline
         Milestone.objects.filter(pk=milestone.pk).update(due_on=due)
@@ -342,7 +335,7 @@ def _reseal_signatures(case) -> None:
     """Demo data only: the story moved the sign-offs' times and the plan's dates after they
     were signed, so each signature of the case is taken again over its record as it now reads
     and sealed with its moved time — as if signed then (the portal never changes a sign-off)."""
-    case = CollabRequest.objects.get(pk=case.pk)  # as the story left it
+    case = Case.objects.get(pk=case.pk)  # as the story left it
     for record in [case, *case.plans.all(), *case.deliveries.all()]:
         for signoff in SignOff.objects.filter(
             target_type=ContentType.objects.get_for_model(record), target_id=str(record.pk)
@@ -372,7 +365,7 @@ def _finish_opening(case) -> None:
 
 def _refreeze_metrics(case, filed_on: datetime.date) -> None:
     """Filing froze the figures before the back-dating; freeze them again as of the filing."""
-    case = CollabRequest.objects.get(pk=case.pk)
+    case = Case.objects.get(pk=case.pk)
     Retrospective.objects.filter(request=case).update(
         metrics=retrospective_metrics(case, today=filed_on).as_json()
     )
@@ -498,7 +491,7 @@ LAUNCH = _Spec(
 )
 
 
-def _seed_launch(people) -> CollabRequest:
+def _seed_launch(people) -> Case:
     spec = LAUNCH
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec)
@@ -653,7 +646,7 @@ INSPECTION_FAILED = (
 )
 
 
-def _seed_inspection(people) -> CollabRequest:
+def _seed_inspection(people) -> Case:
     spec = INSPECTION
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec)
@@ -904,7 +897,7 @@ def _supplier_steps(people, case, timeline: _Timeline):
     ]
 
 
-def _seed_suppliers(people) -> CollabRequest:
+def _seed_suppliers(people) -> Case:
     spec = SUPPLIERS
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec, extra=_supplier_steps(people, case, timeline))
@@ -1045,7 +1038,7 @@ TRAINING = _Spec(
 )
 
 
-def _seed_training(people) -> CollabRequest:
+def _seed_training(people) -> Case:
     spec = TRAINING
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec)
@@ -1111,7 +1104,7 @@ def _seed_training(people) -> CollabRequest:
 
 @transaction.atomic
 def seed_acceptance(*, people, stdout) -> None:
-    existing = set(CollabRequest.objects.values_list("subject", flat=True))
+    existing = set(Case.objects.values_list("subject", flat=True))
     if LAUNCH.subject not in existing:
         case = _seed_launch(people)
         stdout.write(f"Demo acceptance: {case.code} accepting, v1 waits for zhengkai.")

@@ -30,16 +30,17 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
+from cases.archive_guard import archived_message
+from cases.models import Case
 from collab_portal.lib.language import join_list
 from collab_portal.org.models import Delegation, User
 from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.archive_guard import archived_message
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.policies import on_another_receiving_side
 from tasks_app.models import Task
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 
@@ -52,7 +53,7 @@ def _items_prefetch() -> Prefetch:
     )
 
 
-def deliveries_of(request: CollabRequest) -> list[Delivery]:
+def deliveries_of(request: Case) -> list[Delivery]:
     """Every version, newest first, with items, files, verdicts and the review (4 queries)."""
     return list(
         request.deliveries.select_related("prepared_by", "submitted_by", "review")
@@ -61,7 +62,7 @@ def deliveries_of(request: CollabRequest) -> list[Delivery]:
     )
 
 
-def delivery_for(*, request: CollabRequest, version: int) -> Delivery:
+def delivery_for(*, request: Case, version: int) -> Delivery:
     """A version of the (already access-checked) case's delivery, or 404."""
     return get_object_or_404(
         Delivery.objects.select_related(
@@ -72,7 +73,7 @@ def delivery_for(*, request: CollabRequest, version: int) -> Delivery:
     )
 
 
-def item_for(*, request: CollabRequest, pk: int) -> DeliveryItem:
+def item_for(*, request: Case, pk: int) -> DeliveryItem:
     return get_object_or_404(
         DeliveryItem.objects.select_related("delivery__request", "task"),
         delivery__request=request,
@@ -80,7 +81,7 @@ def item_for(*, request: CollabRequest, pk: int) -> DeliveryItem:
     )
 
 
-def file_for(*, request: CollabRequest, pk: int) -> DeliveryFile:
+def file_for(*, request: Case, pk: int) -> DeliveryFile:
     return get_object_or_404(
         DeliveryFile.objects.select_related("item__delivery__request", "item__task"),
         item__delivery__request=request,
@@ -302,7 +303,7 @@ class DeliveryPage:
     editable_item_ids: set[int] = field(default_factory=set)
 
 
-def delivery_page(*, user: User, request: CollabRequest) -> DeliveryPage:
+def delivery_page(*, user: User, request: Case) -> DeliveryPage:
     versions = version_views(deliveries_of(request))
     current = versions[0] if versions else None
     delivery = current.delivery if current else None
@@ -338,7 +339,7 @@ def delivery_page(*, user: User, request: CollabRequest) -> DeliveryPage:
     )
 
 
-def item_form_refusal(*, user: User, request: CollabRequest, item=None) -> str:
+def item_form_refusal(*, user: User, request: Case, item=None) -> str:
     """Why ``user`` may not open the item form now; empty when they may."""
     if request.is_archived:
         return archived_message()
@@ -359,7 +360,7 @@ def item_form_refusal(*, user: User, request: CollabRequest, item=None) -> str:
     return ""
 
 
-def tasks_for_items(*, user: User, request: CollabRequest) -> QuerySet[Task]:
+def tasks_for_items(*, user: User, request: Case) -> QuerySet[Task]:
     """The tasks ``user`` may add delivery items for, in WBS order."""
     tasks = Task.objects.filter(request=request).select_related("owner")
     if not services.is_coordinator(user, request):
@@ -386,7 +387,7 @@ class RetrospectivePage:
     file_missing: list[str]
 
 
-def retrospective_for(*, request: CollabRequest) -> Retrospective:
+def retrospective_for(*, request: Case) -> Retrospective:
     retrospective = (
         Retrospective.objects.select_related("author", "filed_by")
         .prefetch_related("ratings__rated_by", "ratings__on_behalf_of")
@@ -426,11 +427,11 @@ LIST_TABS = {
 }
 
 
-def acceptance_list(*, user: User, tab: str, query: str = "") -> QuerySet[CollabRequest]:
+def acceptance_list(*, user: User, tab: str, query: str = "") -> QuerySet[Case]:
     """Cases in stages 5–6 that ``user`` can see, searchable by code, subject or goal."""
     stages = LIST_TABS.get(tab, LIST_TABS["accepting"])
     cases = (
-        CollabRequest.objects.visible_to(user)
+        Case.objects.visible_to(user)
         .filter(stage__in=stages)
         .select_related("initiator", "initiator_department", "coordinator", "retrospective")
         .prefetch_related(
@@ -448,7 +449,7 @@ def acceptance_list(*, user: User, tab: str, query: str = "") -> QuerySet[Collab
 
 @dataclass
 class AcceptanceRow:
-    case: CollabRequest
+    case: Case
     receivers: str
     latest: Delivery | None
     rounds: int
@@ -474,7 +475,7 @@ def acceptance_rows(cases) -> list[AcceptanceRow]:
 
 
 def acceptance_counts(*, user: User) -> dict[str, int]:
-    visible = CollabRequest.objects.visible_to(user)
+    visible = Case.objects.visible_to(user)
     return {tab: visible.filter(stage__in=stages).count() for tab, stages in LIST_TABS.items()}
 
 
@@ -568,11 +569,11 @@ class BundleStatus:
         return 100 * self.files_done // self.files_total if self.files_total else 0
 
 
-def archive_bundle_for(request: CollabRequest) -> ArchiveBundle | None:
+def archive_bundle_for(request: Case) -> ArchiveBundle | None:
     return ArchiveBundle.objects.filter(request=request).first()
 
 
-def bundle_status(request: CollabRequest) -> BundleStatus | None:
+def bundle_status(request: Case) -> BundleStatus | None:
     """None before the case is archived; an archived case without its row yet waits (the
     sweep gives it one)."""
     if not request.is_archived:

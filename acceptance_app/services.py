@@ -26,6 +26,8 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import Case
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -40,8 +42,7 @@ from collab_portal.signoffs.services import (
     signing_password_check,
     signoff_record,
 )
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.one_time_links import LinkKind, case_invitation
 from requests_app.policies import (
     belongs_to_another_side,
@@ -52,7 +53,7 @@ from requests_app.policies import (
 from requests_app.services import may_act_for
 from tasks_app.models import Task, key_task_pks
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 ACCEPTANCE_LINK_PURPOSE = "acceptance"
@@ -63,12 +64,12 @@ MAX_ITEMS = 200
 # --- who does what --------------------------------------------------------------------------
 
 
-def is_coordinator(user: User, request: CollabRequest) -> bool:
+def is_coordinator(user: User, request: Case) -> bool:
     """The case's coordinator, or the delegate in force for them."""
     return may_act_for(user, request.coordinator)
 
 
-def may_prepare_delivery(user: User, request: CollabRequest) -> bool:
+def may_prepare_delivery(user: User, request: Case) -> bool:
     """The coordinator assembles the delivery; task owners add the items of their own tasks."""
     return is_coordinator(user, request) or request.tasks.filter(owner=user).exists()
 
@@ -77,7 +78,7 @@ def may_add_item_for(user: User, task: Task) -> bool:
     return is_coordinator(user, task.request) or task.owner_id == user.pk
 
 
-def acceptance_receiver(request: CollabRequest) -> Receiver | None:
+def acceptance_receiver(request: Case) -> Receiver | None:
     """For external work the external receiver's contact accepts through a link; None means
     the initiator accepts in the portal."""
     for receiver in request.receivers.all():
@@ -86,7 +87,7 @@ def acceptance_receiver(request: CollabRequest) -> Receiver | None:
     return None
 
 
-def acceptor_for(request: CollabRequest) -> User | None:
+def acceptor_for(request: Case) -> User | None:
     """Who accepts in the portal now (the initiator or their delegate); None for external
     acceptance, which goes through a link."""
     if acceptance_receiver(request) is not None:
@@ -97,7 +98,7 @@ def acceptor_for(request: CollabRequest) -> User | None:
     return acceptor
 
 
-def may_accept(user: User, request: CollabRequest) -> bool:
+def may_accept(user: User, request: Case) -> bool:
     """The initiator or their delegate in force — never someone of a receiving side."""
     return (
         acceptance_receiver(request) is None
@@ -106,7 +107,7 @@ def may_accept(user: User, request: CollabRequest) -> bool:
     )
 
 
-def may_send_link(user: User, request: CollabRequest) -> bool:
+def may_send_link(user: User, request: Case) -> bool:
     receiver = acceptance_receiver(request)
     if receiver is None:
         return False
@@ -118,7 +119,7 @@ def may_send_link(user: User, request: CollabRequest) -> bool:
     )
 
 
-def acceptance_handlers(request: CollabRequest) -> list[User]:
+def acceptance_handlers(request: Case) -> list[User]:
     """Who acts on a pending acceptance: the acceptor in the portal, or for external work
     those who send the customer the link."""
     acceptor = acceptor_for(request)
@@ -127,7 +128,7 @@ def acceptance_handlers(request: CollabRequest) -> list[User]:
     return [request.initiator, acceptance_receiver(request).party.internal_owner]
 
 
-def rating_receivers(request: CollabRequest) -> list[Receiver]:
+def rating_receivers(request: Case) -> list[Receiver]:
     """The internal receivers whose head rates the collaboration."""
     return [
         r
@@ -136,7 +137,7 @@ def rating_receivers(request: CollabRequest) -> list[Receiver]:
     ]
 
 
-def receivers_rated_by(user: User, request: CollabRequest) -> list[Receiver]:
+def receivers_rated_by(user: User, request: Case) -> list[Receiver]:
     """The receivers ``user`` rates for: those whose head they are, or act for today, unless
     they belong to another side of the case."""
     return [
@@ -146,7 +147,7 @@ def receivers_rated_by(user: User, request: CollabRequest) -> list[Receiver]:
     ]
 
 
-def _raters(request: CollabRequest) -> list[User]:
+def _raters(request: Case) -> list[User]:
     return [
         decider.person
         for r in rating_receivers(request)
@@ -158,12 +159,12 @@ def _raters(request: CollabRequest) -> list[User]:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _lock_delivery(delivery: Delivery) -> tuple[CollabRequest, Delivery]:
+def _lock_delivery(delivery: Delivery) -> tuple[Case, Delivery]:
     request = lock_for_change(delivery.request, archived_ok=True)
     return request, Delivery.objects.select_for_update().get(pk=delivery.pk)
 
 
-def _refuse_wrong_stage(request: CollabRequest, *, allowed: tuple) -> None:
+def _refuse_wrong_stage(request: Case, *, allowed: tuple) -> None:
     refuse_if_archived(request)
     if request.stage not in allowed:
         raise ActionRefused(
@@ -176,7 +177,7 @@ def _acting_label(actor: User, principal: User | None) -> User | None:
     return principal if principal is not None and actor != principal else None
 
 
-def latest_delivery(request: CollabRequest) -> Delivery | None:
+def latest_delivery(request: Case) -> Delivery | None:
     return request.deliveries.order_by("-version").first()
 
 
@@ -192,7 +193,7 @@ class ItemData:
     notes: str = ""
 
 
-def _case_tasks(request: CollabRequest) -> list[Task]:
+def _case_tasks(request: Case) -> list[Task]:
     return list(request.tasks.only("pk", "parent_id", "wbs_code", "name", "is_key", "status"))
 
 
@@ -215,7 +216,7 @@ def _unfinished(tasks: list[Task]) -> set[int]:
     return unfinished
 
 
-def key_tasks_not_done(request: CollabRequest, tasks: list[Task] | None = None) -> list[Task]:
+def key_tasks_not_done(request: Case, tasks: list[Task] | None = None) -> list[Task]:
     """The key tasks (``key_task_filter``: flagged, or under a flagged task) still to finish:
     the leaves, the work itself, in WBS order; a flagged parent is finished when they are."""
     tasks = _case_tasks(request) if tasks is None else tasks
@@ -249,7 +250,7 @@ def submit_missing(delivery: Delivery) -> list[str]:
     return missing
 
 
-def _draft_for_edit(*, actor: User, request: CollabRequest) -> Delivery:
+def _draft_for_edit(*, actor: User, request: Case) -> Delivery:
     """The draft being assembled, started when the first item is added. After a rejection the
     next version starts as a copy of the rejected one, each item pointing at its predecessor."""
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
@@ -299,7 +300,7 @@ def _draft_for_edit(*, actor: User, request: CollabRequest) -> Delivery:
 
 
 @transaction.atomic
-def delivery_new_version(*, actor: User, request: CollabRequest) -> Delivery:
+def delivery_new_version(*, actor: User, request: Case) -> Delivery:
     """After a rejection: start the next version as a copy of the rejected one, to rework."""
     request = lock_for_change(request, archived_ok=True)
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
@@ -315,7 +316,7 @@ def delivery_new_version(*, actor: User, request: CollabRequest) -> Delivery:
     return _draft_for_edit(actor=actor, request=request)
 
 
-def _validate_item(*, request: CollabRequest, data: ItemData) -> None:
+def _validate_item(*, request: Case, data: ItemData) -> None:
     errors = {}
     if data.task is None or data.task.request_id != request.pk:
         errors["task"] = _("Choose a task of this request.")
@@ -351,9 +352,7 @@ def _store_files(*, item: DeliveryItem, files, actor: User) -> None:
 
 
 @transaction.atomic
-def delivery_item_add(
-    *, actor: User, request: CollabRequest, data: ItemData, files=()
-) -> DeliveryItem:
+def delivery_item_add(*, actor: User, request: Case, data: ItemData, files=()) -> DeliveryItem:
     request = lock_for_change(request, archived_ok=True)
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
     _validate_item(request=request, data=data)
@@ -600,7 +599,7 @@ def _validate_verdicts(delivery: Delivery, verdicts: dict[int, Verdict]) -> list
 
 def _decide(
     *,
-    request: CollabRequest,
+    request: Case,
     delivery: Delivery,
     items: list[DeliveryItem],
     verdicts: dict[int, Verdict],
@@ -675,7 +674,7 @@ def _decide(
     return review
 
 
-def _accepted(*, request: CollabRequest, delivery: Delivery, actor, actor_name: str) -> None:
+def _accepted(*, request: Case, delivery: Delivery, actor, actor_name: str) -> None:
     request.accept_delivery()
     request.save()
     Retrospective.objects.get_or_create(request=request, defaults={"author": request.coordinator})
@@ -704,7 +703,7 @@ def _accepted(*, request: CollabRequest, delivery: Delivery, actor, actor_name: 
 
 def _rejected(
     *,
-    request: CollabRequest,
+    request: Case,
     delivery: Delivery,
     items: list[DeliveryItem],
     verdicts: dict[int, Verdict],
@@ -892,7 +891,7 @@ class WriteUp:
     improvements: str
 
 
-def _lock_retrospective(retrospective: Retrospective) -> tuple[CollabRequest, Retrospective]:
+def _lock_retrospective(retrospective: Retrospective) -> tuple[Case, Retrospective]:
     request = lock_for_change(retrospective.request, archived_ok=True)
     return request, Retrospective.objects.select_for_update().get(pk=retrospective.pk)
 

@@ -1,7 +1,7 @@
 """Stage 5–6 pages: the case's delivery list and its versions, acceptance (in the portal and by
 an external contact's link), the retrospective, the printed forms and the archive bundle.
 
-The case is fetched through ``request_for`` (404 for whoever may not see it); every record
+The case is fetched through ``case_for`` (404 for whoever may not see it); every record
 below it is looked up within that case."""
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ from acceptance_app.forms import (
     WriteUpForm,
 )
 from acceptance_app.models import Delivery
+from cases.selectors import case_for
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import StoredFileChanged, file_withheld, unchanged_file_response
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app.one_time_links import new_link
-from requests_app.selectors import request_for
 from requests_app.views import link_file_download, link_refused
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _first_error(error: ValidationError) -> str:
 
 @require_GET
 def delivery_overview(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     page = selectors.delivery_page(user=request.user, request=case)
     current = page.current.delivery if page.current else None
     context = {
@@ -74,7 +74,7 @@ def delivery_overview(request, code):
 
 @require_GET
 def delivery_version(request, code, version):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     page = selectors.delivery_page(user=request.user, request=case)
     shown = next((v for v in page.versions if v.delivery.version == version), None)
     if shown is None:
@@ -89,7 +89,7 @@ def delivery_version(request, code, version):
 
 @require_http_methods(["GET", "POST"])
 def item_add(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     refusal = selectors.item_form_refusal(user=request.user, request=case)
     if refusal:
         messages.error(request, refusal)
@@ -120,7 +120,7 @@ def item_add(request, code):
 
 @require_http_methods(["GET", "POST"])
 def item_edit(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     item = selectors.item_for(request=case, pk=pk)
     refusal = selectors.item_form_refusal(user=request.user, request=case, item=item)
     if refusal:
@@ -156,7 +156,7 @@ def item_edit(request, code, pk):
 
 @require_POST
 def delivery_new_version(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     try:
         delivery = services.delivery_new_version(actor=request.user, request=case)
     except ActionRefused as refused:
@@ -171,7 +171,7 @@ def delivery_new_version(request, code):
 
 @require_POST
 def item_remove(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     item = selectors.item_for(request=case, pk=pk)
     try:
         services.delivery_item_remove(actor=request.user, item=item)
@@ -184,7 +184,7 @@ def item_remove(request, code, pk):
 
 @require_POST
 def file_remove(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     file = selectors.file_for(request=case, pk=pk)
     try:
         services.delivery_file_remove(actor=request.user, file=file)
@@ -197,7 +197,7 @@ def file_remove(request, code, pk):
 
 @require_GET
 def file_download(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     file = selectors.file_for(request=case, pk=pk)
     try:
         return unchanged_file_response(file)
@@ -206,7 +206,7 @@ def file_download(request, code, pk):
 
 
 def _delivery_of(request, code, version) -> Delivery:
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return selectors.delivery_for(request=case, version=version)
 
 
@@ -413,7 +413,7 @@ def _retrospective_context(request, case, retrospective, **forms):
 
 @require_GET
 def retrospective(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     context = _retrospective_context(request, case, retrospective)
     return render(request, "acceptance_app/retrospective.html", context)
@@ -421,7 +421,7 @@ def retrospective(request, code):
 
 @require_POST
 def retrospective_save(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     form = WriteUpForm(request.POST)
     if form.is_valid():
@@ -439,7 +439,7 @@ def retrospective_save(request, code):
 
 @require_POST
 def retrospective_rate(request, code, receiver_pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     receiver = next((r for r in case.receivers.all() if r.pk == receiver_pk), None)
     form = RatingForm(request.POST)
@@ -470,7 +470,7 @@ def retrospective_rate(request, code, receiver_pk):
 
 @require_POST
 def retrospective_file(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     try:
         services.retrospective_file(actor=request.user, retrospective=retrospective)
@@ -482,7 +482,7 @@ def retrospective_file(request, code):
 
 @require_GET
 def retrospective_pdf(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     filename = _("Retrospective report") + f"-{case.code}.pdf"
     return pdf_response(
@@ -493,7 +493,7 @@ def retrospective_pdf(request, code):
 @require_GET
 def archive_bundle(request, code):
     """The stored bundle; a request never builds one (the worker does, once, at archiving)."""
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if not case.is_archived:
         messages.error(request, _("The archive bundle is ready once the request is archived."))
         return redirect(case)
@@ -530,7 +530,7 @@ def archive_bundle(request, code):
 @require_GET
 def archive_bundle_status(request, code):
     """How far the bundle is: polled by the retrospective page until it is ready."""
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     status = selectors.bundle_status(case)
     if status is None:
         raise Http404

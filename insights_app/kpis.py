@@ -20,7 +20,7 @@ Every moment is read as a date in the portal's time zone (``timezone.localdate``
 ==============================  ====================================================
 KPI                             the event that places it in a period
 ==============================  ====================================================
-registration → approval          the approval (``CollabRequest.approved_at``)
+registration → approval          the approval (``Case.approved_at``)
 first-pass review rate           the approval; return reasons: the return's decision
 plan sign-off time               the last side's signature (``CollabPlan.confirmed_at``)
 on-time task rate                the task's completion (``Task.completed_at``)
@@ -54,19 +54,8 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    F,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, Count, Exists, F, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case as SqlCase
 from django.db.models.functions import Coalesce, Length, Trim, TruncDate
 from django.db.models.lookups import GreaterThan, Lookup
 from django.utils import timezone
@@ -77,16 +66,17 @@ from django.utils.translation import gettext_lazy as _
 # reasons alike.
 from acceptance_app.metrics import ReasonCount
 from acceptance_app.models import AcceptanceReview, Delivery
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.queries import id_in
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.selectors import department_children, with_departments_below
 from insights_app.weekly import counted_in
-from requests_app.models import CollabPlan, CollabRequest, Receiver, Review
+from requests_app.models import CollabPlan, Receiver, Review
 from risks_app.models import Risk
 from tasks_app.models import Task
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 ONE_DAY = datetime.timedelta(days=1)
 CASE_STAGES = tuple(Stage.values)
 
@@ -399,7 +389,7 @@ def _cases_in(scope: frozenset[int] | None) -> list[int] | None:
         return None
     received = Receiver.objects.filter(department_id__in=scope).values("request_id")
     return list(
-        CollabRequest.objects.filter(_initiated_in(scope) | Q(pk__in=received))
+        Case.objects.filter(_initiated_in(scope) | Q(pk__in=received))
         .order_by()
         .values_list("pk", flat=True)
     )
@@ -616,7 +606,7 @@ def _on_time_task() -> Case:
     (``acceptance_app.metrics._is_done_on_time``), here in SQL so that thousands of tasks are
     counted by the database; a test holds the two to the same answers."""
     limit = Coalesce("planned_due_on", "due_on")
-    return Case(
+    return SqlCase(
         When(Q(planned_due_on__isnull=True, due_on__isnull=True), then=Value(True)),
         When(GreaterThan(_day("completed_at"), limit), then=Value(False)),
         default=Value(True),
@@ -643,7 +633,7 @@ def _timelines(case_ids: set[int]) -> dict[int, _Timeline]:
 
     lines = (
         Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_type=ContentType.objects.get_for_model(Case),
             subject_id__in=sorted(str(pk) for pk in case_ids),
             from_state__in=CASE_STAGES,
             to_state__in=[Stage.PENDING_REVIEW, Stage.EXECUTING, *CLOSED_STAGES],
@@ -688,7 +678,7 @@ def _facts(
         )
 
     approval_rows = list(
-        CollabRequest.objects.filter(_case_scope(cases), during("approved_at"))
+        Case.objects.filter(_case_scope(cases), during("approved_at"))
         .annotate(
             approved_on=_day("approved_at"),
             last_submitted_on=_day("submitted_at"),
@@ -743,7 +733,7 @@ def _facts(
     # cases out of the timeline query. The timeline then says which of them really were. Only
     # cases with tasks the scope counts (``counted_in``) matter to the coverage asked of them.
     in_execution = set(
-        CollabRequest.objects.filter(stage__in=REACHED_EXECUTION, approved_at__lt=until)
+        Case.objects.filter(stage__in=REACHED_EXECUTION, approved_at__lt=until)
         .filter(~Q(stage__in=CLOSED_STAGES) | Q(updated_at__gte=since))
         .filter(_cases_with_tasks_of(scope))
         .order_by()
@@ -756,7 +746,7 @@ def _facts(
             state__in=[Risk.State.RESOLVED, Risk.State.CLOSED],
         ).annotate(
             resolved_on=_day("resolved_at"),
-            on_time=Case(
+            on_time=SqlCase(
                 When(GreaterThan(_day("resolved_at"), F("deadline")), then=Value(False)),
                 default=Value(True),
                 output_field=BooleanField(),

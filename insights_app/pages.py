@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acceptance_app.models import Delivery
+from cases.models import Case
 from collab_portal.lib.caching import Counted, kept_or_counted
 from collab_portal.lib.workdays import WorkdayCalendar
 from insights_app import weekly
@@ -28,7 +29,6 @@ from insights_app.kpis import (
 )
 from insights_app.scope import Scope, Week
 from insights_app.targets import Target, kpi_target
-from requests_app.models import CollabRequest
 from risks_app.models import Level
 from tasks_app.models import Task, WeeklySummary
 
@@ -156,7 +156,7 @@ def case_rows(board: weekly.WeeklyDashboard) -> list[CaseRow]:
             CaseRow(
                 case=case,
                 url=reverse("requests_app:detail", args=[case.code]),
-                stage_label=str(CollabRequest.Stage(case.stage).label),
+                stage_label=str(Case.Stage(case.stage).label),
                 rag_label=str(WeeklySummary.Rag(case.rag).label) if has_summary else "",
                 rag_badge=RAG_BADGES.get(case.rag, ""),
                 summary_url=reverse(
@@ -403,7 +403,7 @@ def drill(
             .select_related("initiator", "initiator_department", "coordinator")
             .order_by("-updated_at", "pk")
         )
-        title = _("Open cases: %(stage)s") % {"stage": CollabRequest.Stage(stage).label}
+        title = _("Open cases: %(stage)s") % {"stage": Case.Stage(stage).label}
         return _paged("cases", title, cases, page_number)
     if kind == "risks":
         impact, likelihood = query.get("impact", ""), query.get("likelihood", "")
@@ -532,9 +532,7 @@ def figure_links(board: weekly.WeeklyDashboard) -> dict[str, str]:
     """The list behind each summary figure and panel."""
     scope, week = board.scope, board.week
     return {
-        "waiting_for_review": drill_url(
-            scope, week, "cases", stage=CollabRequest.Stage.PENDING_REVIEW
-        ),
+        "waiting_for_review": drill_url(scope, week, "cases", stage=Case.Stage.PENDING_REVIEW),
         "tasks_done": drill_url(scope, week, "tasks", status="done"),
         "tasks_overdue": drill_url(scope, week, "tasks", status="overdue"),
         "tasks_in_progress": drill_url(scope, week, "tasks", status="in_progress"),

@@ -25,7 +25,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
     BooleanField,
-    Case,
     CharField,
     Count,
     Exists,
@@ -39,30 +38,25 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models import Case as SqlCase
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.db.models.lookups import Lookup
 from django.utils import timezone
 
 from acceptance_app.models import Delivery
+from cases.models import OPEN_STAGES, Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.queries import id_in
 from collab_portal.lib.workdays import WorkdayCalendar
 from collab_portal.org.models import User
 from insights_app.scope import Scope, Week
-from requests_app.models import (
-    OPEN_STAGES,
-    CollabPlan,
-    CollabRequest,
-    Milestone,
-    Receiver,
-    Review,
-)
+from requests_app.models import CollabPlan, Milestone, Receiver, Review
 from risks_app import models as risk_models
 from risks_app.models import Level, Risk
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.weekly import WEEKLY_STAGES
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 Status = Task.Status
 ONE_DAY = datetime.timedelta(days=1)
 LIST_ROWS = 20
@@ -85,8 +79,8 @@ OPEN_RISK_STATES = [Risk.State.OPEN, Risk.State.MITIGATING, Risk.State.ESCALATED
 # --- what counts ---------------------------------------------------------------------------------
 
 
-def cases_in(scope: Scope) -> QuerySet[CollabRequest]:
-    cases = CollabRequest.objects.all()
+def cases_in(scope: Scope) -> QuerySet[Case]:
+    cases = Case.objects.all()
     if scope.department_ids is None:
         return cases
     return cases.filter(
@@ -373,7 +367,7 @@ def _review_wait(scope: Scope, *, week: Week) -> tuple[float | None, int]:
     many were decided (one query: the submission is the case's latest before the decision)."""
     submitted = (
         Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_type=ContentType.objects.get_for_model(Case),
             subject_id=Cast(OuterRef("request_id"), CharField()),
             verb__in=["submit", "resubmit"],
             created_at__lte=OuterRef("decided_at"),
@@ -472,7 +466,7 @@ def _task_figures(tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: dat
         if low == high:
             return Value(low)
         middle = (low + high) // 2
-        return Case(
+        return SqlCase(
             When(reached(weeks[middle]), then=first_week(reached, low, middle)),
             default=first_week(reached, middle + 1, high),
             output_field=IntegerField(),
@@ -489,7 +483,7 @@ def _task_figures(tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: dat
         key=ExpressionWrapper(
             group * span * span
             + first_week(lambda w: Q(planned_due__lte=w.sunday)) * span
-            + Case(
+            + SqlCase(
                 When(
                     status=Status.DONE,
                     then=first_week(lambda w: _completed_by(w.sunday)),
@@ -652,13 +646,13 @@ def _cases_under_way(cases: CasesInScope, *, week: Week) -> list[CaseStatus]:
         .order_by("-iso_year", "-iso_week")
     )
     rows = list(
-        CollabRequest.objects.filter(cases.of("pk"), stage__in=WEEKLY_STAGES)
+        Case.objects.filter(cases.of("pk"), stage__in=WEEKLY_STAGES)
         .annotate(
             summary_id=Subquery(latest.values("pk")[:1]),
             rag=Subquery(latest.values("rag")[:1]),
         )
         .order_by(
-            Case(
+            SqlCase(
                 *[When(rag=rag, then=Value(rank)) for rank, rag in enumerate(RAG_ORDER)],
                 default=Value(len(RAG_ORDER)),
                 output_field=IntegerField(),

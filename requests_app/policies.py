@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
+from cases.models import Case
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import Decider, acting_for, decider_for_department
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 
 
-def initiator_side_key(case: CollabRequest) -> str:
+def initiator_side_key(case: Case) -> str:
     return f"dept:{case.initiator_department_id}"
 
 
@@ -33,7 +34,7 @@ class CaseSides:
     receiving_department_ids: frozenset[int]
 
     @classmethod
-    def of(cls, case: CollabRequest) -> CaseSides:
+    def of(cls, case: Case) -> CaseSides:
         return cls(
             initiator_id=case.initiator_id,
             initiator_department_id=case.initiator_department_id,
@@ -61,17 +62,17 @@ def departments_of(person_ids: Iterable[int]) -> dict[int, int | None]:
     return dict(User.objects.filter(pk__in=set(person_ids)).values_list("pk", "department_id"))
 
 
-def sides_belonged_to(person: User, case: CollabRequest) -> set[str]:
+def sides_belonged_to(person: User, case: Case) -> set[str]:
     """The side keys of ``case`` that ``person`` belongs to (none for an outsider)."""
     departments = CaseSides.of(case).belonged_to(person.pk, person.department_id)
     return {f"dept:{pk}" for pk in departments}
 
 
-def belongs_to_another_side(person: User, case: CollabRequest, side_key: str) -> bool:
+def belongs_to_another_side(person: User, case: Case, side_key: str) -> bool:
     return bool(sides_belonged_to(person, case) - {side_key})
 
 
-def may_decide_for_department(person: User, case: CollabRequest, department: Department) -> bool:
+def may_decide_for_department(person: User, case: Case, department: Department) -> bool:
     """``person`` heads ``department`` or is the head's delegate in force today, and belongs to
     no other side of ``case``."""
     head = department.head
@@ -82,7 +83,7 @@ def may_decide_for_department(person: User, case: CollabRequest, department: Dep
     return person == head or acting_for(head).person == person
 
 
-def side_decider(case: CollabRequest, department: Department) -> Decider | None:
+def side_decider(case: Case, department: Department) -> Decider | None:
     """Who is asked to decide for ``department``'s side of ``case``: the head's delegate in
     force, or the head when there is none or the delegate belongs to another side. None when
     nobody may (no active head, or a head who belongs to another side without a delegate who
@@ -99,7 +100,7 @@ def side_decider(case: CollabRequest, department: Department) -> Decider | None:
     return None
 
 
-def receiving_departments_of(case: CollabRequest) -> list[int]:
+def receiving_departments_of(case: Case) -> list[int]:
     """Ids of the internal receiving departments other than the initiator's."""
     return [
         receiver.department_id

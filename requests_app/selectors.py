@@ -13,20 +13,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.case_links import links_for
+from cases.case_tabs import CaseTab, case_tabs
+from cases.models import Case
+from cases.selectors import case_for
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
 from collab_portal.org.models import Department, ExternalContact, User
 from collab_portal.org.selectors import Decider, principals_acting_for
 from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.case_links import links_for
-from requests_app.case_tabs import CaseTab, case_tabs
 from requests_app.models import (
     Attachment,
+    CarbonCopy,
     CollabPlan,
-    CollabRequest,
     KickoffMeeting,
     Milestone,
     Receiver,
+    Review,
     SyncRecord,
 )
 from requests_app.one_time_links import LinkKind, kind_of, link_kinds
@@ -50,7 +53,7 @@ from requests_app.services import (
     sync_missing,
 )
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 # The six stages of the process manual, for the stepper on the case page.
 STEPPER = [
@@ -67,27 +70,35 @@ STEPPER = [
 ]
 
 
-def request_for(*, user: User, code: str) -> CollabRequest:
-    """The case with ``code`` if ``user`` may see it, else 404 (no hint that it exists)."""
-    if "\x00" in code:  # from the URL; PostgreSQL refuses NUL in a query
-        raise Http404
-    return get_object_or_404(
-        CollabRequest.objects.visible_to(user)
-        .select_related("initiator", "initiator_department", "reviewer", "coordinator")
-        .prefetch_related(
-            Prefetch(
-                "receivers",
-                queryset=Receiver.objects.select_related(
-                    "department", "department__head", "party", "party__internal_owner", "contact"
-                ),
-            )
+def receivers_read_with_the_case() -> Prefetch:
+    """Read with every case ``case_for`` fetches: its receivers, each with its department and
+    head, its party and the party's internal owner, and its contact."""
+    return Prefetch(
+        "receivers",
+        queryset=Receiver.objects.select_related(
+            "department", "department__head", "party", "party__internal_owner", "contact"
         ),
-        code=code,
     )
 
 
-def _base_list() -> QuerySet[CollabRequest]:
-    return CollabRequest.objects.select_related(
+def case_visibility(user: User, overseen: list[int]) -> Q:
+    """Who sees a case through stages 1–2 (a rule of ``Case.objects.visible_to``): reviewers
+    of any round, people copied in, the members and overseers of a receiving department, an
+    external party's internal owner."""
+    return (
+        Q(pk__in=Review.objects.filter(reviewer=user).values("request_id"))
+        | Q(pk__in=CarbonCopy.objects.filter(user=user).values("request_id"))
+        | Q(
+            pk__in=Receiver.objects.filter(
+                Q(department__in=overseen) | Q(department_id=user.department_id)
+            ).values("request_id")
+        )
+        | Q(pk__in=Receiver.objects.filter(party__internal_owner=user).values("request_id"))
+    )
+
+
+def _base_list() -> QuerySet[Case]:
+    return Case.objects.select_related(
         "initiator", "initiator_department", "reviewer"
     ).prefetch_related(
         Prefetch(
@@ -109,7 +120,7 @@ class ListFilters:
     def active(self) -> bool:
         return self != ListFilters()
 
-    def apply(self, requests: QuerySet[CollabRequest]) -> QuerySet[CollabRequest]:
+    def apply(self, requests: QuerySet[Case]) -> QuerySet[Case]:
         if self.stage:
             requests = requests.filter(stage=self.stage)
         if self.department:
@@ -128,16 +139,14 @@ class ListFilters:
         return requests
 
 
-def my_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequest]:
+def my_requests(*, user: User, filters: ListFilters) -> QuerySet[Case]:
     """我发起的."""
     return filters.apply(_base_list().filter(initiator=user))
 
 
-def visible_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequest]:
+def visible_requests(*, user: User, filters: ListFilters) -> QuerySet[Case]:
     """Every case the user may see (heads, leaders and admins use it to look around)."""
-    return filters.apply(
-        _base_list().filter(pk__in=CollabRequest.objects.visible_to(user).values("pk"))
-    )
+    return filters.apply(_base_list().filter(pk__in=Case.objects.visible_to(user).values("pk")))
 
 
 def plans_awaiting(user: User) -> list[CollabPlan]:
@@ -186,7 +195,7 @@ def plans_awaiting(user: User) -> list[CollabPlan]:
     return awaiting
 
 
-def reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
+def reviews_awaiting(user: User) -> QuerySet[Case]:
     return (
         _base_list()
         .filter(stage=Stage.PENDING_REVIEW, reviewer_id__in=principals_acting_for(user))
@@ -234,7 +243,7 @@ def _on_another_receiving_side_than_record(user: User) -> Q:
 @dataclass
 class WaitingRow:
     kind: str
-    request: CollabRequest
+    request: Case
     url: str
     since: datetime.datetime
     detail: str = ""
@@ -327,7 +336,7 @@ class CaseActions:
 
 @dataclass
 class CasePage:
-    request: CollabRequest
+    request: Case
     stepper: list[StepperStep]
     receivers: list[Receiver]
     attachments: list
@@ -366,8 +375,8 @@ def _stepper(stage: str) -> list[StepperStep]:
     return steps
 
 
-def case_page(*, user: User, request: CollabRequest) -> CasePage:
-    receivers = list(request.receivers.all())  # prefetched by request_for
+def case_page(*, user: User, request: Case) -> CasePage:
+    receivers = list(request.receivers.all())  # prefetched by case_for
     attachments = list(request.attachments.select_related("uploaded_by"))
     sync_records = list(
         request.sync_records.select_related("receiver", "recorded_by", "acknowledged_by")
@@ -388,7 +397,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
     signoffs = list(
         SignOff.objects.filter(
             Q(
-                target_type=ContentType.objects.get_for_model(CollabRequest),
+                target_type=ContentType.objects.get_for_model(Case),
                 target_id=str(request.pk),
             )
             | Q(
@@ -426,7 +435,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
                 signature_check=check_record(plan, plan_signoffs),
             )
         )
-    registration_signoffs = [s for s in signoffs if s.target_type.model == "collabrequest"]
+    registration_signoffs = [s for s in signoffs if s.target_type.model == "case"]
     reviews = list(request.reviews.select_related("reviewer", "on_behalf_of"))
     timeline = timeline_for(request, state_labels=dict(Stage.choices))
     show_sync = bool(sync_records) or request.stage == Stage.SYNCING
@@ -461,7 +470,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
     )
 
 
-def _reviewer_label(request: CollabRequest) -> str:
+def _reviewer_label(request: Case) -> str:
     if request.reviewer is None:
         return ""
     handler = review_handler(request)
@@ -469,7 +478,7 @@ def _reviewer_label(request: CollabRequest) -> str:
     return Decider(person=handler, on_behalf_of=on_behalf_of).label
 
 
-def may_copy_in(user: User, request: CollabRequest) -> bool:
+def may_copy_in(user: User, request: Case) -> bool:
     """抄送: the initiator or the reviewer (or whoever acts for them), while the case is open."""
     return request.stage not in (Stage.ARCHIVED, Stage.CANCELLED) and (
         user == request.initiator or may_act_for(user, request.reviewer)
@@ -516,11 +525,11 @@ def _actions(*, user, request, sync_records, plans, kickoff) -> CaseActions:
 
 
 def plan_for(*, user: User, code: str, version: int) -> CollabPlan:
-    request = request_for(user=user, code=code)
+    request = case_for(user=user, code=code)
     return get_object_or_404(request.plans.select_related("request"), version=version)
 
 
-def latest_plan(request: CollabRequest) -> CollabPlan | None:
+def latest_plan(request: Case) -> CollabPlan | None:
     return current_plan(request)
 
 
@@ -587,7 +596,7 @@ def _moment(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def _links_of(request: CollabRequest):
+def _links_of(request: Case):
     """The case's links with each one's kind and record (a query per kind, and one)."""
     wanted, records = Q(pk__in=[]), {}
     for kind in link_kinds():
@@ -604,7 +613,7 @@ def _links_of(request: CollabRequest):
     return [(link, kind_of(link.purpose), records[link.purpose][link.target_id]) for link in links]
 
 
-def case_link_rows(*, user: User, request: CollabRequest) -> list[LinkRow]:
+def case_link_rows(*, user: User, request: Case) -> list[LinkRow]:
     """Every one-time link made on the case, newest first, for ``user``."""
     may_send: dict[tuple[str, int], bool] = {}
     rows = []
@@ -616,7 +625,7 @@ def case_link_rows(*, user: User, request: CollabRequest) -> list[LinkRow]:
     return rows
 
 
-def case_link_for(*, request: CollabRequest, pk: int) -> ExternalLink:
+def case_link_for(*, request: Case, pk: int) -> ExternalLink:
     """One of the case's one-time links, or 404."""
     found = next((link for link, _k, _r in _links_of(request) if link.pk == pk), None)
     if found is None:
@@ -643,7 +652,7 @@ def plan_link_attachment_for(*, link: ExternalLink, pk: int) -> Attachment:
     return get_object_or_404(plan_link_attachments(plan=plan, contact=link.contact), pk=pk)
 
 
-def qualified_hand_over_targets(*, request: CollabRequest) -> QuerySet[User]:
+def qualified_hand_over_targets(*, request: Case) -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True)
         .filter(Q(headed_departments__isnull=False) | Q(led_departments__isnull=False))

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import OPEN_STAGES, Case
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE, RECORDED
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
@@ -34,14 +36,11 @@ from collab_portal.signoffs.services import (
     signoff_record,
     token_digest,
 )
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
 from requests_app.models import (
-    OPEN_STAGES,
     Attachment,
     CarbonCopy,
     CodeSequence,
     CollabPlan,
-    CollabRequest,
     KickoffMeeting,
     Milestone,
     Receiver,
@@ -56,7 +55,7 @@ from requests_app.policies import (
     side_decider,
 )
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 PLAN_LINK_PURPOSE = "plan_confirmation"
 MAX_ATTACHMENTS = 20
 
@@ -112,7 +111,7 @@ def _validate_registration(data: RegistrationData) -> None:
         raise ValidationError(errors)
 
 
-def _refuse_wrong_stage(request: CollabRequest, *, allowed: tuple) -> None:
+def _refuse_wrong_stage(request: Case, *, allowed: tuple) -> None:
     if request.stage not in allowed:
         raise ActionRefused(
             _("This request is now “%(stage)s”; that cannot be done any more.")
@@ -120,7 +119,7 @@ def _refuse_wrong_stage(request: CollabRequest, *, allowed: tuple) -> None:
         )
 
 
-def _store_files(*, request: CollabRequest, files, actor: User, sync_record=None) -> None:
+def _store_files(*, request: Case, files, actor: User, sync_record=None) -> None:
     existing = request.attachments.count()
     if existing + len(files) > MAX_ATTACHMENTS:
         raise ValidationError(
@@ -142,7 +141,7 @@ def _store_files(*, request: CollabRequest, files, actor: User, sync_record=None
         attachment.save()
 
 
-def _set_receivers(request: CollabRequest, data: RegistrationData) -> None:
+def _set_receivers(request: Case, data: RegistrationData) -> None:
     request.receivers.all().delete()
     position = 0
     for department in data.internal_departments:
@@ -166,14 +165,14 @@ def _set_receivers(request: CollabRequest, data: RegistrationData) -> None:
 
 
 @transaction.atomic
-def request_create(*, initiator: User, data: RegistrationData) -> CollabRequest:
+def request_create(*, initiator: User, data: RegistrationData) -> Case:
     """Save a new request as a draft."""
     refuse_unless(
         initiator.department_id is not None,
         _("Your account has no department yet; ask an administrator to set it."),
     )
     _validate_registration(data)
-    request = CollabRequest.objects.create(
+    request = Case.objects.create(
         code=next_request_code(year=timezone.localdate().year),
         subject=data.subject,
         goal=data.goal,
@@ -193,11 +192,11 @@ def request_create(*, initiator: User, data: RegistrationData) -> CollabRequest:
 
 
 @transaction.atomic
-def request_update(*, actor: User, request: CollabRequest, data: RegistrationData) -> CollabRequest:
+def request_update(*, actor: User, request: Case, data: RegistrationData) -> Case:
     """Edit a draft or a returned request; a signed form can no longer be edited."""
     request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can edit this request."))
-    _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
+    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     _validate_registration(data)
     for name in (
         "subject",
@@ -221,13 +220,13 @@ def request_update(*, actor: User, request: CollabRequest, data: RegistrationDat
 def attachment_delete(*, actor: User, attachment: Attachment) -> None:
     request = lock_for_change(attachment.request)
     refuse_unless(actor == request.initiator, _("Only the initiator can edit this request."))
-    _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
+    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     refuse_unless(attachment.sync_record_id is None, _("Sync materials cannot be removed."))
     attachment.file.delete(save=False)
     attachment.delete()
 
 
-def reviewer_for(request: CollabRequest) -> User:
+def reviewer_for(request: Case) -> User:
     """The initiator's department head; a head's own request goes to the leader in charge.
     Nobody reviews their own request."""
     department = request.initiator_department
@@ -253,7 +252,7 @@ def may_act_for(user: User, principal: User | None) -> bool:
     return user == principal or acting_for(principal).person == user
 
 
-def review_handler(request: CollabRequest) -> User:
+def review_handler(request: Case) -> User:
     """Who should act on the pending review now: the reviewer's delegate in force, unless that
     delegate is the initiator (nobody reviews their own request) or belongs to a receiving
     side, then the reviewer."""
@@ -269,15 +268,15 @@ def _acting_label(actor: User, principal: User) -> User | None:
     return principal if actor != principal else None
 
 
-def _review_watchers(request: CollabRequest) -> list[User]:
+def _review_watchers(request: Case) -> list[User]:
     return [request.initiator, *[cc.user for cc in request.carbon_copies.select_related("user")]]
 
 
 @transaction.atomic
-def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
+def request_submit(*, actor: User, request: Case) -> Case:
     request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can submit this request."))
-    _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
+    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     if request.expected_deadline < timezone.localdate():
         raise ActionRefused(_("The expected deadline is in the past; edit the request first."))
     refuse_unless(request.receivers.exists(), _("Name at least one receiver."))
@@ -310,8 +309,8 @@ def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
 
 @transaction.atomic
 def request_save_and_submit(
-    *, actor: User, data: RegistrationData, request: CollabRequest | None = None
-) -> tuple[CollabRequest, ActionRefused | None]:
+    *, actor: User, data: RegistrationData, request: Case | None = None
+) -> tuple[Case, ActionRefused | None]:
     """保存并提交: save the form (a new draft, or the edits of a draft or returned request), then
     submit it. A refused submit (no reviewer, a deadline passed…) keeps what was saved: the
     request comes back as a draft with the refusal."""
@@ -327,7 +326,7 @@ def request_save_and_submit(
 
 
 @transaction.atomic
-def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
+def request_withdraw(*, actor: User, request: Case) -> Case:
     """撤回: the initiator takes a pending request back to draft."""
     request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can withdraw this request."))
@@ -357,7 +356,7 @@ def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
     return request
 
 
-def may_review(user: User, request: CollabRequest) -> bool:
+def may_review(user: User, request: Case) -> bool:
     """The reviewer or their delegate in force — never the initiator, nor anyone of a
     receiving side."""
     return (
@@ -367,7 +366,7 @@ def may_review(user: User, request: CollabRequest) -> bool:
     )
 
 
-def _check_reviewer(actor: User, request: CollabRequest) -> None:
+def _check_reviewer(actor: User, request: Case) -> None:
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     refuse_unless(actor != request.initiator, _("Nobody reviews their own request."))
     refuse_unless(
@@ -385,7 +384,7 @@ def _check_reviewer(actor: User, request: CollabRequest) -> None:
 def request_approve(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     goal_quantifiable: bool,
     receiver_clear: bool,
     deadline_reasonable: bool,
@@ -448,7 +447,7 @@ def request_approve(
 def request_return(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     reason_code: str,
     comment: str,
     goal_quantifiable: bool = False,
@@ -509,9 +508,7 @@ def may_receive_hand_over(user: User) -> bool:
 
 
 @transaction.atomic
-def request_hand_over(
-    *, actor: User, request: CollabRequest, to: User, comment: str = ""
-) -> CollabRequest:
+def request_hand_over(*, actor: User, request: Case, to: User, comment: str = "") -> Case:
     """转交: the reviewer hands the pending review to another head or leader in charge."""
     request = lock_for_change(request)
     _check_reviewer(actor, request)
@@ -554,7 +551,7 @@ def request_hand_over(
 
 
 @transaction.atomic
-def request_urge(*, actor: User, request: CollabRequest) -> None:
+def request_urge(*, actor: User, request: Case) -> None:
     """催办: the initiator nudges the reviewer, at most once per 4 hours."""
     request = lock_for_change(request)
     refuse_unless(actor == request.initiator, _("Only the initiator can urge this review."))
@@ -575,7 +572,7 @@ def request_urge(*, actor: User, request: CollabRequest) -> None:
 
 
 @transaction.atomic
-def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) -> int:
+def request_copy_in(*, actor: User, request: Case, people: list[User]) -> int:
     """抄送: the initiator or the reviewer copies people in; they can follow the case."""
     request = lock_for_change(request)
     refuse_unless(
@@ -607,7 +604,7 @@ def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) 
 
 
 @transaction.atomic
-def request_cancel(*, actor: User, request: CollabRequest, reason: str) -> CollabRequest:
+def request_cancel(*, actor: User, request: Case, reason: str) -> Case:
     request = lock_for_change(request)
     refuse_unless(
         actor == request.initiator or actor.is_portal_admin,
@@ -645,7 +642,7 @@ def request_cancel(*, actor: User, request: CollabRequest, reason: str) -> Colla
 def sync_record_add(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     receiver: Receiver,
     channel: str,
     sent_at: datetime.datetime,
@@ -750,7 +747,7 @@ def sync_acknowledge(*, actor: User, record: SyncRecord) -> SyncRecord:
 def kickoff_record(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     mode: str,
     held_at: datetime.datetime,
     location: str,
@@ -798,7 +795,7 @@ def kickoff_record(
     return meeting
 
 
-def sync_missing(request: CollabRequest) -> list[str]:
+def sync_missing(request: Case) -> list[str]:
     """What still stands between the information sync and planning, in the user's words."""
     missing = []
     receivers = list(request.receivers.all())
@@ -817,7 +814,7 @@ def sync_missing(request: CollabRequest) -> list[str]:
 
 
 @transaction.atomic
-def request_finish_sync(*, actor: User, request: CollabRequest) -> CollabRequest:
+def request_finish_sync(*, actor: User, request: Case) -> Case:
     request = lock_for_change(request)
     refuse_unless(
         actor == request.initiator, _("Only the initiator can finish the information sync.")
@@ -869,7 +866,7 @@ class Side:
         return self.department is None
 
 
-def plan_sides(request: CollabRequest) -> list[Side]:
+def plan_sides(request: Case) -> list[Side]:
     """The initiator's department and every receiver, each once."""
     department = request.initiator_department
     sides = [Side(key=f"dept:{department.pk}", label=department.name, department=department)]
@@ -887,7 +884,7 @@ def plan_sides(request: CollabRequest) -> list[Side]:
     return sides
 
 
-def _receiver_deciders(request: CollabRequest):
+def _receiver_deciders(request: Case):
     for receiver in request.receivers.all():
         if receiver.is_internal:
             decider = side_decider(request, receiver.department)
@@ -895,7 +892,7 @@ def _receiver_deciders(request: CollabRequest):
                 yield decider
 
 
-def _receiver_plan_authors(request: CollabRequest) -> list[User]:
+def _receiver_plan_authors(request: Case) -> list[User]:
     """For external receivers the party's internal owner drafts the plan with them."""
     return [
         r.party.internal_owner
@@ -904,7 +901,7 @@ def _receiver_plan_authors(request: CollabRequest) -> list[User]:
     ]
 
 
-def _side_deciders(request: CollabRequest) -> list[User]:
+def _side_deciders(request: Case) -> list[User]:
     return [
         decider.person
         for side in plan_sides(request)
@@ -914,7 +911,7 @@ def _side_deciders(request: CollabRequest) -> list[User]:
     ]
 
 
-def may_edit_plan(user: User, request: CollabRequest) -> bool:
+def may_edit_plan(user: User, request: Case) -> bool:
     """The receiver side drafts the plan: members of receiving departments, or — for an
     external receiver — its internal owner and the initiator."""
     if not user.is_active:
@@ -929,7 +926,7 @@ def may_edit_plan(user: User, request: CollabRequest) -> bool:
     return False
 
 
-def current_plan(request: CollabRequest) -> CollabPlan | None:
+def current_plan(request: Case) -> CollabPlan | None:
     return request.plans.order_by("-version").first()
 
 
@@ -942,7 +939,7 @@ class PlanData:
     milestones: list[tuple[str, datetime.date]] = field(default_factory=list)
 
 
-def _validate_plan(request: CollabRequest, data: PlanData) -> None:
+def _validate_plan(request: Case, data: PlanData) -> None:
     if not data.milestones:
         raise ValidationError({"milestones": _("Add at least one milestone with its date.")})
     outside = [name for name, due in data.milestones if not DEADLINE.holds(due)]
@@ -970,7 +967,7 @@ def _validate_plan(request: CollabRequest, data: PlanData) -> None:
 
 
 @transaction.atomic
-def plan_save(*, actor: User, request: CollabRequest, data: PlanData) -> CollabPlan:
+def plan_save(*, actor: User, request: Case, data: PlanData) -> CollabPlan:
     """Create the first version, or edit the current draft version."""
     request = lock_for_change(request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
@@ -1061,9 +1058,7 @@ def _role_label(*, actor: User, department: Department) -> Text:
     return Text(gettext_lazy("Leader in charge of %(department)s"), department=department.name)
 
 
-def _confirm_if_complete(
-    *, request: CollabRequest, plan: CollabPlan, actor_name: str, actor=None
-) -> bool:
+def _confirm_if_complete(*, request: Case, plan: CollabPlan, actor_name: str, actor=None) -> bool:
     signed = signed_side_keys(plan)
     if any(side.key not in signed for side in plan_sides(request)):
         return False
@@ -1143,7 +1138,7 @@ def plan_sign(
 
 def _revision_requested(
     *,
-    request: CollabRequest,
+    request: Case,
     plan: CollabPlan,
     comment: str,
     actor,
@@ -1324,7 +1319,7 @@ def plan_new_version(*, actor: User, plan: CollabPlan) -> CollabPlan:
     return new
 
 
-def may_send_plan_link(user: User, request: CollabRequest, receiver: Receiver | None) -> bool:
+def may_send_plan_link(user: User, request: Case, receiver: Receiver | None) -> bool:
     """The initiator, the party's internal owner or an administrator sends an external
     receiver's contact the plan's link (and may revoke or e-mail it)."""
     return (
@@ -1334,7 +1329,7 @@ def may_send_plan_link(user: User, request: CollabRequest, receiver: Receiver | 
     )
 
 
-def receiver_of_contact(request: CollabRequest, contact: ExternalContact) -> Receiver | None:
+def receiver_of_contact(request: Case, contact: ExternalContact) -> Receiver | None:
     """The case's external receiver the contact speaks for."""
     return next((r for r in request.receivers.all() if r.party_id == contact.party_id), None)
 
@@ -1452,7 +1447,7 @@ def plan_external_decide(
 # The case's one-time links, whatever stage made them (``one_time_links``)
 
 
-def _link_kind_in_case(request: CollabRequest, link: ExternalLink) -> LinkKind:
+def _link_kind_in_case(request: Case, link: ExternalLink) -> LinkKind:
     """The kind of ``link``, refusing a link that is not one of this case's."""
     kind = kind_of(link.purpose)
     refuse_unless(
@@ -1464,7 +1459,7 @@ def _link_kind_in_case(request: CollabRequest, link: ExternalLink) -> LinkKind:
     return kind
 
 
-def _refuse_unless_may_send(actor: User, request: CollabRequest, kind, link) -> None:
+def _refuse_unless_may_send(actor: User, request: Case, kind, link) -> None:
     refuse_unless(
         kind.may_send(actor, request, link.contact),
         _("Only those who may send this link may revoke or e-mail it."),
@@ -1472,7 +1467,7 @@ def _refuse_unless_may_send(actor: User, request: CollabRequest, kind, link) -> 
 
 
 @transaction.atomic
-def case_link_revoke(*, actor: User, request: CollabRequest, link: ExternalLink) -> ExternalLink:
+def case_link_revoke(*, actor: User, request: Case, link: ExternalLink) -> ExternalLink:
     """Revoke an unused one-time link of the case: who may send it may revoke it. Whoever opens
     it afterwards is told it was revoked. Only the link's row is locked, as the customer's use
     of it locks it before the case: the two are serialised on it, never deadlocked."""
@@ -1496,9 +1491,7 @@ def case_link_revoke(*, actor: User, request: CollabRequest, link: ExternalLink)
 
 
 @transaction.atomic
-def case_link_email(
-    *, actor: User, request: CollabRequest, token: str, base_url: str
-) -> ExternalLink:
+def case_link_email(*, actor: User, request: Case, token: str, base_url: str) -> ExternalLink:
     """E-mail a one-time link of the case to its contact, once (``external_link_email``). The
     page that showed the new link posts its token; ``base_url`` is the portal's address as the
     sender reached it, so the e-mail carries the link they were shown. Two clicks at once are

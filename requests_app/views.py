@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.archive_guard import archived_message, is_archived
+from cases.models import Case
+from cases.selectors import case_for
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import (
@@ -21,13 +24,7 @@ from collab_portal.lib.uploads import (
 )
 from collab_portal.signoffs.services import ExternalLinkInvalid, external_link_resolve
 from requests_app import forms, selectors, services
-from requests_app.archive_guard import archived_message, is_archived
-from requests_app.models import (
-    CollabPlan,
-    CollabRequest,
-    KickoffMeeting,
-    SyncRecord,
-)
+from requests_app.models import CollabPlan, KickoffMeeting, SyncRecord
 from requests_app.one_time_links import new_link
 
 PAGE_SIZE = 25
@@ -121,7 +118,7 @@ def request_create(request):
 
 @require_http_methods(["GET", "POST"])
 def request_edit(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if request.user != case.initiator or not case.is_editable:
         return _form_closed(request, case, _("This request can no longer be edited."))
     form = forms.RegistrationForm(
@@ -178,7 +175,7 @@ def _save_registration(request, form, *, case):
 
 @require_GET
 def request_detail(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     page = selectors.case_page(user=request.user, request=case)
     context = {"page": page, "case": case}
     if page.actions.review:
@@ -198,7 +195,7 @@ def _case_action(service, success_message):
 
     @require_POST
     def view(request, code):
-        case = selectors.request_for(user=request.user, code=code)
+        case = case_for(user=request.user, code=code)
         return _perform(
             request, case, lambda: service(actor=request.user, request=case), success_message
         )
@@ -220,7 +217,7 @@ sync_finish = _case_action(
 @require_POST
 def request_review(request, code):
     """One form, two buttons: approve (all three checks) or return (reason and comment)."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     form = forms.ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -260,7 +257,7 @@ def request_review(request, code):
 
 @require_POST
 def request_hand_over(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     form = forms.HandOverForm(
         request.POST, targets=selectors.qualified_hand_over_targets(request=case)
     )
@@ -284,7 +281,7 @@ def request_hand_over(request, code):
 def request_copy_in(request, code):
     """The picker lists everyone in the company, so the case page asks for it (GET) only when
     the person opens 抄送, instead of rendering thousands of options on every visit."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if request.method == "GET":
         if not selectors.may_copy_in(request.user, case):
             return redirect(case)
@@ -306,7 +303,7 @@ def request_copy_in(request, code):
 
 @require_POST
 def request_cancel(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     form = forms.CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the request is cancelled."))
@@ -323,7 +320,7 @@ def request_cancel(request, code):
 
 @require_GET
 def attachment_download(request, code, pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     attachment = get_object_or_404(case.attachments, pk=pk)
     try:
         return unchanged_file_response(attachment)
@@ -333,7 +330,7 @@ def attachment_download(request, code, pk):
 
 @require_POST
 def attachment_delete(request, code, pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     attachment = get_object_or_404(case.attachments, pk=pk)
     return _perform(
         request,
@@ -350,8 +347,8 @@ def attachment_delete(request, code, pk):
 
 @require_http_methods(["GET", "POST"])
 def sync_record_add(request, code):
-    case = selectors.request_for(user=request.user, code=code)
-    if not (request.user == case.initiator and case.stage == CollabRequest.Stage.SYNCING):
+    case = case_for(user=request.user, code=code)
+    if not (request.user == case.initiator and case.stage == Case.Stage.SYNCING):
         return _form_closed(request, case, _("Only the initiator records the information sync."))
     form = forms.SyncRecordForm(request.POST or None, request.FILES or None, request=case)
     if request.method == "POST" and form.is_valid():
@@ -380,7 +377,7 @@ def sync_record_add(request, code):
 
 @require_POST
 def sync_acknowledge(request, code, pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     record = get_object_or_404(SyncRecord, pk=pk, request=case)
     return _perform(
         request,
@@ -392,8 +389,8 @@ def sync_acknowledge(request, code, pk):
 
 @require_http_methods(["GET", "POST"])
 def kickoff_record(request, code):
-    case = selectors.request_for(user=request.user, code=code)
-    if not (request.user == case.initiator and case.stage == CollabRequest.Stage.SYNCING):
+    case = case_for(user=request.user, code=code)
+    if not (request.user == case.initiator and case.stage == Case.Stage.SYNCING):
         return _form_closed(request, case, _("Only the initiator records the kickoff meeting."))
     initial = {}
     existing = KickoffMeeting.objects.filter(request=case).first()
@@ -440,11 +437,11 @@ def kickoff_record(request, code):
 
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)
     editable = plan is None or plan.state == CollabPlan.State.DRAFT
     if not (
-        case.stage == CollabRequest.Stage.PLANNING
+        case.stage == Case.Stage.PLANNING
         and editable
         and services.may_edit_plan(request.user, case)
     ):
@@ -491,7 +488,7 @@ def plan_detail(request, code, version):
 
 @require_POST
 def plan_propose(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))
@@ -506,7 +503,7 @@ def plan_propose(request, code):
 
 @require_POST
 def plan_urge(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))
@@ -521,7 +518,7 @@ def plan_urge(request, code):
 
 @require_POST
 def plan_sign(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))
@@ -555,7 +552,7 @@ def plan_sign(request, code):
 
 @require_POST
 def plan_new_version(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))
@@ -571,7 +568,7 @@ def plan_new_version(request, code):
 
 @require_POST
 def plan_link_create(request, code, receiver_pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.latest_plan(case)
     receiver = get_object_or_404(case.receivers, pk=receiver_pk)
     if plan is None:
@@ -595,7 +592,7 @@ def plan_link_create(request, code, receiver_pk):
 @require_POST
 def link_revoke(request, code, pk):
     """Revoke one of the case's unused one-time links (the plan's or a delivery's)."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     link = selectors.case_link_for(request=case, pk=pk)
     return _perform(
         request,
@@ -609,7 +606,7 @@ def link_revoke(request, code, pk):
 def link_email(request, code):
     """E-mail the link just shown (its token posted by that page) to its contact, once. From
     the page itself (htmx) the answer replaces the button; otherwise back to the case."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     token = request.POST.get("token", "")[:200]
     try:
         link = services.case_link_email(

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE
@@ -23,13 +25,12 @@ from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
 from collab_portal.reminders.registry import Due, rule_spec
 from collab_portal.reminders.services import reminders_plan, rule_settings
-from requests_app.archive_guard import lock_for_change
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 from requests_app.services import may_act_for
 from risks_app.models import Instruction, Risk
 from tasks_app.models import Task
 
-RISK_STAGES = (CollabRequest.Stage.EXECUTING, CollabRequest.Stage.ACCEPTING)
+RISK_STAGES = (Case.Stage.EXECUTING, Case.Stage.ACCEPTING)
 ESCALATION_RULE = "major_risk_raised"
 
 
@@ -42,11 +43,11 @@ def _lock(risk: Risk) -> Risk:
         .get(pk=risk.pk)
     )
     risk.request = lock_for_change(risk.request)
-    refuse_unless(risk.request.stage != CollabRequest.Stage.CANCELLED, _("This request is closed."))
+    refuse_unless(risk.request.stage != Case.Stage.CANCELLED, _("This request is closed."))
     return risk
 
 
-def is_coordinator(user: User, request: CollabRequest) -> bool:
+def is_coordinator(user: User, request: Case) -> bool:
     return user.is_active and (user == request.coordinator or user.is_portal_admin)
 
 
@@ -78,7 +79,7 @@ class RiskData:
     milestone: Milestone | None = None
 
 
-def _validate(request: CollabRequest, data: RiskData) -> None:
+def _validate(request: Case, data: RiskData) -> None:
     errors = {}
     if not data.description.strip():
         errors["description"] = _("Describe the risk.")
@@ -140,7 +141,7 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
     if actor is not None and person == actor:
         return
     escalations = Activity.objects.filter(
-        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_type=ContentType.objects.get_for_model(Case),
         subject_id=str(risk.request_id),
         target_type=ContentType.objects.get_for_model(Risk),
         target_id=str(risk.pk),
@@ -172,14 +173,14 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
 
 
 @transaction.atomic
-def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
+def risk_raise(*, actor: User, request: Case, data: RiskData) -> Risk:
     """Any participant of an executing case raises a risk; a major one escalates at once."""
     request = lock_for_change(request)
     refuse_unless(
         request.stage in RISK_STAGES, _("Risks are recorded while the request is executing.")
     )
     refuse_unless(
-        CollabRequest.objects.visible_to(actor).filter(pk=request.pk).exists(),
+        Case.objects.visible_to(actor).filter(pk=request.pk).exists(),
         _("Only the request's participants raise risks."),
     )
     _validate(request, data)

@@ -11,10 +11,11 @@ import importlib
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.org.models import Department, ExternalContact
 from requests_app import services as request_services
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.policies import side_decider
 from tasks_app import services
 from tasks_app.models import ProgressUpdate, Task
@@ -332,7 +333,7 @@ def _case_to_breakdown(
             subject=subject,
             goal=goal,
             expected_deadline=_days(deadline_days),
-            initiator_role=CollabRequest.InitiatorRole.PROJECT_LIAISON,
+            initiator_role=Case.InitiatorRole.PROJECT_LIAISON,
             internal_departments=[Department.objects.get(code=code) for code in departments],
             external_contacts=[ExternalContact.objects.get(name=name) for name in contacts],
         ),
@@ -452,7 +453,7 @@ def _ensure_manual_template() -> None:
 @transaction.atomic
 def seed_tasks(*, people, stdout) -> None:
     _ensure_manual_template()
-    existing = set(CollabRequest.objects.values_list("subject", flat=True))
+    existing = set(Case.objects.values_list("subject", flat=True))
 
     subject = "会员积分系统 V2 上线"
     if subject not in existing:
@@ -522,7 +523,7 @@ def seed_tasks(*, people, stdout) -> None:
         from tasks_app import weekly
 
         # The case has been running for three weeks: its history starts then.
-        CollabRequest.objects.filter(pk=case.pk).update(
+        Case.objects.filter(pk=case.pk).update(
             created_at=timezone.now() - datetime.timedelta(days=21)
         )
         last_week = TODAY() - datetime.timedelta(days=7)

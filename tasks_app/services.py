@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import Case
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE, SCHEDULE
 from collab_portal.lib.language import join_list
@@ -25,11 +27,10 @@ from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import departments_overseen_by
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 from tasks_app.models import MAX_DEPTH, ProgressUpdate, Task, TaskDateChange
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 Status = Task.Status
 
 
@@ -37,7 +38,7 @@ Status = Task.Status
 # Who may do what
 
 
-def may_edit_wbs(user: User, request: CollabRequest) -> bool:
+def may_edit_wbs(user: User, request: Case) -> bool:
     return user.is_active and (user == request.coordinator or user.is_portal_admin)
 
 
@@ -59,7 +60,7 @@ def _lock_task(task: Task) -> Task:
     return locked
 
 
-def _check_wbs_editor(actor: User, request: CollabRequest) -> None:
+def _check_wbs_editor(actor: User, request: Case) -> None:
     refuse_unless(
         may_edit_wbs(actor, request),
         _("Only the coordinator (%(name)s) edits the task breakdown.")
@@ -75,7 +76,7 @@ def _check_wbs_editor(actor: User, request: CollabRequest) -> None:
 # The tree
 
 
-def renumber(request: CollabRequest) -> None:
+def renumber(request: Case) -> None:
     """Give every task its WBS code (1, 1.2, 1.2.3), depth and leaf flag from the tree order;
     2 queries."""
     tasks = list(
@@ -145,7 +146,7 @@ class TaskData:
     milestone: Milestone | None = None
 
 
-def plan_window_end(request: CollabRequest) -> datetime.date:
+def plan_window_end(request: Case) -> datetime.date:
     """Tasks finish inside the plan: by the expected deadline or the last milestone."""
     last_milestone = (
         Milestone.objects.filter(plan__request=request, plan__state="confirmed")
@@ -189,7 +190,7 @@ def _validate_dates(
 
 
 def _validate_task(
-    request: CollabRequest, parent: Task | None, data: TaskData, task: Task | None = None
+    request: Case, parent: Task | None, data: TaskData, task: Task | None = None
 ) -> None:
     errors = {}
     if not data.name.strip():
@@ -222,9 +223,7 @@ def _apply(task: Task, data: TaskData) -> None:
 
 
 @transaction.atomic
-def wbs_task_add(
-    *, actor: User, request: CollabRequest, data: TaskData, parent: Task | None = None
-) -> Task:
+def wbs_task_add(*, actor: User, request: Case, data: TaskData, parent: Task | None = None) -> Task:
     request = lock_for_change(request)
     _check_wbs_editor(actor, request)
     if parent is not None:
@@ -352,7 +351,7 @@ def wbs_task_shift(*, actor: User, task: Task, offset: int) -> Task:
 # Publishing
 
 
-def publish_missing(request: CollabRequest) -> list[str]:
+def publish_missing(request: Case) -> list[str]:
     """What stops publishing: every leaf task needs an owner, a lead department, both dates
     and a deliverable standard (the manual's 100% clear responsibility)."""
     tasks = list(Task.objects.filter(request=request).order_by("wbs_code"))
@@ -380,7 +379,7 @@ def publish_missing(request: CollabRequest) -> list[str]:
 
 
 @transaction.atomic
-def wbs_publish(*, actor: User, request: CollabRequest) -> CollabRequest:
+def wbs_publish(*, actor: User, request: Case) -> Case:
     """Freeze the plan dates as the baseline, start execution, tell every owner and helper."""
     request = lock_for_change(request)
     _check_wbs_editor(actor, request)

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.selectors import case_for
 from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.lib.refusals import ActionRefused
-from requests_app.selectors import request_for
 from tasks_app import wbs_io
 from tasks_app.models import WbsTemplate
 
@@ -86,7 +86,7 @@ def wbs_template_delete(request, pk):
 
 @require_POST
 def wbs_template_save(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return _perform(
         request,
         case.code,
@@ -105,7 +105,7 @@ def wbs_template_save(request, code):
 
 @require_POST
 def wbs_template_apply(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return _perform(
         request,
         case.code,
@@ -119,7 +119,7 @@ def wbs_template_apply(request, code):
 
 @require_GET
 def wbs_export(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     content = wbs_io.wbs_export_xlsx(request=case)
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
@@ -133,7 +133,7 @@ def wbs_export(request, code):
 
 @require_POST
 def wbs_import(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return _perform(
         request,
         case.code,

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.selectors import case_for
 from collab_portal.documents.rendering import pdf_response, render_pdf
 from collab_portal.lib.refusals import ActionRefused
-from requests_app.selectors import request_for
 from tasks_app import weekly
 from tasks_app.models import WeeklySummary
 
@@ -48,7 +48,7 @@ def _perform(request, summary, action, success_message):
 
 @require_GET
 def weekly_list(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     this_year, this_week = weekly.iso_week_of(weekly.today())
     context = {
         "case": case,
@@ -62,7 +62,7 @@ def weekly_list(request, code):
 @require_POST
 def weekly_draft(request, code):
     """Draft (or refresh) this week's summary, or the week named by ``year`` and ``week``."""
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     year, week = weekly.iso_week_of(weekly.today())
     try:
         year = int(request.POST.get("year") or year)

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.language import join_list
@@ -31,8 +33,6 @@ from collab_portal.lib.spreadsheets import append_row, read_xlsx
 from collab_portal.lib.uploads import Kind, check_upload
 from collab_portal.lib.workdays import MAX_WORKDAYS_STEP, WorkdayCalendar
 from collab_portal.org.models import Department, User
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
-from requests_app.models import CollabRequest
 from tasks_app.models import MAX_DEPTH, Task, WbsTemplate, WbsTemplateItem
 from tasks_app.services import (
     _check_wbs_editor,
@@ -41,7 +41,7 @@ from tasks_app.services import (
     renumber,
 )
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 # A case's breakdown can be kept as a template once the plan is signed.
 TEMPLATE_SOURCE_STAGES = frozenset(
@@ -172,7 +172,7 @@ class WbsIoPanel:
     apply_blocked_reason: str = ""
 
 
-def wbs_io_panel(*, user: User, request: CollabRequest) -> WbsIoPanel:
+def wbs_io_panel(*, user: User, request: Case) -> WbsIoPanel:
     """The toolbar's data for ``user`` on ``request`` (3 queries)."""
     has_tasks = Task.objects.filter(request=request).exists()
     editor = may_edit_wbs(user, request)
@@ -253,7 +253,7 @@ class _WorkdaySchedule:
 
 @transaction.atomic
 def wbs_template_save(
-    *, actor: User, request: CollabRequest, name: str, description: str = ""
+    *, actor: User, request: Case, name: str, description: str = ""
 ) -> WbsTemplate:
     """Keep the case's task tree as a named template: offsets in days from the earliest start,
     durations from start and due, deliverable standards and key flags. The case is only read:
@@ -315,7 +315,7 @@ def wbs_template_save(
 
 @transaction.atomic
 def wbs_template_apply(
-    *, actor: User, request: CollabRequest, template: WbsTemplate, start_on: datetime.date
+    *, actor: User, request: Case, template: WbsTemplate, start_on: datetime.date
 ) -> list[Task]:
     """Start the case's empty task breakdown from ``template``, its first day on ``start_on``.
     Refused (nothing clamped) when the last task would end after the plan."""
@@ -468,7 +468,7 @@ def _add_reference_sheets(workbook) -> None:
     _finish_sheet(departments, [20, 16, 20], text_columns={2})
 
 
-def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
+def wbs_export_xlsx(*, request: Case) -> bytes:
     """The case's task breakdown as a workbook that ``wbs_import_xlsx`` reads back unchanged:
     people and departments by name with their code (王五（E1003）), and the sheets of the
     active people and departments to fill it from. An empty breakdown gives the header row
@@ -523,7 +523,7 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
     return buffer.getvalue()
 
 
-def wbs_export_filename(request: CollabRequest) -> str:
+def wbs_export_filename(request: Case) -> str:
     return f"任务分解-{request.code}.xlsx"
 
 
@@ -962,7 +962,7 @@ class _RowParser:
 
 
 @transaction.atomic
-def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> int:
+def wbs_import_xlsx(*, actor: User, request: Case, content: bytes) -> int:
     """Replace the case's task breakdown with the tasks of an exported (or filled-in) workbook;
     all or nothing. Task IDs in the file only link rows to their parents; the codes are
     recomputed. Returns how many tasks the breakdown now has."""
@@ -1012,7 +1012,7 @@ def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> i
     return len(rows)
 
 
-def wbs_import_upload(*, actor: User, request: CollabRequest, uploaded_file: UploadedFile) -> int:
+def wbs_import_upload(*, actor: User, request: Case, uploaded_file: UploadedFile) -> int:
     """An uploaded workbook: checked by its content (an .xlsx and nothing else), then imported."""
     refuse_if_archived(request)
     _check_wbs_editor(actor, request)  # before reading the file; checked again under the lock

@@ -25,20 +25,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import refuse_if_archived
+from cases.models import Case
+from cases.selectors import case_for
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.org.selectors import company_name
-from requests_app.archive_guard import refuse_if_archived
-from requests_app.models import CollabRequest, Receiver
-from requests_app.selectors import request_for
+from requests_app.models import Receiver
 from tasks_app.models import Task, WeeklySummary, key_task_pks
 from tasks_app.selectors import overall_progress, task_queryset, tree_rows
 from tasks_app.weekly_facts import collect_weekly_facts, weekly_fact_sections
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 Status = Task.Status
 State = WeeklySummary.State
 Rag = WeeklySummary.Rag
@@ -124,7 +125,7 @@ def _iso(day: datetime.date | None) -> str:
 
 
 def weekly_summary_facts(
-    *, request: CollabRequest, iso_year: int, iso_week: int, now: datetime.datetime | None = None
+    *, request: Case, iso_year: int, iso_week: int, now: datetime.datetime | None = None
 ) -> dict:
     """What the summary of ``iso_year``-W``iso_week`` states, from the case's leaf tasks.
 
@@ -223,14 +224,14 @@ def weekly_summary_propose_rag(facts: dict) -> str:
 # Who may do what
 
 
-def weekly_summary_may_manage(user: User, request: CollabRequest) -> bool:
+def weekly_summary_may_manage(user: User, request: Case) -> bool:
     """The coordinator (or an admin) drafts, edits and publishes; they alone see drafts."""
     return user.is_active and (
         user.pk == request.coordinator_id or getattr(user, "is_portal_admin", False)
     )
 
 
-def weekly_summary_may_draft(user: User, request: CollabRequest) -> bool:
+def weekly_summary_may_draft(user: User, request: Case) -> bool:
     return weekly_summary_may_manage(user, request) and request.stage in WEEKLY_STAGES
 
 
@@ -239,7 +240,7 @@ def weekly_summary_may_view(user: User, summary: WeeklySummary) -> bool:
     return summary.state == State.PUBLISHED or weekly_summary_may_manage(user, summary.request)
 
 
-def _check_manager(actor: User, request: CollabRequest) -> None:
+def _check_manager(actor: User, request: Case) -> None:
     refuse_unless(
         weekly_summary_may_manage(actor, request),
         _("Only the coordinator (%(name)s) writes the weekly summary.")
@@ -261,7 +262,7 @@ def _check_draft(summary: WeeklySummary) -> None:
 
 def _lock_summary(summary: WeeklySummary) -> WeeklySummary:
     locked = WeeklySummary.objects.select_for_update().get(pk=summary.pk)
-    locked.request = CollabRequest.objects.select_related(
+    locked.request = Case.objects.select_related(
         "coordinator", "initiator", "initiator_department__head"
     ).get(pk=locked.request_id)
     refuse_if_archived(locked.request)
@@ -273,11 +274,11 @@ def _lock_summary(summary: WeeklySummary) -> WeeklySummary:
 
 
 def _draft(
-    *, request: CollabRequest, iso_year: int, iso_week: int, actor: User | None
+    *, request: Case, iso_year: int, iso_week: int, actor: User | None
 ) -> tuple[WeeklySummary, bool]:
     """Create or refresh the draft; (summary, created). Runs inside a transaction."""
     request = (
-        CollabRequest.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",))
         .select_related("coordinator")
         .get(pk=request.pk)
     )
@@ -331,7 +332,7 @@ def _draft(
 
 @transaction.atomic
 def weekly_summary_draft(
-    *, request: CollabRequest, iso_year: int, iso_week: int, actor: User | None = None
+    *, request: Case, iso_year: int, iso_week: int, actor: User | None = None
 ) -> WeeklySummary:
     """Draft the summary of the case's ISO week from the data, or refresh its draft.
 
@@ -364,7 +365,7 @@ def weekly_summary_update(
     return summary
 
 
-def weekly_summary_recipients(request: CollabRequest) -> list[User]:
+def weekly_summary_recipients(request: Case) -> list[User]:
     """The case's participants: initiator, coordinator, owners and collaborators of its tasks,
     heads of the initiating and receiving departments; each once."""
     people = [
@@ -448,7 +449,7 @@ def weekly_summary_generate(*, day: datetime.date | None = None) -> GenerateResu
     iso_year, iso_week = iso_week_of(day)
     result = GenerateResult(iso_year=iso_year, iso_week=iso_week)
     _week_start, week_end = week_bounds(iso_year, iso_week)
-    cases = CollabRequest.objects.filter(
+    cases = Case.objects.filter(
         stage=Stage.EXECUTING, created_at__lt=_start_of(week_end + datetime.timedelta(days=1))
     )
     for request in cases.order_by("pk"):
@@ -471,7 +472,7 @@ def weekly_summary_generate(*, day: datetime.date | None = None) -> GenerateResu
 # Reads
 
 
-def weekly_summary_list(*, user: User, request: CollabRequest) -> list[WeeklySummary]:
+def weekly_summary_list(*, user: User, request: Case) -> list[WeeklySummary]:
     """The case's summaries, newest week first; drafts only for the coordinator and admins."""
     summaries = WeeklySummary.objects.filter(request=request).select_related("author")
     if not weekly_summary_may_manage(user, request):
@@ -488,7 +489,7 @@ def weekly_summary_for(
     """The summary if ``user`` may see it, else 404: the case must be visible, a draft only to
     its coordinator and admins (``drafts=True`` finds drafts for anyone who sees the case, for
     the write views whose services refuse with a message)."""
-    request = request_for(user=user, code=code)
+    request = case_for(user=user, code=code)
     try:
         week_bounds(iso_year, iso_week)
     except (TypeError, ValueError, OverflowError):
