@@ -1,4 +1,5 @@
-"""Reads over cases: access, lists, the case page and what waits for whom."""
+"""Reads over cases: lists, the case page and what waits for whom (the access helper is the
+kernel's, ``cases.selectors.case_for``)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ CHUNK = 1024 * 1024
 
 # The figures an operator checks first; found by model name so the platform imports no stage app.
 SUMMARY_MODELS = {
-    "cases": "requests_app.Case",
+    "cases": "cases.Case",
     "tasks": "tasks_app.Task",
     "risks": "risks_app.Risk",
     "activities": "activity.Activity",
