@@ -14,11 +14,8 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
-from collab_portal.lib.admin import (
-    ArchivedCaseAdminMixin,
-    ArchivedCaseInlineMixin,
-    ReadOnlyAdminMixin,
-)
+from cases.admin import ArchivedCaseAdminMixin, ArchivedCaseInlineMixin
+from collab_portal.lib.admin import ReadOnlyAdminMixin
 
 
 class ReadOnlyInline(ArchivedCaseInlineMixin, admin.TabularInline):

@@ -11,9 +11,9 @@ class AcceptanceAppConfig(AppConfig):
         from acceptance_app.activity_verbs import VERBS
         from acceptance_app.inbox import register as register_inbox
         from acceptance_app.services import ACCEPTANCE_LINKS
+        from cases.case_links import CaseLink, register_case_link
+        from cases.case_tabs import DELIVERY
         from collab_portal.activity.verbs import register_verbs
-        from requests_app.case_links import CaseLink, register_case_link
-        from requests_app.case_tabs import DELIVERY
         from requests_app.one_time_links import register_link_kind
 
         register_verbs(VERBS)

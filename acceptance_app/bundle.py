@@ -48,12 +48,13 @@ from django.utils.translation import gettext as _
 
 from acceptance_app import printing
 from acceptance_app.models import Delivery, DeliveryFile, DeliveryItem, Retrospective
+from cases.models import Case
 from collab_portal.documents.rendering import render_pdf
 from collab_portal.signoffs.canonical import signing_title
 from collab_portal.signoffs.integrity import check_record
 from collab_portal.signoffs.selectors import signoffs_for
 from requests_app import printing as request_printing
-from requests_app.models import Attachment, CollabRequest
+from requests_app.models import Attachment
 from risks_app.pages import risk_rows
 from risks_app.printing import TITLE as RISK_TITLE
 from risks_app.printing import risk_record_pdf
@@ -189,7 +190,7 @@ def _folder(*parts: str) -> str:
     return "/".join(safe_component(part, fallback="_") for part in parts)
 
 
-def bundle_filename(request: CollabRequest) -> str:
+def bundle_filename(request: Case) -> str:
     """“归档包-CR-2026-0001.zip”."""
     return _("Archive bundle") + f"-{request.code}.zip"
 
@@ -208,7 +209,7 @@ def _numbered(number: int, title: str) -> str:
     return f"{number:02d}-{title}"
 
 
-def _forms(request: CollabRequest) -> list[FormFile]:
+def _forms(request: Case) -> list[FormFile]:
     code = request.code
     forms = []
 
@@ -313,7 +314,7 @@ class StoredFile:
     title: str
 
 
-def _attachments(request: CollabRequest) -> list[StoredFile]:
+def _attachments(request: Case) -> list[StoredFile]:
     files = []
     attachments = Attachment.objects.filter(request=request).select_related(
         "sync_record__receiver__department",
@@ -339,7 +340,7 @@ def _attachments(request: CollabRequest) -> list[StoredFile]:
     return files
 
 
-def _delivered_files(request: CollabRequest) -> list[StoredFile]:
+def _delivered_files(request: Case) -> list[StoredFile]:
     files = []
     items = (
         DeliveryItem.objects.filter(delivery__request=request)
@@ -441,7 +442,7 @@ def _manifest_text(manifest: Manifest) -> str:
 
 def archive_bundle_write(
     *,
-    request: CollabRequest,
+    request: Case,
     target: IO[bytes],
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Manifest:
@@ -489,7 +490,7 @@ def archive_bundle_write(
     return manifest
 
 
-def _not_as_signed(request: CollabRequest) -> dict[str, list[str]]:
+def _not_as_signed(request: Case) -> dict[str, list[str]]:
     """The case's signed records (registration, plan versions, deliveries) that no longer hold
     what was signed, by their form's title."""
     found = {}
@@ -500,14 +501,14 @@ def _not_as_signed(request: CollabRequest) -> dict[str, list[str]]:
     return found
 
 
-def archive_bundle(*, request: CollabRequest) -> bytes:
+def archive_bundle(*, request: Case) -> bytes:
     """The archive bundle of ``request`` as the bytes of a ZIP file (see the module's doc)."""
     buffer = io.BytesIO()
     archive_bundle_write(request=request, target=buffer)
     return buffer.getvalue()
 
 
-def stored_bundle_name(request: CollabRequest) -> str:
+def stored_bundle_name(request: Case) -> str:
     """Named by the filing moment too: a database reset with the media kept must not serve an
     earlier case's bundle under a reused code."""
     filed_at = Retrospective.objects.filter(request=request).values_list("filed_at", flat=True)
@@ -516,12 +517,12 @@ def stored_bundle_name(request: CollabRequest) -> str:
 
 
 def archive_bundle_store(
-    *, request: CollabRequest, on_progress: Callable[[int, int], None] | None = None
+    *, request: Case, on_progress: Callable[[int, int], None] | None = None
 ) -> str:
     """The storage name of the archived case's bundle, built once (in the portal's default
     language) and kept: an archived case never changes, so neither does its bundle. Only the
     worker calls it (``acceptance_app.bundle_outbox``); a request serves what it stored."""
-    if request.stage != CollabRequest.Stage.ARCHIVED:
+    if request.stage != Case.Stage.ARCHIVED:
         raise ValueError("only an archived case has an archive bundle to keep")
     name = stored_bundle_name(request)
     if default_storage.exists(name):

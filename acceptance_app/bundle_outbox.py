@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from acceptance_app.bundle import archive_bundle_store
 from acceptance_app.models import ArchiveBundle
+from cases.models import Case
 from collab_portal.lib.broker import send_task_quietly
-from requests_app.models import CollabRequest
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ SWEEP_LIMIT = 5  # bundles one sweep builds, so it never holds a worker for long
 PROGRESS_SECONDS = 0.5  # how often the row hears how far the build got
 
 
-def archive_bundle_queue(*, request: CollabRequest) -> ArchiveBundle:
+def archive_bundle_queue(*, request: Case) -> ArchiveBundle:
     """Inside the transaction that archives ``request``: write its outbox row and queue the
     build once the transaction commits (the sweep builds it if the broker is down then)."""
     bundle, _created = ArchiveBundle.objects.get_or_create(request=request)
@@ -106,8 +106,8 @@ def archive_bundles_sweep(*, limit: int = SWEEP_LIMIT) -> int:
     """Build the bundles left waiting (oldest first, at most ``limit``); an archived case
     without a row (archived before bundles were kept so, restored from a backup) gets one.
     Returns how many were built."""
-    missing = CollabRequest.objects.filter(
-        stage=CollabRequest.Stage.ARCHIVED, archive_bundle__isnull=True
+    missing = Case.objects.filter(
+        stage=Case.Stage.ARCHIVED, archive_bundle__isnull=True
     ).values_list("pk", flat=True)
     ArchiveBundle.objects.bulk_create(
         [ArchiveBundle(request_id=pk) for pk in missing], ignore_conflicts=True

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from acceptance_app.models import AcceptanceReview, Delivery
 from acceptance_app.selectors import acting_for_ids, deliveries_awaiting, retrospectives_awaiting
+from cases.models import Case
 from collab_portal.dashboard.inbox import (
     DRAFTS,
     HANDLED,
@@ -23,9 +24,9 @@ from collab_portal.dashboard.inbox import (
     register_inbox_source,
 )
 from requests_app.inbox import acting_persons, timeline_rows
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 
@@ -83,7 +84,7 @@ def handled_rows(*, context: InboxContext) -> list[InboxRow]:
     return timeline_rows(context=context, verbs=HANDLED_KINDS, target_model=Delivery)
 
 
-def _is_coordinator(context: InboxContext, case: CollabRequest) -> bool:
+def _is_coordinator(context: InboxContext, case: Case) -> bool:
     """``policies.is_coordinator`` from the inbox's delegation map (no query per case)."""
     coordinator = case.coordinator_id
     if coordinator is None:

@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from cases.models import Case
 from collab_portal.org.models import ExternalContact
 from collab_portal.signoffs.canonical import signed_ref
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from tasks_app.models import Task
 
 
@@ -28,7 +29,7 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Sent back for rework")
 
-    request = models.ForeignKey(CollabRequest, on_delete=models.CASCADE, related_name="deliveries")
+    request = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deliveries")
     version = models.PositiveSmallIntegerField(_("version"))
     state = FSMField(
         _("state"), max_length=16, choices=State.choices, default=State.DRAFT, protected=True
@@ -307,9 +308,7 @@ class Retrospective(models.Model):
     """复盘: computed metrics (frozen when filed) and the coordinator's write-up. Filing it
     archives the case."""
 
-    request = models.OneToOneField(
-        CollabRequest, on_delete=models.CASCADE, related_name="retrospective"
-    )
+    request = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="retrospective")
     went_well = models.TextField(_("what went well"), max_length=5000, blank=True)
     problems = models.TextField(_("problems"), max_length=5000, blank=True)
     lessons = models.TextField(_("lessons learned"), max_length=5000, blank=True)
@@ -364,9 +363,7 @@ class ArchiveBundle(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Could not be prepared")
 
-    request = models.OneToOneField(
-        CollabRequest, on_delete=models.CASCADE, related_name="archive_bundle"
-    )
+    request = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="archive_bundle")
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.WAITING
     )

@@ -21,13 +21,14 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
+from cases.models import Case
 from collab_portal.lib.language import join_list
 from collab_portal.org.models import User
 from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 
@@ -224,7 +225,7 @@ class DeliveryPage:
     editable_item_ids: set[int] = field(default_factory=set)
 
 
-def delivery_page(*, user: User, request: CollabRequest) -> DeliveryPage:
+def delivery_page(*, user: User, request: Case) -> DeliveryPage:
     versions = version_views(selectors.deliveries_of(request))
     current = versions[0] if versions else None
     delivery = current.delivery if current else None
@@ -298,7 +299,7 @@ def retrospective_page(*, user: User, retrospective: Retrospective) -> Retrospec
 
 @dataclass
 class AcceptanceRow:
-    case: CollabRequest
+    case: Case
     receivers: str
     latest: Delivery | None
     rounds: int
@@ -357,7 +358,7 @@ class BundleStatus:
         return 100 * self.files_done // self.files_total if self.files_total else 0
 
 
-def bundle_status(request: CollabRequest) -> BundleStatus | None:
+def bundle_status(request: Case) -> BundleStatus | None:
     """None before the case is archived; an archived case without its row yet waits (the
     sweep gives it one)."""
     if not policies.may_download_bundle(request):

@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 
 from acceptance_app.models import Delivery, Retrospective
 from acceptance_app.selectors import latest_delivery
+from cases.archive_guard import archived_message
+from cases.models import Case
 from collab_portal.org.models import User
 from collab_portal.org.selectors import acting_for, decider_for_department
-from requests_app.archive_guard import archived_message
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.policies import (
     belongs_to_another_side,
     initiator_side_key,
@@ -37,7 +38,7 @@ from requests_app.policies import (
 )
 from tasks_app.models import Task, key_task_pks
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 
@@ -46,12 +47,12 @@ State = Delivery.State
 
 # One of the two copies of this rule (risks_app.policies has the other, without delegates):
 # the case kernel will hold the one.
-def is_coordinator(user: User, request: CollabRequest) -> bool:
+def is_coordinator(user: User, request: Case) -> bool:
     """The case's coordinator, or the delegate in force for them."""
     return may_act_for(user, request.coordinator)
 
 
-def may_prepare_delivery(user: User, request: CollabRequest) -> bool:
+def may_prepare_delivery(user: User, request: Case) -> bool:
     """The coordinator assembles the delivery; task owners add the items of their own tasks."""
     return is_coordinator(user, request) or request.tasks.filter(owner=user).exists()
 
@@ -60,7 +61,7 @@ def may_add_item_for(user: User, task: Task) -> bool:
     return is_coordinator(user, task.request) or task.owner_id == user.pk
 
 
-def acceptance_receiver(request: CollabRequest) -> Receiver | None:
+def acceptance_receiver(request: Case) -> Receiver | None:
     """For external work the external receiver's contact accepts through a link; None means
     the initiator accepts in the portal."""
     for receiver in request.receivers.all():
@@ -69,7 +70,7 @@ def acceptance_receiver(request: CollabRequest) -> Receiver | None:
     return None
 
 
-def acceptor_for(request: CollabRequest) -> User | None:
+def acceptor_for(request: Case) -> User | None:
     """Who accepts in the portal now (the initiator or their delegate); None for external
     acceptance, which goes through a link."""
     if acceptance_receiver(request) is not None:
@@ -80,7 +81,7 @@ def acceptor_for(request: CollabRequest) -> User | None:
     return acceptor
 
 
-def may_accept(user: User, request: CollabRequest) -> bool:
+def may_accept(user: User, request: Case) -> bool:
     """The initiator or their delegate in force — never someone of a receiving side."""
     return (
         acceptance_receiver(request) is None
@@ -89,7 +90,7 @@ def may_accept(user: User, request: CollabRequest) -> bool:
     )
 
 
-def may_send_link(user: User, request: CollabRequest) -> bool:
+def may_send_link(user: User, request: Case) -> bool:
     receiver = acceptance_receiver(request)
     if receiver is None:
         return False
@@ -101,7 +102,7 @@ def may_send_link(user: User, request: CollabRequest) -> bool:
     )
 
 
-def acceptance_handlers(request: CollabRequest) -> list[User]:
+def acceptance_handlers(request: Case) -> list[User]:
     """Who acts on a pending acceptance: the acceptor in the portal, or for external work
     those who send the customer the link."""
     acceptor = acceptor_for(request)
@@ -110,7 +111,7 @@ def acceptance_handlers(request: CollabRequest) -> list[User]:
     return [request.initiator, acceptance_receiver(request).party.internal_owner]
 
 
-def rating_receivers(request: CollabRequest) -> list[Receiver]:
+def rating_receivers(request: Case) -> list[Receiver]:
     """The internal receivers whose head rates the collaboration."""
     return [
         r
@@ -119,7 +120,7 @@ def rating_receivers(request: CollabRequest) -> list[Receiver]:
     ]
 
 
-def receivers_rated_by(user: User, request: CollabRequest) -> list[Receiver]:
+def receivers_rated_by(user: User, request: Case) -> list[Receiver]:
     """The receivers ``user`` rates for: those whose head they are, or act for today, unless
     they belong to another side of the case."""
     return [
@@ -129,7 +130,7 @@ def receivers_rated_by(user: User, request: CollabRequest) -> list[Receiver]:
     ]
 
 
-def _raters(request: CollabRequest) -> list[User]:
+def _raters(request: Case) -> list[User]:
     return [
         decider.person
         for r in rating_receivers(request)
@@ -141,7 +142,7 @@ def _raters(request: CollabRequest) -> list[User]:
 # --- what is still missing ------------------------------------------------------------------
 
 
-def _case_tasks(request: CollabRequest) -> list[Task]:
+def _case_tasks(request: Case) -> list[Task]:
     return list(request.tasks.only("pk", "parent_id", "wbs_code", "name", "is_key", "status"))
 
 
@@ -164,7 +165,7 @@ def _unfinished(tasks: list[Task]) -> set[int]:
     return unfinished
 
 
-def key_tasks_not_done(request: CollabRequest, tasks: list[Task] | None = None) -> list[Task]:
+def key_tasks_not_done(request: Case, tasks: list[Task] | None = None) -> list[Task]:
     """The key tasks (``key_task_filter``: flagged, or under a flagged task) still to finish:
     the leaves, the work itself, in WBS order; a flagged parent is finished when they are."""
     tasks = _case_tasks(request) if tasks is None else tasks
@@ -238,7 +239,7 @@ class DeliveryActions:
 
 
 def delivery_actions(
-    *, user: User, request: CollabRequest, delivery: Delivery | None, items=()
+    *, user: User, request: Case, delivery: Delivery | None, items=()
 ) -> DeliveryActions:
     """While the case executes, task owners and the coordinator add items (to a draft, or a
     new version after a rejection) and the coordinator submits the draft; while it awaits
@@ -266,7 +267,7 @@ def delivery_actions(
     )
 
 
-def item_form_refusal(*, user: User, request: CollabRequest, item=None) -> str:
+def item_form_refusal(*, user: User, request: Case, item=None) -> str:
     """Why ``user`` may not open the item form now; empty when they may."""
     if request.is_archived:
         return archived_message()
@@ -287,7 +288,7 @@ def item_form_refusal(*, user: User, request: CollabRequest, item=None) -> str:
     return ""
 
 
-def tasks_for_items(*, user: User, request: CollabRequest) -> QuerySet[Task]:
+def tasks_for_items(*, user: User, request: Case) -> QuerySet[Task]:
     """The tasks ``user`` may add delivery items for, in WBS order."""
     tasks = Task.objects.filter(request=request).select_related("owner")
     if not is_coordinator(user, request):
@@ -320,6 +321,6 @@ def retrospective_actions(*, user: User, retrospective: Retrospective) -> Retros
     )
 
 
-def may_download_bundle(request: CollabRequest) -> bool:
+def may_download_bundle(request: Case) -> bool:
     """The archive bundle is offered once the case is archived (its worker builds it then)."""
     return request.is_archived

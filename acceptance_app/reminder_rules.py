@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from acceptance_app.models import Delivery
 from acceptance_app.policies import acceptance_handlers, acceptance_receiver
+from cases.models import Case
 from collab_portal.lib.stored_text import Text
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleSpec, register_rule
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.policies import CaseSides, departments_of
 from requests_app.reminder_rules import (
     WAITING_DEFAULTS,
@@ -36,7 +37,7 @@ def acceptance_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> l
         Delivery.objects.filter(
             state=Delivery.State.SUBMITTED,
             submitted_at__isnull=False,
-            request__stage=CollabRequest.Stage.ACCEPTING,
+            request__stage=Case.Stage.ACCEPTING,
         )
         .select_related("request__initiator")
         .prefetch_related(

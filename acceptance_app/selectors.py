@@ -24,12 +24,13 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
+from cases.models import Case
 from collab_portal.org.models import Delegation, User
 from collab_portal.signoffs.models import ExternalLink
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.policies import on_another_receiving_side
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 
@@ -42,7 +43,7 @@ def _items_prefetch() -> Prefetch:
     )
 
 
-def deliveries_of(request: CollabRequest) -> list[Delivery]:
+def deliveries_of(request: Case) -> list[Delivery]:
     """Every version, newest first, with items, files, verdicts and the review (4 queries)."""
     return list(
         request.deliveries.select_related("prepared_by", "submitted_by", "review")
@@ -51,7 +52,7 @@ def deliveries_of(request: CollabRequest) -> list[Delivery]:
     )
 
 
-def delivery_for(*, request: CollabRequest, version: int) -> Delivery:
+def delivery_for(*, request: Case, version: int) -> Delivery:
     """A version of the (already access-checked) case's delivery, or 404."""
     return get_object_or_404(
         Delivery.objects.select_related(
@@ -62,7 +63,7 @@ def delivery_for(*, request: CollabRequest, version: int) -> Delivery:
     )
 
 
-def item_for(*, request: CollabRequest, pk: int) -> DeliveryItem:
+def item_for(*, request: Case, pk: int) -> DeliveryItem:
     return get_object_or_404(
         DeliveryItem.objects.select_related("delivery__request", "task"),
         delivery__request=request,
@@ -70,7 +71,7 @@ def item_for(*, request: CollabRequest, pk: int) -> DeliveryItem:
     )
 
 
-def file_for(*, request: CollabRequest, pk: int) -> DeliveryFile:
+def file_for(*, request: Case, pk: int) -> DeliveryFile:
     return get_object_or_404(
         DeliveryFile.objects.select_related("item__delivery__request", "item__task"),
         item__delivery__request=request,
@@ -109,14 +110,14 @@ def previous_version(delivery: Delivery) -> Delivery | None:
     )
 
 
-def latest_delivery(request: CollabRequest) -> Delivery | None:
+def latest_delivery(request: Case) -> Delivery | None:
     return request.deliveries.order_by("-version").first()
 
 
 # --- the retrospective ---------------------------------------------------------------------
 
 
-def retrospective_for(*, request: CollabRequest) -> Retrospective:
+def retrospective_for(*, request: Case) -> Retrospective:
     retrospective = (
         Retrospective.objects.select_related("author", "filed_by")
         .prefetch_related("ratings__rated_by", "ratings__on_behalf_of")
@@ -138,11 +139,11 @@ LIST_TABS = {
 }
 
 
-def acceptance_list(*, user: User, tab: str, query: str = "") -> QuerySet[CollabRequest]:
+def acceptance_list(*, user: User, tab: str, query: str = "") -> QuerySet[Case]:
     """Cases in stages 5–6 that ``user`` can see, searchable by code, subject or goal."""
     stages = LIST_TABS.get(tab, LIST_TABS["accepting"])
     cases = (
-        CollabRequest.objects.visible_to(user)
+        Case.objects.visible_to(user)
         .filter(stage__in=stages)
         .select_related("initiator", "initiator_department", "coordinator", "retrospective")
         .prefetch_related(
@@ -159,7 +160,7 @@ def acceptance_list(*, user: User, tab: str, query: str = "") -> QuerySet[Collab
 
 
 def acceptance_counts(*, user: User) -> dict[str, int]:
-    visible = CollabRequest.objects.visible_to(user)
+    visible = Case.objects.visible_to(user)
     return {tab: visible.filter(stage__in=stages).count() for tab, stages in LIST_TABS.items()}
 
 
@@ -224,5 +225,5 @@ def retrospectives_awaiting(user: User) -> QuerySet[Retrospective]:
 # --- the archive bundle ------------------------------------------------------------------
 
 
-def archive_bundle_for(request: CollabRequest) -> ArchiveBundle | None:
+def archive_bundle_for(request: Case) -> ArchiveBundle | None:
     return ArchiveBundle.objects.filter(request=request).first()

@@ -63,12 +63,12 @@ def write_far_dates(people: dict) -> None:
     """Two open tasks of the head's department, dated as an old row or a direct write would
     hold them: one due on 0001-01-02 (overdue by two thousand years, a key task), one running
     until 9999-12-31."""
-    from requests_app.models import CollabRequest
+    from cases.models import Case
     from tasks_app.models import Task
 
     department = people["department"]
     case = (
-        CollabRequest.objects.filter(initiator_department=department, stage="executing")
+        Case.objects.filter(initiator_department=department, stage="executing")
         .order_by("pk")
         .first()
     )

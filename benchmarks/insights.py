@@ -56,9 +56,10 @@ def seed(case_count: int) -> dict:
     from django.utils import timezone
 
     from acceptance_app.models import Delivery
+    from cases.models import Case
     from collab_portal.activity.models import Activity
     from collab_portal.org.models import Department, User
-    from requests_app.models import CollabRequest, Receiver, Review
+    from requests_app.models import Receiver, Review
     from risks_app.models import Risk
     from tasks_app.models import Task
 
@@ -113,7 +114,7 @@ def seed(case_count: int) -> dict:
         submitted = start + datetime.timedelta(days=rnd.randint(0, WEEKS * 7 - 10))
         stage = rnd.choice(stages)
         cases.append(
-            CollabRequest(
+            Case(
                 code=f"CR-B-{n:05d}",
                 subject=f"压测需求 {n:05d}",
                 goal="验证门户在大量数据下的响应时间",
@@ -130,7 +131,7 @@ def seed(case_count: int) -> dict:
                 else moment(submitted + datetime.timedelta(days=2)),
             )
         )
-    cases = CollabRequest.objects.bulk_create(cases, batch_size=2000)
+    cases = Case.objects.bulk_create(cases, batch_size=2000)
     Receiver.objects.bulk_create(
         (
             Receiver(
@@ -142,7 +143,7 @@ def seed(case_count: int) -> dict:
         ),
         batch_size=5000,
     )
-    case_type = ContentType.objects.get_for_model(CollabRequest)
+    case_type = ContentType.objects.get_for_model(Case)
     activities, reviews = [], []
     for case in cases:
         if case.submitted_at is None:
@@ -302,7 +303,7 @@ def seed(case_count: int) -> dict:
         "department": busiest,
         "counts": {
             "people": User.objects.count(),
-            "cases": CollabRequest.objects.count(),
+            "cases": Case.objects.count(),
             "tasks": Task.objects.count(),
             "risks": Risk.objects.count(),
         },

@@ -75,11 +75,11 @@ def daily_pages(users: int) -> list[Person]:
     their role opens, weighted by how often."""
     from django.db.models import Q
 
+    from cases.models import Case
     from collab_portal.org.models import Department, User
-    from requests_app.models import CollabRequest
     from tasks_app.models import Task
 
-    def case_pages(case: CollabRequest) -> list[tuple[str, str, int]]:
+    def case_pages(case: Case) -> list[tuple[str, str, int]]:
         url = case.get_absolute_url()
         return [("case page", url, 2), ("case tracking", f"{url}tracking/", 1)]
 
@@ -93,7 +93,7 @@ def daily_pages(users: int) -> list[Person]:
 
     def manager(role: str, person, cases_of: dict, pages: list[tuple[str, str, int]]) -> Person:
         """A head or leader in charge: their pages, then an executing case of theirs."""
-        case = CollabRequest.objects.filter(stage="executing", **cases_of).first()
+        case = Case.objects.filter(stage="executing", **cases_of).first()
         return Person(role, person, [*pages, ("risk register", "/risks/", 1), *case_pages(case)])
 
     for department in departments[:heads]:
@@ -423,14 +423,14 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(f"seeded {counts} in {time.perf_counter() - started:.0f} s", flush=True)
+    from cases.models import Case
     from collab_portal.org.models import User
-    from requests_app.models import CollabRequest
     from risks_app.models import Risk
     from tasks_app.models import Task
 
     seeded = {
         "people": User.objects.count(),
-        "cases": CollabRequest.objects.count(),
+        "cases": Case.objects.count(),
         "tasks": Task.objects.count(),
         "risks": Risk.objects.count(),
     }

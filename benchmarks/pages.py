@@ -53,13 +53,13 @@ def main():
         f"({database['ENGINE'].rsplit('.', 1)[-1]})"
     )
 
+    from cases.models import Case
     from collab_portal.org.models import User
-    from requests_app.models import CollabRequest
 
     head = User.objects.get(username="chenjing")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(head)
-    busiest = CollabRequest.objects.get(subject="瑞丰零售门店数字化需求调研")
+    busiest = Case.objects.get(subject="瑞丰零售门店数字化需求调研")
     pages = {
         "工作台 /": "/",
         "我发起的 /requests/": "/requests/",

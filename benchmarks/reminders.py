@@ -28,8 +28,9 @@ WORKING_DAY_EVENING = datetime.datetime(2026, 11, 26, 17, 30)  # a Thursday
 def seed(task_count: int) -> None:
     from django.utils import timezone
 
+    from cases.models import Case
     from collab_portal.org.models import Department, User
-    from requests_app.models import CollabRequest, Receiver
+    from requests_app.models import Receiver
     from tasks_app.models import Task
 
     today = timezone.localdate(timezone.make_aware(WORKING_DAY_EVENING))
@@ -43,7 +44,7 @@ def seed(task_count: int) -> None:
         for n in range(OWNERS)
     )
     cases = [
-        CollabRequest.objects.create(
+        Case.objects.create(
             code=f"CR-2026-{9000 + n}",
             subject=f"压测需求 {n}",
             goal="压测",

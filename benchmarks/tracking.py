@@ -61,10 +61,10 @@ def case_in_breakdown():
     signed for both sides; 秦浩 coordinates."""
     from django.utils import timezone
 
+    from cases.models import Case
     from collab_portal.org.models import Department, User
     from collab_portal.org.selectors import decider_for_department
     from requests_app import policies, services
-    from requests_app.models import CollabRequest
 
     people = {user.username: user for user in User.objects.all()}
     today = timezone.localdate()
@@ -74,7 +74,7 @@ def case_in_breakdown():
             subject=SUBJECT,
             goal="完成 200 家门店收银与会员系统的升级上线",
             expected_deadline=today + datetime.timedelta(days=120),
-            initiator_role=CollabRequest.InitiatorRole.PROJECT_LIAISON,
+            initiator_role=Case.InitiatorRole.PROJECT_LIAISON,
             internal_departments=[Department.objects.get(code="TECH")],
             external_contacts=[],
         ),
@@ -111,7 +111,7 @@ def case_in_breakdown():
     for side in policies.plan_sides(case):  # each head, or their delegate today
         services.plan_sign(actor=decider_for_department(side.department).person, plan=plan)
     case.refresh_from_db()
-    assert case.stage == CollabRequest.Stage.BREAKDOWN, case.stage
+    assert case.stage == Case.Stage.BREAKDOWN, case.stage
     return case
 
 
@@ -314,11 +314,11 @@ def measure_all(args) -> None:
     from django.test import Client
     from django.urls import reverse
 
+    from cases.models import Case
     from collab_portal.org.models import User
-    from requests_app.models import CollabRequest
     from tasks_app.models import Task
 
-    case = CollabRequest.objects.filter(subject=SUBJECT).first()
+    case = Case.objects.filter(subject=SUBJECT).first()
     if case is None:
         sys.exit("Nothing to measure: run it once without --measure-only to seed the case.")
     count = Task.objects.filter(request=case).count()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "collab_portal.activity",
     "collab_portal.signoffs",
     "collab_portal.documents",
+    "cases",
     "requests_app",
     "tasks_app",
     "risks_app",

@@ -10,14 +10,15 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.calendar.workdays import WorkdayCalendar
 from insights_app.scope import Scope, Week
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from risks_app import models as risk_models
 from risks_app.models import Risk
 from tasks_app.models import Task
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 Status = Task.Status
 ONE_DAY = datetime.timedelta(days=1)
 UPCOMING_WORKDAYS = 7
@@ -33,8 +34,8 @@ OPEN_CASE_STAGES = [
 ]
 
 
-def cases_in(scope: Scope) -> QuerySet[CollabRequest]:
-    cases = CollabRequest.objects.all()
+def cases_in(scope: Scope) -> QuerySet[Case]:
+    cases = Case.objects.all()
     if scope.department_ids is None:
         return cases
     return cases.filter(

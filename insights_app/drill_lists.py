@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acceptance_app.models import Delivery
+from cases.models import Case
 from collab_portal.calendar.workdays import WorkdayCalendar
 from insights_app import counting
 from insights_app.pages import LEVEL_LABELS
 from insights_app.scope import Scope, Week
-from requests_app.models import CollabRequest
 from tasks_app.models import Task
 
 DRILL_PAGE_ROWS = 50
@@ -64,7 +64,7 @@ def drill(
             .select_related("initiator", "initiator_department", "coordinator")
             .order_by("-updated_at", "pk")
         )
-        title = _("Open cases: %(stage)s") % {"stage": CollabRequest.Stage(stage).label}
+        title = _("Open cases: %(stage)s") % {"stage": Case.Stage(stage).label}
         return _paged("cases", title, cases, page_number)
     if kind == "risks":
         impact, likelihood = query.get("impact", ""), query.get("likelihood", "")

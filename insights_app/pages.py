@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cases.models import Case
 from collab_portal.lib.caching import Counted, kept_or_counted
 from insights_app import weekly
 from insights_app.kpis import DEFINITION_OF, KPI_DEFINITIONS, KpiComparison, kpi_trend_and_compare
 from insights_app.scope import Scope, Week
 from insights_app.targets import Target, kpi_target
-from requests_app.models import CollabRequest
 from risks_app.models import Level
 from tasks_app.models import WeeklySummary
 
@@ -145,7 +145,7 @@ def case_rows(board: weekly.WeeklyDashboard) -> list[CaseRow]:
             CaseRow(
                 case=case,
                 url=reverse("requests_app:detail", args=[case.code]),
-                stage_label=str(CollabRequest.Stage(case.stage).label),
+                stage_label=str(Case.Stage(case.stage).label),
                 rag_label=str(WeeklySummary.Rag(case.rag).label) if has_summary else "",
                 rag_badge=RAG_BADGES.get(case.rag, ""),
                 summary_url=reverse(
@@ -372,9 +372,7 @@ def figure_links(board: weekly.WeeklyDashboard) -> dict[str, str]:
     """The list behind each summary figure and panel."""
     scope, week = board.scope, board.week
     return {
-        "waiting_for_review": drill_url(
-            scope, week, "cases", stage=CollabRequest.Stage.PENDING_REVIEW
-        ),
+        "waiting_for_review": drill_url(scope, week, "cases", stage=Case.Stage.PENDING_REVIEW),
         "tasks_done": drill_url(scope, week, "tasks", status="done"),
         "tasks_overdue": drill_url(scope, week, "tasks", status="overdue"),
         "tasks_in_progress": drill_url(scope, week, "tasks", status="in_progress"),

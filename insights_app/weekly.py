@@ -27,7 +27,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
     BooleanField,
-    Case,
     CharField,
     Count,
     ExpressionWrapper,
@@ -40,11 +39,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models import Case as SqlCase
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.db.models.lookups import Lookup
 from django.utils import timezone
 
 from acceptance_app.models import Delivery
+from cases.models import OPEN_STAGES, Case
 from collab_portal.activity.models import Activity
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.queries import id_in
@@ -65,12 +66,12 @@ from insights_app.counting import (
     upcoming_tasks,
 )
 from insights_app.scope import Scope, Week
-from requests_app.models import OPEN_STAGES, CollabPlan, CollabRequest, Milestone, Review
+from requests_app.models import CollabPlan, Milestone, Review
 from risks_app.models import Level, Risk
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.policies import WEEKLY_STAGES
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 Status = Task.Status
 ONE_DAY = datetime.timedelta(days=1)
 LIST_ROWS = 20
@@ -264,7 +265,7 @@ def _review_wait(scope: Scope, *, week: Week) -> tuple[float | None, int]:
     many were decided (one query: the submission is the case's latest before the decision)."""
     submitted = (
         Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_type=ContentType.objects.get_for_model(Case),
             subject_id=Cast(OuterRef("request_id"), CharField()),
             verb__in=["submit", "resubmit"],
             created_at__lte=OuterRef("decided_at"),
@@ -363,7 +364,7 @@ def _task_figures(tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: dat
         if low == high:
             return Value(low)
         middle = (low + high) // 2
-        return Case(
+        return SqlCase(
             When(reached(weeks[middle]), then=first_week(reached, low, middle)),
             default=first_week(reached, middle + 1, high),
             output_field=IntegerField(),
@@ -380,7 +381,7 @@ def _task_figures(tasks: QuerySet[Task], *, scope: Scope, week: Week, as_of: dat
         key=ExpressionWrapper(
             group * span * span
             + first_week(lambda w: Q(planned_due__lte=w.sunday)) * span
-            + Case(
+            + SqlCase(
                 When(
                     status=Status.DONE,
                     then=first_week(lambda w: _completed_by(w.sunday)),
@@ -543,13 +544,13 @@ def _cases_under_way(cases: CasesInScope, *, week: Week) -> list[CaseStatus]:
         .order_by("-iso_year", "-iso_week")
     )
     rows = list(
-        CollabRequest.objects.filter(cases.of("pk"), stage__in=WEEKLY_STAGES)
+        Case.objects.filter(cases.of("pk"), stage__in=WEEKLY_STAGES)
         .annotate(
             summary_id=Subquery(latest.values("pk")[:1]),
             rag=Subquery(latest.values("rag")[:1]),
         )
         .order_by(
-            Case(
+            SqlCase(
                 *[When(rag=rag, then=Value(rank)) for rank, rag in enumerate(RAG_ORDER)],
                 default=Value(len(RAG_ORDER)),
                 output_field=IntegerField(),

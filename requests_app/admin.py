@@ -1,20 +1,10 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from collab_portal.lib.admin import (
-    ArchivedCaseAdminMixin,
-    ArchivedCaseInlineMixin,
-    ReadOnlyAdminMixin,
-)
-from requests_app.models import (
-    CollabPlan,
-    CollabRequest,
-    KickoffMeeting,
-    Milestone,
-    Receiver,
-    Review,
-    SyncRecord,
-)
+from cases.admin import ArchivedCaseAdminMixin, ArchivedCaseInlineMixin
+from cases.models import Case
+from collab_portal.lib.admin import ReadOnlyAdminMixin
+from requests_app.models import CollabPlan, KickoffMeeting, Milestone, Receiver, Review, SyncRecord
 
 
 class ReadOnlyInline(ArchivedCaseInlineMixin, admin.TabularInline):
@@ -57,8 +47,8 @@ class ReviewInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-@admin.register(CollabRequest)
-class CollabRequestAdmin(ReadOnlyHistoryAdmin):
+@admin.register(Case)
+class CaseAdmin(ReadOnlyHistoryAdmin):
     case_path = ""  # the case itself
     list_display = ["code", "subject", "stage", "initiator", "initiator_department", "created_at"]
     list_filter = ["stage", "initiator_department", "created_at"]

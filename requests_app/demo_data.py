@@ -10,11 +10,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.org.models import Department, ExternalContact
 from requests_app import services
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.policies import side_decider
 
 ALL_CHECKS = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reasonable": True}
@@ -29,7 +30,7 @@ def _register(people, *, initiator, subject, goal, departments=(), contacts=(), 
         subject=subject,
         goal=goal,
         expected_deadline=extra.pop("deadline", _days(45)),
-        initiator_role=extra.pop("role", CollabRequest.InitiatorRole.PROJECT_LIAISON),
+        initiator_role=extra.pop("role", Case.InitiatorRole.PROJECT_LIAISON),
         internal_departments=[Department.objects.get(code=code) for code in departments],
         external_contacts=[ExternalContact.objects.get(name=name) for name in contacts],
         **extra,
@@ -37,15 +38,15 @@ def _register(people, *, initiator, subject, goal, departments=(), contacts=(), 
     return services.request_create(initiator=people[initiator], data=data)
 
 
-def _backdate(case: CollabRequest, days: int) -> None:
+def _backdate(case: Case, days: int) -> None:
     """Spread the demo history over the past weeks, keeping its order."""
     shift = datetime.timedelta(days=days)
-    case = CollabRequest.objects.get(pk=case.pk)
-    CollabRequest.objects.filter(pk=case.pk).update(created_at=case.created_at - shift)
+    case = Case.objects.get(pk=case.pk)
+    Case.objects.filter(pk=case.pk).update(created_at=case.created_at - shift)
     if case.submitted_at:
-        CollabRequest.objects.filter(pk=case.pk).update(submitted_at=case.submitted_at - shift / 2)
+        Case.objects.filter(pk=case.pk).update(submitted_at=case.submitted_at - shift / 2)
     activities = Activity.objects.filter(
-        subject_type=ContentType.objects.get_for_model(CollabRequest), subject_id=str(case.pk)
+        subject_type=ContentType.objects.get_for_model(Case), subject_id=str(case.pk)
     ).order_by("created_at")
     count = activities.count()
     for index, activity in enumerate(activities):
@@ -86,7 +87,7 @@ def _plan(people, case, *, author, coordinator, content, milestones):
 
 @transaction.atomic
 def seed_requests(*, people, stdout) -> None:
-    existing = set(CollabRequest.objects.values_list("subject", flat=True))
+    existing = set(Case.objects.values_list("subject", flat=True))
 
     def wanted(subject: str) -> bool:
         return subject not in existing
@@ -155,7 +156,7 @@ def seed_requests(*, people, stdout) -> None:
             metric="日处理运单",
             target_value=50000,
             unit="单",
-            role=CollabRequest.InitiatorRole.ACCOUNT_MANAGER,
+            role=Case.InitiatorRole.ACCOUNT_MANAGER,
             background="远航物流为年度重点客户，合同约定 Q1 完成对接",
         )
         services.request_submit(actor=people["fenglei"], request=case)
@@ -215,7 +216,7 @@ def seed_requests(*, people, stdout) -> None:
             metric="调研门店数",
             target_value=10,
             unit="家",
-            role=CollabRequest.InitiatorRole.ACCOUNT_MANAGER,
+            role=Case.InitiatorRole.ACCOUNT_MANAGER,
             background="因市场反馈原功能不满足门店场景需求",
         )
         services.request_submit(actor=people["weilin"], request=case)
@@ -261,7 +262,7 @@ def seed_requests(*, people, stdout) -> None:
         )
         _backdate(case, 14)
 
-    stdout.write(f"Demo requests: {CollabRequest.objects.count()} in all.")
+    stdout.write(f"Demo requests: {Case.objects.count()} in all.")
 
 
 register_demo_seeder(seed_requests)

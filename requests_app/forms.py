@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Case
 from collab_portal.lib.dates import DEADLINE, RECORDED
 from collab_portal.lib.forms import (
     DATE,
@@ -12,7 +13,7 @@ from collab_portal.lib.forms import (
 )
 from collab_portal.org.models import Department, ExternalContact, User
 from collab_portal.signoffs.models import SigningPolicy
-from requests_app.models import CollabRequest, KickoffMeeting, Receiver, Review, SyncRecord
+from requests_app.models import KickoffMeeting, Receiver, Review, SyncRecord
 from requests_app.services import PlanData, RegistrationData
 
 
@@ -100,7 +101,7 @@ class RegistrationForm(TablerFormMixin, forms.Form):
     )
     expected_deadline = DateWindowField(label=_("Expected deadline"), window=DEADLINE)
     initiator_role = forms.ChoiceField(
-        label=_("I initiate this as"), choices=CollabRequest.InitiatorRole.choices
+        label=_("I initiate this as"), choices=Case.InitiatorRole.choices
     )
     files = MultipleFileField(
         label=_("Attachments"),
@@ -119,13 +120,13 @@ class RegistrationForm(TablerFormMixin, forms.Form):
         if not self.is_bound and "initiator_role" not in self.initial:
             is_head = Department.objects.filter(head=initiator).exists()
             self.initial["initiator_role"] = (
-                CollabRequest.InitiatorRole.DEPARTMENT_HEAD
+                Case.InitiatorRole.DEPARTMENT_HEAD
                 if is_head
-                else CollabRequest.InitiatorRole.PROJECT_LIAISON
+                else Case.InitiatorRole.PROJECT_LIAISON
             )
 
     @classmethod
-    def initial_from(cls, request: CollabRequest) -> dict:
+    def initial_from(cls, request: Case) -> dict:
         receivers = list(request.receivers.all())
         return {
             "subject": request.subject,
@@ -233,7 +234,7 @@ class SyncRecordForm(TablerFormMixin, forms.Form):
     )
     files = MultipleFileField(label=_("Files sent"), required=False)
 
-    def __init__(self, *args, request: CollabRequest, **kwargs):
+    def __init__(self, *args, request: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["receiver"].queryset = request.receivers.select_related(
             "department", "party", "contact"
@@ -308,7 +309,7 @@ class PlanForm(TablerFormMixin, forms.Form):
         help_text=_("Breaks the confirmed plan into tasks and follows them up."),
     )
 
-    def __init__(self, *args, request: CollabRequest, **kwargs):
+    def __init__(self, *args, request: Case, **kwargs):
         super().__init__(*args, **kwargs)
         departments = [request.initiator_department_id] + [
             r.department_id for r in request.receivers.all() if r.is_internal
@@ -376,7 +377,7 @@ class ListFilterForm(TablerFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     stage = forms.ChoiceField(
         label=_("Stage"),
-        choices=[("", _("All stages")), *CollabRequest.Stage.choices],
+        choices=[("", _("All stages")), *Case.Stage.choices],
         required=False,
     )
     department = forms.ModelChoiceField(

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.dashboard.inbox import (
     COPIED,
@@ -41,7 +42,7 @@ from collab_portal.lib.stored_text import shown
 from collab_portal.lib.urls import CODE, reversed_once
 from collab_portal.org.selectors import delegates_in_force
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import CarbonCopy, CollabPlan, CollabRequest, Receiver, Review
+from requests_app.models import CarbonCopy, CollabPlan, Receiver, Review
 from requests_app.policies import plan_sides
 from requests_app.selectors import (
     acknowledgements_awaiting,
@@ -49,7 +50,7 @@ from requests_app.selectors import (
     reviews_awaiting,
 )
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 # --- shared by every stage app's sources (memoised per inbox) --------------------------------
 
@@ -64,9 +65,9 @@ def _content_type(model):
 
 
 def _case_activities(*verbs: str):
-    """The case's timeline lines with ``verbs``, for a subquery on CollabRequest."""
+    """The case's timeline lines with ``verbs``, for a subquery on Case."""
     return Activity.objects.filter(
-        subject_type=_content_type(CollabRequest),
+        subject_type=_content_type(Case),
         subject_id=Cast(OuterRef("pk"), CharField()),
         verb__in=verbs,
     )
@@ -83,7 +84,7 @@ def load_cases(*, case_ids, context: InboxContext) -> dict[int, InboxCase]:
         return _brief_cases(case_ids=case_ids, context=context)
     cases = list(
         # the rules applied to these cases only, not every visible case looked up among them
-        CollabRequest.objects.filter(pk__in=case_ids)
+        Case.objects.filter(pk__in=case_ids)
         .visible_to(context.user)
         .order_by()
         .values(
@@ -110,7 +111,7 @@ def load_cases(*, case_ids, context: InboxContext) -> dict[int, InboxCase]:
         .order_by("position", "pk")
     ):
         receiving.setdefault(case_id, []).append((department_id, name))
-    stage_labels = dict(CollabRequest.Stage.choices)
+    stage_labels = dict(Case.Stage.choices)
     case_url = reversed_once("requests_app:detail", CODE)
     described = {}
     for case in cases:
@@ -149,7 +150,7 @@ def _brief_cases(*, case_ids, context: InboxContext) -> dict[int, InboxCase]:
             initiator_department="",
             updated_at=updated_at,
         )
-        for pk, stage, initiator_id, updated_at in CollabRequest.objects.filter(pk__in=case_ids)
+        for pk, stage, initiator_id, updated_at in Case.objects.filter(pk__in=case_ids)
         .visible_to(context.user)
         .order_by()
         .values_list("pk", "stage", "initiator_id", "updated_at")
@@ -244,7 +245,7 @@ def timeline_rows(*, context: InboxContext, verbs, target_model) -> list[InboxRo
         Activity.objects.filter(
             actor=context.user,
             verb__in=list(verbs),
-            subject_type=_content_type(CollabRequest),
+            subject_type=_content_type(Case),
         ).only(
             "subject_id",
             "target_type_id",
@@ -291,7 +292,7 @@ def involvement_rows(relations: dict[str, tuple[QuerySet, str]]) -> list[InboxRo
     for n, (records, path) in enumerate(relations.values()):
         named |= Q(pk__in=records.values(path))
         marks[f"involved_{n}"] = Exists(records.filter(**{path: OuterRef("pk")}))
-    cases = CollabRequest.objects.filter(named).annotate(**marks).values_list("pk", *marks)
+    cases = Case.objects.filter(named).annotate(**marks).values_list("pk", *marks)
     return [
         InboxRow(kind=kind, case_id=pk)
         for pk, *flags in cases
@@ -308,7 +309,7 @@ def initiated_rows(*, context: InboxContext) -> list[InboxRow]:
     Acceptance is acceptance_app's to describe."""
     user = context.user
     cases = list(
-        CollabRequest.objects.filter(initiator=user)
+        Case.objects.filter(initiator=user)
         .select_related("initiator_department")
         .prefetch_related(
             Prefetch("receivers", queryset=Receiver.objects.select_related("department", "party"))
@@ -400,7 +401,7 @@ def involved_rows(*, context: InboxContext) -> list[InboxRow]:
     )
     authored = CollabPlan.objects.filter(author=user)
     cases = (
-        CollabRequest.objects.filter(
+        Case.objects.filter(
             Q(coordinator=user)
             | Q(reviewer=user)
             | Q(pk__in=headed.values("request_id"))
@@ -471,8 +472,8 @@ def draft_rows(*, context: InboxContext) -> list[InboxRow]:
             case_id=pk,
             since=updated_at,
         )
-        for pk, stage, updated_at in CollabRequest.objects.filter(
-            initiator=user, stage__in=CollabRequest.EDITABLE_STAGES
+        for pk, stage, updated_at in Case.objects.filter(
+            initiator=user, stage__in=Case.EDITABLE_STAGES
         ).values_list("pk", "stage", "updated_at")
     ]
     for plan in CollabPlan.objects.filter(

@@ -13,21 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.case_links import links_for
+from cases.case_tabs import CaseTab, case_tabs
+from cases.models import Case
 from collab_portal.activity.selectors import TimelineEntry, timeline_for
 from collab_portal.org.models import User
 from collab_portal.org.selectors import Decider
 from collab_portal.signoffs.integrity import RecordCheck, check_record
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.case_links import links_for
-from requests_app.case_tabs import CaseTab, case_tabs
-from requests_app.models import (
-    CollabPlan,
-    CollabRequest,
-    KickoffMeeting,
-    Milestone,
-    Receiver,
-    SyncRecord,
-)
+from requests_app.models import CollabPlan, KickoffMeeting, Milestone, Receiver, SyncRecord
 from requests_app.one_time_links import LinkKind
 from requests_app.policies import (
     CaseActions,
@@ -44,7 +38,7 @@ from requests_app.selectors import (
     reviews_awaiting,
 )
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 # The six stages of the process manual, for the stepper on the case page.
 STEPPER = [
@@ -64,7 +58,7 @@ STEPPER = [
 @dataclass
 class WaitingRow:
     kind: str
-    request: CollabRequest
+    request: Case
     url: str
     since: datetime.datetime
     detail: str = ""
@@ -132,7 +126,7 @@ class PlanView:
 
 @dataclass
 class CasePage:
-    request: CollabRequest
+    request: Case
     stepper: list[StepperStep]
     receivers: list[Receiver]
     attachments: list
@@ -171,8 +165,8 @@ def _stepper(stage: str) -> list[StepperStep]:
     return steps
 
 
-def case_page(*, user: User, request: CollabRequest) -> CasePage:
-    receivers = list(request.receivers.all())  # prefetched by request_for
+def case_page(*, user: User, request: Case) -> CasePage:
+    receivers = list(request.receivers.all())  # prefetched by case_for
     attachments = list(request.attachments.select_related("uploaded_by"))
     sync_records = list(
         request.sync_records.select_related("receiver", "recorded_by", "acknowledged_by")
@@ -193,7 +187,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
     signoffs = list(
         SignOff.objects.filter(
             Q(
-                target_type=ContentType.objects.get_for_model(CollabRequest),
+                target_type=ContentType.objects.get_for_model(Case),
                 target_id=str(request.pk),
             )
             | Q(
@@ -229,7 +223,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
                 signature_check=check_record(plan, plan_signoffs),
             )
         )
-    registration_signoffs = [s for s in signoffs if s.target_type.model == "collabrequest"]
+    registration_signoffs = [s for s in signoffs if s.target_type.model == "case"]
     reviews = list(request.reviews.select_related("reviewer", "on_behalf_of"))
     timeline = timeline_for(request, state_labels=dict(Stage.choices))
     show_sync = bool(sync_records) or request.stage == Stage.SYNCING
@@ -264,7 +258,7 @@ def case_page(*, user: User, request: CollabRequest) -> CasePage:
     )
 
 
-def _reviewer_label(request: CollabRequest) -> str:
+def _reviewer_label(request: Case) -> str:
     if request.reviewer is None:
         return ""
     handler = review_handler(request)
@@ -335,7 +329,7 @@ def _moment(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def case_link_rows(*, user: User, request: CollabRequest) -> list[LinkRow]:
+def case_link_rows(*, user: User, request: Case) -> list[LinkRow]:
     """Every one-time link made on the case, newest first, for ``user``."""
     may_send: dict[tuple[str, int], bool] = {}
     rows = []

@@ -1,5 +1,6 @@
 from django.views.decorators.http import require_GET
 
+from cases.selectors import case_for
 from collab_portal.documents.rendering import pdf_response, render_pdf
 from requests_app import printing, selectors
 
@@ -11,13 +12,13 @@ def _render(template_name: str, context: dict):
 
 @require_GET
 def registration_pdf(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return _render("requests_app/pdf/registration.html", printing.registration_context(case))
 
 
 @require_GET
 def sync_pdf(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return _render("requests_app/pdf/sync.html", printing.sync_context(case))
 
 

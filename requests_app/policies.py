@@ -22,20 +22,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
+from cases.models import OPEN_STAGES, Case
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.org.models import Department, User
 from collab_portal.org.selectors import Decider, acting_for, decider_for_department
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import (
-    OPEN_STAGES,
-    CollabPlan,
-    CollabRequest,
-    KickoffMeeting,
-    Receiver,
-    SyncRecord,
-)
+from requests_app.models import CollabPlan, KickoffMeeting, Receiver, SyncRecord
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ ALLOWED = Answer(True)
 # --- sides -------------------------------------------------------------------------------------
 
 
-def initiator_side_key(case: CollabRequest) -> str:
+def initiator_side_key(case: Case) -> str:
     return f"dept:{case.initiator_department_id}"
 
 
@@ -80,7 +74,7 @@ class CaseSides:
     receiving_department_ids: frozenset[int]
 
     @classmethod
-    def of(cls, case: CollabRequest) -> CaseSides:
+    def of(cls, case: Case) -> CaseSides:
         return cls(
             initiator_id=case.initiator_id,
             initiator_department_id=case.initiator_department_id,
@@ -108,17 +102,17 @@ def departments_of(person_ids: Iterable[int]) -> dict[int, int | None]:
     return dict(User.objects.filter(pk__in=set(person_ids)).values_list("pk", "department_id"))
 
 
-def sides_belonged_to(person: User, case: CollabRequest) -> set[str]:
+def sides_belonged_to(person: User, case: Case) -> set[str]:
     """The side keys of ``case`` that ``person`` belongs to (none for an outsider)."""
     departments = CaseSides.of(case).belonged_to(person.pk, person.department_id)
     return {f"dept:{pk}" for pk in departments}
 
 
-def belongs_to_another_side(person: User, case: CollabRequest, side_key: str) -> bool:
+def belongs_to_another_side(person: User, case: Case, side_key: str) -> bool:
     return bool(sides_belonged_to(person, case) - {side_key})
 
 
-def may_decide_for_department(person: User, case: CollabRequest, department: Department) -> bool:
+def may_decide_for_department(person: User, case: Case, department: Department) -> bool:
     """``person`` heads ``department`` or is the head's delegate in force today, and belongs to
     no other side of ``case``."""
     head = department.head
@@ -129,7 +123,7 @@ def may_decide_for_department(person: User, case: CollabRequest, department: Dep
     return person == head or acting_for(head).person == person
 
 
-def side_decider(case: CollabRequest, department: Department) -> Decider | None:
+def side_decider(case: Case, department: Department) -> Decider | None:
     """Who is asked to decide for ``department``'s side of ``case``: the head's delegate in
     force, or the head when there is none or the delegate belongs to another side. None when
     nobody may (no active head, or a head who belongs to another side without a delegate who
@@ -146,7 +140,7 @@ def side_decider(case: CollabRequest, department: Department) -> Decider | None:
     return None
 
 
-def receiving_departments_of(case: CollabRequest) -> list[int]:
+def receiving_departments_of(case: Case) -> list[int]:
     """Ids of the internal receiving departments other than the initiator's."""
     return [
         receiver.department_id
@@ -191,7 +185,7 @@ class Side:
         return self.department is None
 
 
-def plan_sides(request: CollabRequest) -> list[Side]:
+def plan_sides(request: Case) -> list[Side]:
     """The initiator's department and every receiver, each once."""
     department = request.initiator_department
     sides = [Side(key=f"dept:{department.pk}", label=department.name, department=department)]
@@ -222,7 +216,7 @@ def signed_side_keys(plan: CollabPlan) -> set[str]:
 # --- stage 1: the registration and its review ----------------------------------------------
 
 
-def is_initiator(user: User, case: CollabRequest) -> bool:
+def is_initiator(user: User, case: Case) -> bool:
     """Whether ``user`` registered the case: they alone edit, submit, withdraw and urge its
     review, and record its information sync."""
     return user == case.initiator
@@ -235,7 +229,7 @@ def may_act_for(user: User, principal: User | None) -> bool:
     return user == principal or acting_for(principal).person == user
 
 
-def review_handler(request: CollabRequest) -> User:
+def review_handler(request: Case) -> User:
     """Who should act on the pending review now: the reviewer's delegate in force, unless that
     delegate is the initiator (nobody reviews their own request) or belongs to a receiving
     side, then the reviewer."""
@@ -247,7 +241,7 @@ def review_handler(request: CollabRequest) -> User:
     return handler
 
 
-def may_review(user: User, request: CollabRequest) -> Answer:
+def may_review(user: User, request: Case) -> Answer:
     """The reviewer or their delegate in force — never the initiator, nor anyone of a
     receiving side."""
     if user == request.initiator:
@@ -274,7 +268,7 @@ def may_receive_hand_over(user: User) -> bool:
     )
 
 
-def may_receive_review(person: User, request: CollabRequest) -> Answer:
+def may_receive_review(person: User, request: Case) -> Answer:
     """Whom the pending review may be handed over to (转交): a head or leader in charge who is
     not the initiator, not the reviewer already, and of no receiving side."""
     if person == request.initiator:
@@ -293,7 +287,7 @@ def may_receive_review(person: User, request: CollabRequest) -> Answer:
     return ALLOWED
 
 
-def may_copy_in(user: User, request: CollabRequest) -> Answer:
+def may_copy_in(user: User, request: Case) -> Answer:
     """抄送: the initiator or the reviewer (or whoever acts for them), while the case is open."""
     if not (user == request.initiator or may_act_for(user, request.reviewer)):
         return Answer.no(_("Only the initiator or the reviewer can copy people in."))
@@ -302,7 +296,7 @@ def may_copy_in(user: User, request: CollabRequest) -> Answer:
     return ALLOWED
 
 
-def may_cancel(user: User, request: CollabRequest) -> Answer:
+def may_cancel(user: User, request: Case) -> Answer:
     """取消: the initiator or an administrator (while the case is open: the stage gate's)."""
     return Answer.of(
         user == request.initiator or user.is_portal_admin,
@@ -310,7 +304,7 @@ def may_cancel(user: User, request: CollabRequest) -> Answer:
     )
 
 
-def registration_form_open(user: User, case: CollabRequest) -> Answer:
+def registration_form_open(user: User, case: Case) -> Answer:
     """The registration form opens to its initiator while it is a draft or returned."""
     return Answer.of(
         is_initiator(user, case) and case.is_editable, _("This request can no longer be edited.")
@@ -334,7 +328,7 @@ def may_acknowledge(user: User, record: SyncRecord) -> Answer:
     return refused
 
 
-def sync_missing(request: CollabRequest) -> list[str]:
+def sync_missing(request: Case) -> list[str]:
     """What still stands between the information sync and planning, in the user's words."""
     missing = []
     receivers = list(request.receivers.all())
@@ -352,7 +346,7 @@ def sync_missing(request: CollabRequest) -> list[str]:
     return missing
 
 
-def sync_form_open(user: User, case: CollabRequest) -> Answer:
+def sync_form_open(user: User, case: Case) -> Answer:
     """The form recording a sync opens to the initiator during the information sync."""
     return Answer.of(
         is_initiator(user, case) and case.stage == Stage.SYNCING,
@@ -360,7 +354,7 @@ def sync_form_open(user: User, case: CollabRequest) -> Answer:
     )
 
 
-def kickoff_form_open(user: User, case: CollabRequest) -> Answer:
+def kickoff_form_open(user: User, case: Case) -> Answer:
     """The kickoff meeting's record opens to the initiator during the information sync."""
     return Answer.of(
         is_initiator(user, case) and case.stage == Stage.SYNCING,
@@ -371,7 +365,7 @@ def kickoff_form_open(user: User, case: CollabRequest) -> Answer:
 # --- stage 2: the plan -------------------------------------------------------------------------
 
 
-def may_edit_plan(user: User, request: CollabRequest) -> Answer:
+def may_edit_plan(user: User, request: Case) -> Answer:
     """The receiver side drafts the plan: members of receiving departments, or — for an
     external receiver — its internal owner and the initiator."""
     refused = Answer.no(_("Only the receiving side drafts the plan."))
@@ -387,7 +381,7 @@ def may_edit_plan(user: User, request: CollabRequest) -> Answer:
     return refused
 
 
-def plan_form_open(user: User, case: CollabRequest, plan: CollabPlan | None) -> Answer:
+def plan_form_open(user: User, case: Case, plan: CollabPlan | None) -> Answer:
     """The plan's form opens to the receiving side while planning, for a first version or the
     latest version while it is a draft (``plan``: the latest version, if any)."""
     editable = plan is None or plan.state == CollabPlan.State.DRAFT
@@ -429,7 +423,7 @@ def may_urge_plan(user: User, plan: CollabPlan) -> Answer:
     )
 
 
-def may_send_plan_link(user: User, request: CollabRequest, receiver: Receiver | None) -> bool:
+def may_send_plan_link(user: User, request: Case, receiver: Receiver | None) -> bool:
     """The initiator, the party's internal owner or an administrator sends an external
     receiver's contact the plan's link (and may revoke or e-mail it)."""
     return (

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
+from cases.models import Case
 from collab_portal.documents.rendering import image_data_url
 from collab_portal.org.selectors import company_name
 from collab_portal.signoffs.integrity import check_record
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting
+from requests_app.models import CollabPlan, KickoffMeeting
 from requests_app.policies import plan_sides
 
 
@@ -46,7 +47,7 @@ def _signoffs_of(target) -> list[SignOff]:
     )
 
 
-def registration_context(request: CollabRequest) -> dict:
+def registration_context(request: Case) -> dict:
     signoffs = [s for s in _signoffs_of(request) if s.meaning == SignOff.Meaning.APPROVED]
     reviews = list(request.reviews.select_related("reviewer", "on_behalf_of"))
     steps = [
@@ -74,7 +75,7 @@ def registration_context(request: CollabRequest) -> dict:
     }
 
 
-def sync_context(request: CollabRequest) -> dict:
+def sync_context(request: Case) -> dict:
     records = list(
         request.sync_records.select_related(
             "receiver__department",
@@ -95,7 +96,7 @@ def sync_context(request: CollabRequest) -> dict:
         "case": request,
         "records": records,
         "kickoff": kickoff,
-        "is_draft": request.stage == CollabRequest.Stage.SYNCING,
+        "is_draft": request.stage == Case.Stage.SYNCING,
         "signatures": [],
         "filename": _("Information sync record") + f"-{request.code}.pdf",
     }

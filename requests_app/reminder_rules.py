@@ -24,6 +24,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Case
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.stored_text import Text
 from collab_portal.org.selectors import delegates_in_force
@@ -31,7 +32,7 @@ from collab_portal.reminders.models import ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, register_rule
 from collab_portal.reminders.sweeps import deciders_by_department, in_their_language
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import CollabPlan, CollabRequest, Receiver
+from requests_app.models import CollabPlan, Receiver
 from requests_app.policies import CaseSides, departments_of, plan_sides
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -182,8 +183,8 @@ def review_waiting_sweep(*, rule: ReminderRule, now: datetime.datetime) -> list[
     first, the leader in charge of the reviewer's department once after the escalation delay
     (7 queries)."""
     requests = list(
-        CollabRequest.objects.filter(
-            stage=CollabRequest.Stage.PENDING_REVIEW,
+        Case.objects.filter(
+            stage=Case.Stage.PENDING_REVIEW,
             submitted_at__isnull=False,
             reviewer__isnull=False,
         )
@@ -251,7 +252,7 @@ def plan_confirmation_waiting_sweep(*, rule: ReminderRule, now: datetime.datetim
         CollabPlan.objects.filter(
             state=CollabPlan.State.PROPOSED,
             proposed_at__isnull=False,
-            request__stage=CollabRequest.Stage.PLANNING,
+            request__stage=Case.Stage.PLANNING,
         )
         .select_related("request__initiator", "request__initiator_department__head")
         .prefetch_related(

@@ -12,16 +12,12 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from cases.models import Case
+from cases.selectors import case_for
 from collab_portal.org.models import Department, ExternalContact, User
 from collab_portal.org.selectors import principals_acting_for
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.models import (
-    Attachment,
-    CollabPlan,
-    CollabRequest,
-    Receiver,
-    SyncRecord,
-)
+from requests_app.models import Attachment, CarbonCopy, CollabPlan, Receiver, Review, SyncRecord
 from requests_app.one_time_links import kind_of, link_kinds
 from requests_app.policies import (
     CaseSides,
@@ -29,30 +25,38 @@ from requests_app.policies import (
     receiving_departments_of,
 )
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
-def request_for(*, user: User, code: str) -> CollabRequest:
-    """The case with ``code`` if ``user`` may see it, else 404 (no hint that it exists)."""
-    if "\x00" in code:  # from the URL; PostgreSQL refuses NUL in a query
-        raise Http404
-    return get_object_or_404(
-        CollabRequest.objects.visible_to(user)
-        .select_related("initiator", "initiator_department", "reviewer", "coordinator")
-        .prefetch_related(
-            Prefetch(
-                "receivers",
-                queryset=Receiver.objects.select_related(
-                    "department", "department__head", "party", "party__internal_owner", "contact"
-                ),
-            )
+def receivers_read_with_the_case() -> Prefetch:
+    """Read with every case ``case_for`` fetches: its receivers, each with its department and
+    head, its party and the party's internal owner, and its contact."""
+    return Prefetch(
+        "receivers",
+        queryset=Receiver.objects.select_related(
+            "department", "department__head", "party", "party__internal_owner", "contact"
         ),
-        code=code,
     )
 
 
-def _base_list() -> QuerySet[CollabRequest]:
-    return CollabRequest.objects.select_related(
+def case_visibility(user: User, overseen: list[int]) -> Q:
+    """Who sees a case through stages 1–2 (a rule of ``Case.objects.visible_to``): reviewers
+    of any round, people copied in, the members and overseers of a receiving department, an
+    external party's internal owner."""
+    return (
+        Q(pk__in=Review.objects.filter(reviewer=user).values("request_id"))
+        | Q(pk__in=CarbonCopy.objects.filter(user=user).values("request_id"))
+        | Q(
+            pk__in=Receiver.objects.filter(
+                Q(department__in=overseen) | Q(department_id=user.department_id)
+            ).values("request_id")
+        )
+        | Q(pk__in=Receiver.objects.filter(party__internal_owner=user).values("request_id"))
+    )
+
+
+def _base_list() -> QuerySet[Case]:
+    return Case.objects.select_related(
         "initiator", "initiator_department", "reviewer"
     ).prefetch_related(
         Prefetch(
@@ -74,7 +78,7 @@ class ListFilters:
     def active(self) -> bool:
         return self != ListFilters()
 
-    def apply(self, requests: QuerySet[CollabRequest]) -> QuerySet[CollabRequest]:
+    def apply(self, requests: QuerySet[Case]) -> QuerySet[Case]:
         if self.stage:
             requests = requests.filter(stage=self.stage)
         if self.department:
@@ -93,16 +97,14 @@ class ListFilters:
         return requests
 
 
-def my_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequest]:
+def my_requests(*, user: User, filters: ListFilters) -> QuerySet[Case]:
     """我发起的."""
     return filters.apply(_base_list().filter(initiator=user))
 
 
-def visible_requests(*, user: User, filters: ListFilters) -> QuerySet[CollabRequest]:
+def visible_requests(*, user: User, filters: ListFilters) -> QuerySet[Case]:
     """Every case the user may see (heads, leaders and admins use it to look around)."""
-    return filters.apply(
-        _base_list().filter(pk__in=CollabRequest.objects.visible_to(user).values("pk"))
-    )
+    return filters.apply(_base_list().filter(pk__in=Case.objects.visible_to(user).values("pk")))
 
 
 def plans_awaiting(user: User) -> list[CollabPlan]:
@@ -151,7 +153,7 @@ def plans_awaiting(user: User) -> list[CollabPlan]:
     return awaiting
 
 
-def reviews_awaiting(user: User) -> QuerySet[CollabRequest]:
+def reviews_awaiting(user: User) -> QuerySet[Case]:
     return (
         _base_list()
         .filter(stage=Stage.PENDING_REVIEW, reviewer_id__in=principals_acting_for(user))
@@ -197,11 +199,11 @@ def _on_another_receiving_side_than_record(user: User) -> Q:
 
 
 def plan_for(*, user: User, code: str, version: int) -> CollabPlan:
-    request = request_for(user=user, code=code)
+    request = case_for(user=user, code=code)
     return get_object_or_404(request.plans.select_related("request"), version=version)
 
 
-def current_plan(request: CollabRequest) -> CollabPlan | None:
+def current_plan(request: Case) -> CollabPlan | None:
     """The case's latest plan version, if any."""
     return request.plans.order_by("-version").first()
 
@@ -209,7 +211,7 @@ def current_plan(request: CollabRequest) -> CollabPlan | None:
 # --- the case's one-time links ---------------------------------------------------------------
 
 
-def one_time_links_of(request: CollabRequest):
+def one_time_links_of(request: Case):
     """The case's links with each one's kind and record (a query per kind, and one)."""
     wanted, records = Q(pk__in=[]), {}
     for kind in link_kinds():
@@ -226,7 +228,7 @@ def one_time_links_of(request: CollabRequest):
     return [(link, kind_of(link.purpose), records[link.purpose][link.target_id]) for link in links]
 
 
-def case_link_for(*, request: CollabRequest, pk: int) -> ExternalLink:
+def case_link_for(*, request: Case, pk: int) -> ExternalLink:
     """One of the case's one-time links, or 404."""
     found = next((link for link, _k, _r in one_time_links_of(request) if link.pk == pk), None)
     if found is None:
@@ -256,7 +258,7 @@ def plan_link_attachment_for(*, link: ExternalLink, pk: int) -> Attachment:
 # --- whom a pending review may be handed over to ------------------------------------------
 
 
-def qualified_hand_over_targets(*, request: CollabRequest) -> QuerySet[User]:
+def qualified_hand_over_targets(*, request: Case) -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True)
         .filter(Q(headed_departments__isnull=False) | Q(led_departments__isnull=False))

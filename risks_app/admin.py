@@ -1,11 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from collab_portal.lib.admin import (
-    ArchivedCaseAdminMixin,
-    ArchivedCaseInlineMixin,
-    ReadOnlyAdminMixin,
-)
+from cases.admin import ArchivedCaseAdminMixin, ArchivedCaseInlineMixin
+from collab_portal.lib.admin import ReadOnlyAdminMixin
 from risks_app.models import Instruction, Risk
 
 

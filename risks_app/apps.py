@@ -9,14 +9,16 @@ class RisksAppConfig(AppConfig):
     verbose_name = _("Risks")
 
     def ready(self):
+        from cases.case_links import CaseLink, register_case_link
+        from cases.case_tabs import RISKS
+        from cases.visibility import register_visibility
         from collab_portal.activity.verbs import register_verbs
         from collab_portal.reminders.registry import register_rule
-        from requests_app.case_links import CaseLink, register_case_link
-        from requests_app.case_tabs import RISKS
         from risks_app.activity_verbs import VERBS
         from risks_app.inbox import register as register_inbox
         from risks_app.policies import may_raise_on
         from risks_app.reminder_rules import RULES
+        from risks_app.selectors import case_visibility
         from risks_app.weekly_facts import WEEKLY_RISKS
         from tasks_app.task_links import TaskLink, register_task_link
         from tasks_app.weekly_facts import register_weekly_facts
@@ -42,6 +44,7 @@ class RisksAppConfig(AppConfig):
             )
         )
         register_verbs(VERBS)
+        register_visibility(case_visibility)  # who sees a case through its risks
         register_inbox()  # the inbox's tabs: risks_app/inbox.py
         for rule in RULES:
             register_rule(rule)

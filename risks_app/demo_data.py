@@ -8,8 +8,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.lib.demo_registry import register_demo_seeder
-from requests_app.models import CollabRequest
 from risks_app import services
 from risks_app.models import Risk
 from risks_app.services import RiskData
@@ -34,7 +34,7 @@ def _raise(people, case, *, actor, owner, task=None, **fields):
 
 @transaction.atomic
 def seed_risks(*, people, stdout) -> None:
-    membership = CollabRequest.objects.filter(subject="会员积分系统 V2 上线").first()
+    membership = Case.objects.filter(subject="会员积分系统 V2 上线").first()
     if membership is not None and not membership.risks.exists():
         blocked = Task.objects.get(request=membership, name="测试用例编写")
         _raise(
@@ -106,7 +106,7 @@ def seed_risks(*, people, stdout) -> None:
         services.risk_close(actor=people["qinhao"], risk=Risk.objects.get(pk=env.pk))
         stdout.write(f"Demo risks: {membership.risks.count()} on {membership.code}.")
 
-    manual = CollabRequest.objects.filter(subject="客户需求对接（手册示例）").first()
+    manual = Case.objects.filter(subject="客户需求对接（手册示例）").first()
     if manual is not None and not manual.risks.exists():
         risk = _raise(
             people,

@@ -11,11 +11,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.org.models import User
 from requests_app.forms import PersonField, people_choices
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 from risks_app.models import Instruction, Level, Risk
 from risks_app.selectors import RiskFilters
 from risks_app.services import RiskData
@@ -117,7 +118,7 @@ class RiskForm(TablerFormMixin, forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, request: CollabRequest, **kwargs):
+    def __init__(self, *args, request: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people_choices()
         self.fields["task"].queryset = Task.objects.filter(request=request).with_key_task()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.dashboard.inbox import (
     HANDLED,
@@ -18,7 +19,6 @@ from collab_portal.dashboard.inbox import (
 )
 from collab_portal.lib.stored_text import shown
 from requests_app.inbox import involvement_rows
-from requests_app.models import CollabRequest
 from risks_app.models import Risk
 from risks_app.selectors import escalations_waiting
 
@@ -54,7 +54,7 @@ def handled_rows(*, context: InboxContext) -> list[InboxRow]:
         Activity.objects.filter(
             actor=context.user,
             verb="risk_instruct",
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_type=ContentType.objects.get_for_model(Case),
             target_type=ContentType.objects.get_for_model(Risk),
         ).only("subject_id", "target_id", "comment", "comment_text", "created_at")
     )

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from requests_app.models import CollabRequest, Milestone
+from cases.models import Case
+from requests_app.models import Milestone
 from tasks_app.models import Task, key_task_subquery
 
 
@@ -68,7 +69,7 @@ class Risk(ConcurrentTransitionMixin, models.Model):
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
 
-    request = models.ForeignKey(CollabRequest, on_delete=models.CASCADE, related_name="risks")
+    request = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risks")
     number = models.PositiveIntegerField(_("number"))
     description = models.TextField(_("risk description"), max_length=5000)
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)

@@ -13,13 +13,13 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.activity.selectors import TimelineEntry
 from collab_portal.activity.verbs import verb_label
 from collab_portal.lib.urls import CODE, NUMBER, reversed_once
 from collab_portal.org.models import User
 from collab_portal.org.selectors import acting_for, escalation_decider_for
-from requests_app.models import CollabRequest
 from risks_app import policies
 from risks_app.forms import RiskFilterForm, RiskForm
 from risks_app.models import Instruction, Level, Risk
@@ -224,12 +224,12 @@ def _register(form, filters, risks, *, data: QueryDict, base_url: str) -> Regist
     )
 
 
-def case_filters(*, case: CollabRequest, data: QueryDict) -> tuple[RiskFilterForm, RiskFilters]:
+def case_filters(*, case: Case, data: QueryDict) -> tuple[RiskFilterForm, RiskFilters]:
     form = RiskFilterForm(data, owners=_owners(Risk.objects.filter(request=case)))
     return form, form.filters()
 
 
-def case_register(*, case: CollabRequest, data: QueryDict) -> Register:
+def case_register(*, case: Case, data: QueryDict) -> Register:
     """The case's register: its risks through the filters, the matrix of those same risks."""
     form, filters = case_filters(case=case, data=data)
     risks = case_risks(request=case, filters=filters)
@@ -264,7 +264,7 @@ def filters_description(form: RiskFilterForm) -> str:
 # --- raising a risk -------------------------------------------------------------------------
 
 
-def prefill(*, case: CollabRequest, task_pk: str | None) -> dict:
+def prefill(*, case: Case, task_pk: str | None) -> dict:
     """The form's initial values; from a task (``?task=<pk>``): the task, its owner, its
     blocker as the description, category other, impact high when the task is key."""
     task = (
@@ -292,7 +292,7 @@ class MajorPreview:
     escalate_to: str  # who the escalation will reach, "" when nobody is set
 
 
-def major_preview(*, case: CollabRequest, form: RiskForm) -> MajorPreview:
+def major_preview(*, case: Case, form: RiskForm) -> MajorPreview:
     """Whether the risk as filled in will be major, and so escalated at once, and to whom."""
     values = form.initial
     if form.is_bound:
@@ -344,7 +344,7 @@ def _who(person: User, on_behalf_of: User | None) -> str:
 def risk_timeline(risk: Risk) -> list[TimelineEntry]:
     """The case's timeline lines about this risk, oldest first (one query)."""
     activities = Activity.objects.filter(
-        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_type=ContentType.objects.get_for_model(Case),
         subject_id=str(risk.request_id),
         target_type=ContentType.objects.get_for_model(Risk),
         target_id=str(risk.pk),

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from cases.archive_guard import archived_message, is_archived
+from cases.models import Case
 from collab_portal.org.models import Department, User
-from requests_app.archive_guard import archived_message, is_archived
-from requests_app.models import CollabRequest
 from requests_app.policies import may_act_for
 from risks_app.models import Risk
 from tasks_app.models import Task
 
-RISK_STAGES = (CollabRequest.Stage.EXECUTING, CollabRequest.Stage.ACCEPTING)
-READ_ONLY_STAGES = (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED)
+RISK_STAGES = (Case.Stage.EXECUTING, Case.Stage.ACCEPTING)
+READ_ONLY_STAGES = (Case.Stage.ARCHIVED, Case.Stage.CANCELLED)
 
 
 # --- who ------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ READ_ONLY_STAGES = (CollabRequest.Stage.ARCHIVED, CollabRequest.Stage.CANCELLED)
 
 # One of the two copies of this rule (acceptance_app.policies has the other, with delegates):
 # the case kernel will hold the one.
-def is_coordinator(user: User, request: CollabRequest) -> bool:
+def is_coordinator(user: User, request: Case) -> bool:
     return user.is_active and (user == request.coordinator or user.is_portal_admin)
 
 
@@ -58,15 +58,15 @@ def may_urge(user: User, risk: Risk) -> bool:
     )
 
 
-def may_see_case(user: User, case: CollabRequest) -> bool:
+def may_see_case(user: User, case: Case) -> bool:
     """The case's participants: whoever may see it."""
-    return CollabRequest.objects.visible_to(user).filter(pk=case.pk).exists()
+    return Case.objects.visible_to(user).filter(pk=case.pk).exists()
 
 
 # --- raising a risk -------------------------------------------------------------------------
 
 
-def may_raise(case: CollabRequest) -> bool:
+def may_raise(case: Case) -> bool:
     """Whoever sees the case may raise a risk while it is executing or being accepted."""
     return case.stage in RISK_STAGES
 
@@ -77,7 +77,7 @@ def may_raise_on(task: Task) -> bool:
     return task.status != Task.Status.DONE and may_raise(task.request)
 
 
-def raise_refusal(case: CollabRequest) -> str:
+def raise_refusal(case: Case) -> str:
     """Why no risk may be raised on ``case`` now; empty when one may."""
     if may_raise(case):
         return ""

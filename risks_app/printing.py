@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.documents.rendering import render_pdf
 from collab_portal.org.selectors import company_name
-from requests_app.models import CollabRequest
 from risks_app.exports import risk_columns
 from risks_app.pages import RiskRow
 
 TITLE = gettext_lazy("Risk Response Record")
 
 
-def risk_record_pdf(*, case: CollabRequest, rows: list[RiskRow], filters: str) -> bytes:
+def risk_record_pdf(*, case: Case, rows: list[RiskRow], filters: str) -> bytes:
     context = {
         "company_name": company_name(),
         "form_number": case.code,

@@ -8,10 +8,11 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.lookups import Lookup
 from django.shortcuts import get_object_or_404
 
+from cases.models import OPEN_STAGES, Case
+from cases.selectors import case_for
 from collab_portal.lib.queries import id_in
 from collab_portal.org.models import User
 from collab_portal.org.selectors import principals_acting_for
-from requests_app.models import OPEN_STAGES, CollabRequest
 from risks_app.models import Level, Risk
 
 LEVELS = [Level.HIGH, Level.MEDIUM, Level.LOW]
@@ -44,10 +45,14 @@ def risk_queryset() -> QuerySet[Risk]:
 
 def risk_for(*, user: User, code: str, number: int) -> Risk:
     """The risk if ``user`` may see its case, else 404."""
-    from requests_app.selectors import request_for
-
-    request = request_for(user=user, code=code)
+    request = case_for(user=user, code=code)
     return get_object_or_404(risk_queryset(), request=request, number=number)
+
+
+def case_visibility(user: User, overseen: list[int]) -> Q:
+    """Who sees a case through its risks (a rule of ``Case.objects.visible_to``): their
+    owners."""
+    return Q(pk__in=Risk.objects.filter(owner=user).values("request_id"))
 
 
 @dataclass
@@ -80,14 +85,14 @@ def filtered(risks: QuerySet[Risk], filters: RiskFilters) -> QuerySet[Risk]:
     return rows.major() if filters.major_only else rows
 
 
-def case_risks(*, request: CollabRequest, filters: RiskFilters) -> QuerySet[Risk]:
+def case_risks(*, request: Case, filters: RiskFilters) -> QuerySet[Risk]:
     return filtered(risk_queryset().filter(request=request).order_by("number"), filters)
 
 
 def visible_case_ids(user: User) -> list[int]:
     """Read once per page: the register's page, count, matrix and owner list each filter by
     it, and the visibility rule is several subqueries."""
-    return list(CollabRequest.objects.visible_to(user).values_list("pk", flat=True))
+    return list(Case.objects.visible_to(user).values_list("pk", flat=True))
 
 
 def of_cases(case_ids: list[int]) -> Q | Lookup:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE
@@ -23,8 +25,7 @@ from collab_portal.org.models import User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
 from collab_portal.reminders.registry import Due, rule_spec
 from collab_portal.reminders.services import reminders_plan, rule_settings
-from requests_app.archive_guard import lock_for_change
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 from risks_app.models import Instruction, Risk
 from risks_app.policies import (
     escalation_department,
@@ -48,7 +49,7 @@ def _lock(risk: Risk) -> Risk:
         .get(pk=risk.pk)
     )
     risk.request = lock_for_change(risk.request)
-    refuse_unless(risk.request.stage != CollabRequest.Stage.CANCELLED, _("This request is closed."))
+    refuse_unless(risk.request.stage != Case.Stage.CANCELLED, _("This request is closed."))
     return risk
 
 
@@ -65,7 +66,7 @@ class RiskData:
     milestone: Milestone | None = None
 
 
-def _validate(request: CollabRequest, data: RiskData) -> None:
+def _validate(request: Case, data: RiskData) -> None:
     errors = {}
     if not data.description.strip():
         errors["description"] = _("Describe the risk.")
@@ -127,7 +128,7 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
     if actor is not None and person == actor:
         return
     escalations = Activity.objects.filter(
-        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_type=ContentType.objects.get_for_model(Case),
         subject_id=str(risk.request_id),
         target_type=ContentType.objects.get_for_model(Risk),
         target_id=str(risk.pk),
@@ -159,7 +160,7 @@ def _plan_escalation_reminder(*, risk: Risk, leader: User, actor: User | None, c
 
 
 @transaction.atomic
-def risk_raise(*, actor: User, request: CollabRequest, data: RiskData) -> Risk:
+def risk_raise(*, actor: User, request: Case, data: RiskData) -> Risk:
     """Any participant of an executing case raises a risk; a major one escalates at once."""
     request = lock_for_change(request)
     refuse_unless(may_raise(request), _("Risks are recorded while the request is executing."))

@@ -1,7 +1,7 @@
 """The risk register (per case and across cases), raising a risk, a risk's page and its
 actions, and the 《风险应对记录表》 as PDF and Excel.
 
-Whoever may see the case may see its risks; anyone else gets 404 (``request_for`` /
+Whoever may see the case may see its risks; anyone else gets 404 (``case_for`` /
 ``risk_for``)."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.selectors import case_for
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.views import run_service
 from collab_portal.org.selectors import acting_for
-from requests_app.selectors import request_for
 from risks_app import exports, pages, policies, services
 from risks_app.forms import (
     EscalateForm,
@@ -39,7 +39,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @require_GET
 def case_register(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     register = pages.case_register(case=case, data=request.GET)
     context = {"case": case, "register": register, "can_raise": policies.may_raise(case)}
     return render(request, "risks_app/case_register.html", context)
@@ -52,7 +52,7 @@ def register(request):
 
 
 def _export_rows(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     form, filters = pages.case_filters(case=case, data=request.GET)
     rows = pages.risk_rows(case_risks(request=case, filters=filters), instructions=True)
     return case, rows, pages.filters_description(form)
@@ -76,7 +76,7 @@ def case_register_pdf(request, code):
 
 @require_http_methods(["GET", "POST"])
 def risk_create(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     refusal = policies.raise_refusal(case)
     if refusal:
         messages.error(request, refusal)

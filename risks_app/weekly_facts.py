@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 from risks_app.models import Instruction, Level, Risk
 from tasks_app.weekly_facts import WeeklyFacts
 
@@ -41,7 +41,7 @@ def _instruction(instruction: Instruction | None) -> dict | None:
 
 def weekly_risk_facts(
     *,
-    request: CollabRequest,
+    request: Case,
     week_start: datetime.date,
     cutoff: datetime.datetime,
     as_of: datetime.date,
@@ -120,7 +120,7 @@ LEVEL_LABELS = {level.value: level.label for level in Level}
 DECISION_LABELS = {decision.value: decision.label for decision in Instruction.Decision}
 
 
-def weekly_risk_section(kept: dict, request: CollabRequest) -> dict:
+def weekly_risk_section(kept: dict, request: Case) -> dict:
     """The kept risk facts as the page and the PDF show them (labels in the reader's language,
     links to the risks)."""
     rows = []

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.case_links import CaseLink
-from requests_app.case_tabs import TASKS
+from cases.case_links import CaseLink
+from cases.case_tabs import TASKS
 
 AFTER_BREAKDOWN = ("breakdown", "executing", "accepting", "retrospective", "archived")
 AFTER_PUBLISH = ("executing", "accepting", "retrospective", "archived")

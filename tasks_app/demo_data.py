@@ -10,10 +10,11 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.lib.demo_registry import register_demo_seeder
 from collab_portal.org.models import Department, ExternalContact
 from requests_app import services as request_services
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from requests_app.policies import side_decider, sides_to_sign_for
 from tasks_app import services
 from tasks_app.models import ProgressUpdate, Task, WbsTemplate, WbsTemplateItem
@@ -332,7 +333,7 @@ def _case_to_breakdown(
             subject=subject,
             goal=goal,
             expected_deadline=_days(deadline_days),
-            initiator_role=CollabRequest.InitiatorRole.PROJECT_LIAISON,
+            initiator_role=Case.InitiatorRole.PROJECT_LIAISON,
             internal_departments=[Department.objects.get(code=code) for code in departments],
             external_contacts=[ExternalContact.objects.get(name=name) for name in contacts],
         ),
@@ -449,7 +450,7 @@ def _ensure_manual_template() -> None:
 @transaction.atomic
 def seed_tasks(*, people, stdout) -> None:
     _ensure_manual_template()
-    existing = set(CollabRequest.objects.values_list("subject", flat=True))
+    existing = set(Case.objects.values_list("subject", flat=True))
 
     subject = "会员积分系统 V2 上线"
     if subject not in existing:
@@ -517,7 +518,7 @@ def seed_tasks(*, people, stdout) -> None:
             task = _move(people, name, case, "task_start")
             _history(task, days=5, final=70, note="持续推进")
         # The case has been running for three weeks: its history starts then.
-        CollabRequest.objects.filter(pk=case.pk).update(
+        Case.objects.filter(pk=case.pk).update(
             created_at=timezone.now() - datetime.timedelta(days=21)
         )
         last_week = TODAY() - datetime.timedelta(days=7)

@@ -10,11 +10,12 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Case
 from collab_portal.lib.dates import DEADLINE, SCHEDULE
 from collab_portal.lib.forms import DateWindowField, TablerFormMixin
 from collab_portal.org.models import Department, User
 from requests_app.forms import PeopleField, PersonField, people_choices
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 from tasks_app.models import Task, WbsTemplate, WeeklySummary
 from tasks_app.selectors import TrackingFilters
 from tasks_app.services import COMMENTS_MAX_LENGTH, TaskData
@@ -73,7 +74,7 @@ class TaskForm(TablerFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, request: CollabRequest, **kwargs):
+    def __init__(self, *args, request: Case, **kwargs):
         super().__init__(*args, **kwargs)
         people = people_choices()
         self.fields["owner"].queryset = people

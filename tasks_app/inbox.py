@@ -9,6 +9,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.dashboard.inbox import (
     DRAFTS,
     INVOLVED,
@@ -18,7 +19,6 @@ from collab_portal.dashboard.inbox import (
     register_inbox_source,
 )
 from requests_app.inbox import involvement_rows
-from requests_app.models import CollabRequest
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.policies import WEEKLY_STAGES
 from tasks_app.selectors import weekly_summary_url
@@ -33,7 +33,7 @@ def waiting_rows(*, context: InboxContext) -> list[InboxRow]:
     start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     tasks = (
         Task.objects.leaves()
-        .filter(owner=context.user, request__stage=CollabRequest.Stage.EXECUTING)
+        .filter(owner=context.user, request__stage=Case.Stage.EXECUTING)
         .exclude(status__in=[Status.DONE, Status.BLOCKED])
         .exclude(last_update_on=today)
         .select_related("request")

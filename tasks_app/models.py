@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
+from cases.models import Case
 from collab_portal.org.models import Department
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 
 MAX_DEPTH = 4
 
@@ -72,7 +73,7 @@ def key_task_pks(tasks: Iterable) -> set[int]:
 
 
 class TaskQuerySet(models.QuerySet):
-    def for_request(self, request: CollabRequest) -> TaskQuerySet:
+    def for_request(self, request: Case) -> TaskQuerySet:
         return self.filter(request=request)
 
     def open(self) -> TaskQuerySet:
@@ -116,7 +117,7 @@ class Task(ConcurrentTransitionMixin, models.Model):
         DELAYED = "delayed", _("Delayed")
         BLOCKED = "blocked", _("Blocked")
 
-    request = models.ForeignKey(CollabRequest, on_delete=models.CASCADE, related_name="tasks")
+    request = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
@@ -403,9 +404,7 @@ class WeeklySummary(FSMModelMixin, models.Model):
         AMBER = "amber", _("Amber: at risk")
         RED = "red", _("Red: off track")
 
-    request = models.ForeignKey(
-        CollabRequest, on_delete=models.CASCADE, related_name="weekly_summaries"
-    )
+    request = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="weekly_summaries")
     iso_year = models.PositiveSmallIntegerField()
     iso_week = models.PositiveSmallIntegerField()
     state = FSMField(

@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.lib.language import join_list
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.org.models import User
 from collab_portal.org.selectors import departments_overseen_by
-from requests_app.models import CollabRequest
 from tasks_app.models import Task, WeeklySummary
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 Status = Task.Status
 State = WeeklySummary.State
 
@@ -40,16 +40,16 @@ WEEKLY_STAGES = (Stage.EXECUTING, Stage.ACCEPTING)
 # The task breakdown (stage 3)
 
 
-def may_edit_wbs(user: User, request: CollabRequest) -> bool:
+def may_edit_wbs(user: User, request: Case) -> bool:
     return user.is_active and (user == request.coordinator or user.is_portal_admin)
 
 
-def may_change_wbs(user: User, request: CollabRequest) -> bool:
+def may_change_wbs(user: User, request: Case) -> bool:
     """The coordinator (or an admin) changes the breakdown until it is published."""
     return may_edit_wbs(user, request) and request.stage == Stage.BREAKDOWN
 
 
-def refuse_unless_wbs_editor(actor: User, request: CollabRequest) -> None:
+def refuse_unless_wbs_editor(actor: User, request: Case) -> None:
     refuse_unless(
         may_edit_wbs(actor, request),
         _("Only the coordinator (%(name)s) edits the task breakdown.")
@@ -61,7 +61,7 @@ def refuse_unless_wbs_editor(actor: User, request: CollabRequest) -> None:
     )
 
 
-def publish_missing(request: CollabRequest) -> list[str]:
+def publish_missing(request: Case) -> list[str]:
     """What stops publishing: every leaf task needs an owner, a lead department, both dates
     and a deliverable standard (the manual's 100% clear responsibility)."""
     tasks = list(Task.objects.filter(request=request).order_by("wbs_code"))
@@ -92,11 +92,11 @@ def publish_missing(request: CollabRequest) -> list[str]:
 # WBS templates
 
 
-def may_save_template(user: User, request: CollabRequest, *, has_tasks: bool) -> bool:
+def may_save_template(user: User, request: Case, *, has_tasks: bool) -> bool:
     return may_edit_wbs(user, request) and has_tasks and request.stage in TEMPLATE_SOURCE_STAGES
 
 
-def refuse_unless_template_saver(actor: User, request: CollabRequest) -> None:
+def refuse_unless_template_saver(actor: User, request: Case) -> None:
     """The case's breakdown is only read: an archived case is a good source too."""
     if not may_edit_wbs(actor, request):
         raise ActionRefused(
@@ -112,15 +112,13 @@ def refuse_unless_template_saver(actor: User, request: CollabRequest) -> None:
         )
 
 
-def may_apply_template(
-    user: User, request: CollabRequest, *, has_tasks: bool, has_templates: bool
-) -> bool:
+def may_apply_template(user: User, request: Case, *, has_tasks: bool, has_templates: bool) -> bool:
     """A template starts an empty breakdown only."""
     return may_change_wbs(user, request) and not has_tasks and has_templates
 
 
 def why_no_template_applies(
-    user: User, request: CollabRequest, *, has_tasks: bool, has_templates: bool
+    user: User, request: Case, *, has_tasks: bool, has_templates: bool
 ) -> str:
     """Why the breakdown's editor cannot start it from a template now; "" when they can, or
     when they may not change the breakdown at all."""
@@ -313,14 +311,14 @@ def refuse_unless_due_changer(actor: User, task: Task) -> None:
 # Weekly summaries (周报)
 
 
-def weekly_summary_may_manage(user: User, request: CollabRequest) -> bool:
+def weekly_summary_may_manage(user: User, request: Case) -> bool:
     """The coordinator (or an admin) drafts, edits and publishes; they alone see drafts."""
     return user.is_active and (
         user.pk == request.coordinator_id or getattr(user, "is_portal_admin", False)
     )
 
 
-def weekly_summary_may_draft(user: User, request: CollabRequest) -> bool:
+def weekly_summary_may_draft(user: User, request: Case) -> bool:
     return weekly_summary_may_manage(user, request) and request.stage in WEEKLY_STAGES
 
 
@@ -339,14 +337,14 @@ def weekly_summary_may_view(user: User, summary: WeeklySummary) -> bool:
     return summary.state == State.PUBLISHED or weekly_summary_may_manage(user, summary.request)
 
 
-def refuse_unless_weekly_stage(request: CollabRequest) -> None:
+def refuse_unless_weekly_stage(request: Case) -> None:
     refuse_unless(
         request.stage in WEEKLY_STAGES,
         _("Weekly summaries are written while the request is executing or in acceptance."),
     )
 
 
-def refuse_unless_weekly_manager(actor: User, request: CollabRequest) -> None:
+def refuse_unless_weekly_manager(actor: User, request: Case) -> None:
     refuse_unless(
         weekly_summary_may_manage(actor, request),
         _("Only the coordinator (%(name)s) writes the weekly summary.")

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.stored_text import Text
 from collab_portal.org.models import User
@@ -51,7 +52,6 @@ from collab_portal.reminders.sweeps import (
     today_of,
     workdays_after,
 )
-from requests_app.models import CollabRequest
 from tasks_app.models import ProgressUpdate, Task, key_task_filter
 
 Status = Task.Status
@@ -63,7 +63,7 @@ Status = Task.Status
 def open_leaf_tasks() -> QuerySet[Task]:
     """Tasks that count: open leaves of executing cases."""
     return (
-        Task.objects.filter(request__stage=CollabRequest.Stage.EXECUTING)
+        Task.objects.filter(request__stage=Case.Stage.EXECUTING)
         .leaves()
         .exclude(status=Status.DONE)
     )
@@ -298,7 +298,7 @@ def _coordinator_digests(
     rule: ReminderRule, *, candidates: QuerySet[Task], period: str
 ) -> list[Due]:
     """One reminder a day per case to its active coordinator, listing others' overdue tasks."""
-    planned = planned_targets(rule, model=CollabRequest, period=period)
+    planned = planned_targets(rule, model=Case, period=period)
     groups = first_rows_of_each(
         candidates.filter(request__coordinator__is_active=True)
         .filter(Q(owner__isnull=True) | ~Q(owner_id=F("request__coordinator_id")))
@@ -325,7 +325,7 @@ def _coordinator_digests(
             body = digest_lines(lines, total)
         dues.append(
             Due(
-                target=CollabRequest(pk=case),
+                target=Case(pk=case),
                 recipient_id=first["request__coordinator_id"],
                 period=period,
                 title=title,

@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import Case
+from cases.selectors import case_for
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest, Milestone, Receiver
+from requests_app.models import Milestone, Receiver
 from tasks_app.models import Task, WbsTemplateItem, WeeklySummary
 from tasks_app.policies import weekly_summary_may_manage
 from tasks_app.weeks import week_bounds
@@ -35,13 +37,22 @@ def task_queryset() -> QuerySet[Task]:
 
 def task_for(*, user: User, code: str, pk: int) -> Task:
     """The task if ``user`` may see its case, else 404."""
-    from requests_app.selectors import request_for
-
-    request = request_for(user=user, code=code)
+    request = case_for(user=user, code=code)
     return get_object_or_404(task_queryset(), pk=pk, request=request)
 
 
-def plan_window_end(request: CollabRequest) -> datetime.date:
+def case_visibility(user: User, overseen: list[int]) -> Q:
+    """Who sees a case through its tasks (a rule of ``Case.objects.visible_to``): the tasks'
+    owners and collaborators, and the overseers of a task's lead department."""
+    # one subquery per index: an OR inside one would scan every task
+    return (
+        Q(pk__in=Task.objects.filter(owner=user).values("request_id"))
+        | Q(pk__in=Task.collaborators.through.objects.filter(user=user).values("task__request_id"))
+        | Q(pk__in=Task.objects.filter(lead_department__in=overseen).values("request_id"))
+    )
+
+
+def plan_window_end(request: Case) -> datetime.date:
     """Tasks finish inside the plan: by the expected deadline or the last milestone."""
     last_milestone = (
         Milestone.objects.filter(plan__request=request, plan__state="confirmed")
@@ -194,9 +205,7 @@ class TrackingFilters:
         return not (self.overdue_only and not row.overdue)
 
 
-def tracking_rows(
-    *, request: CollabRequest, filters: TrackingFilters | None = None
-) -> list[TaskRow]:
+def tracking_rows(*, request: Case, filters: TrackingFilters | None = None) -> list[TaskRow]:
     """《任务分配与跟踪表》: every task of the case in WBS order (4 queries in all)."""
     rows = tree_rows(list(task_queryset().filter(request=request)))
     if filters is not None and filters.active:
@@ -223,7 +232,7 @@ def my_tasks(*, user: User, today: datetime.date | None = None) -> MyTasks:
     week_end = today + datetime.timedelta(days=6 - today.weekday())
     base = (
         task_queryset()
-        .filter(request__stage=CollabRequest.Stage.EXECUTING, children__isnull=True)
+        .filter(request__stage=Case.Stage.EXECUTING, children__isnull=True)
         .exclude(status=Status.DONE)
         .order_by("due_on", "request_id", "wbs_code")
     )
@@ -257,7 +266,7 @@ def owners_and_departments(rows: list[TaskRow]) -> tuple[list[User], list]:
 # Weekly summaries (周报)
 
 
-def weekly_summary_list(*, user: User, request: CollabRequest) -> list[WeeklySummary]:
+def weekly_summary_list(*, user: User, request: Case) -> list[WeeklySummary]:
     """The case's summaries, newest week first; drafts only for the coordinator and admins."""
     summaries = WeeklySummary.objects.filter(request=request).select_related("author")
     if not weekly_summary_may_manage(user, request):
@@ -274,9 +283,9 @@ def weekly_summary_for(
     """The summary if ``user`` may see it, else 404: the case must be visible, a draft only to
     its coordinator and admins (``drafts=True`` finds drafts for anyone who sees the case, for
     the write views whose services refuse with a message)."""
-    from requests_app.selectors import request_for
+    from cases.selectors import case_for
 
-    request = request_for(user=user, code=code)
+    request = case_for(user=user, code=code)
     try:
         week_bounds(iso_year, iso_week)
     except (TypeError, ValueError, OverflowError):
@@ -298,7 +307,7 @@ def weekly_summary_url(summary: WeeklySummary, name: str = "weekly_detail") -> s
     )
 
 
-def weekly_summary_recipients(request: CollabRequest) -> list[User]:
+def weekly_summary_recipients(request: Case) -> list[User]:
     """The case's participants: initiator, coordinator, owners and collaborators of its tasks,
     heads of the initiating and receiving departments; each once."""
     people = [

@@ -20,11 +20,11 @@ from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.language import join_list
 from collab_portal.lib.spreadsheets import append_row, read_xlsx
 from collab_portal.org.models import Department, User
-from requests_app.models import CollabRequest
 from tasks_app.models import MAX_DEPTH, Task
 from tasks_app.selectors import tasks_in_wbs_order
 
@@ -154,7 +154,7 @@ def _add_reference_sheets(workbook) -> None:
     _finish_sheet(departments, [20, 16, 20], text_columns={2})
 
 
-def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
+def wbs_export_xlsx(*, request: Case) -> bytes:
     """The case's task breakdown as a workbook that ``wbs_import_xlsx`` reads back unchanged:
     people and departments by name with their code (王五（E1003）), and the sheets of the
     active people and departments to fill it from. An empty breakdown gives the header row
@@ -209,7 +209,7 @@ def wbs_export_xlsx(*, request: CollabRequest) -> bytes:
     return buffer.getvalue()
 
 
-def wbs_export_filename(request: CollabRequest) -> str:
+def wbs_export_filename(request: Case) -> str:
     return f"任务分解-{request.code}.xlsx"
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 from tasks_app.models import Task, WeeklySummary, key_task_pks
 from tasks_app.selectors import overall_progress, task_queryset, tree_rows
 from tasks_app.weeks import start_of_day, week_bounds
@@ -43,7 +43,7 @@ def _iso(day: datetime.date | None) -> str:
 
 
 def weekly_summary_facts(
-    *, request: CollabRequest, iso_year: int, iso_week: int, now: datetime.datetime | None = None
+    *, request: Case, iso_year: int, iso_week: int, now: datetime.datetime | None = None
 ) -> dict:
     """What the summary of ``iso_year``-W``iso_week`` states, from the case's leaf tasks.
 

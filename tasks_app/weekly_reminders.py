@@ -9,10 +9,10 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.lib.stored_text import Text
 from collab_portal.reminders.models import Reminder, ReminderRule
 from collab_portal.reminders.registry import Due, RuleDefaults, RuleSpec, register_rule
-from requests_app.models import CollabRequest
 from tasks_app.models import WeeklySummary
 from tasks_app.selectors import weekly_summary_url
 from tasks_app.services import weekly_summary_generate
@@ -27,8 +27,8 @@ def _executing_cases(week_end: datetime.date):
     end = timezone.make_aware(
         datetime.datetime.combine(week_end + datetime.timedelta(days=1), datetime.time.min)
     )
-    return CollabRequest.objects.filter(
-        stage=CollabRequest.Stage.EXECUTING,
+    return Case.objects.filter(
+        stage=Case.Stage.EXECUTING,
         created_at__lt=end,
         coordinator__isnull=False,
         coordinator__is_active=True,

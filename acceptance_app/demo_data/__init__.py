@@ -15,13 +15,13 @@ from acceptance_app.demo_data.inspection import INSPECTION, _seed_inspection
 from acceptance_app.demo_data.launch import LAUNCH, _seed_launch
 from acceptance_app.demo_data.suppliers import SUPPLIERS, _seed_suppliers
 from acceptance_app.demo_data.training import TRAINING, _seed_training
+from cases.models import Case
 from collab_portal.lib.demo_registry import register_demo_seeder
-from requests_app.models import CollabRequest
 
 
 @transaction.atomic
 def seed_acceptance(*, people, stdout) -> None:
-    existing = set(CollabRequest.objects.values_list("subject", flat=True))
+    existing = set(Case.objects.values_list("subject", flat=True))
     if LAUNCH.subject not in existing:
         case = _seed_launch(people)
         stdout.write(f"Demo acceptance: {case.code} accepting, v1 waits for zhengkai.")

@@ -17,8 +17,8 @@ from acceptance_app.demo_data.steps import (
 from acceptance_app.models import DeliveryItem, Retrospective
 from acceptance_app.selectors import latest_delivery
 from acceptance_app.services import ItemData, WriteUp
+from cases.models import Case
 from collab_portal.org.seeding import DEMO_PASSWORD
-from requests_app.models import CollabRequest
 from tasks_app import services as task_services
 from tasks_app.models import Task
 
@@ -143,7 +143,7 @@ INSPECTION_FAILED = (
 )
 
 
-def _seed_inspection(people) -> CollabRequest:
+def _seed_inspection(people) -> Case:
     spec = INSPECTION
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec)

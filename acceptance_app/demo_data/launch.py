@@ -12,7 +12,7 @@ from acceptance_app.demo_data.steps import (
     _Spec,
     _work,
 )
-from requests_app.models import CollabRequest
+from cases.models import Case
 
 LAUNCH = _Spec(
     subject="新品发布会筹备",
@@ -132,7 +132,7 @@ LAUNCH = _Spec(
 )
 
 
-def _seed_launch(people) -> CollabRequest:
+def _seed_launch(people) -> Case:
     spec = LAUNCH
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec)

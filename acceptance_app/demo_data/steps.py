@@ -18,11 +18,12 @@ from acceptance_app.metrics import retrospective_metrics
 from acceptance_app.models import Delivery, Retrospective
 from acceptance_app.selectors import latest_delivery
 from acceptance_app.services import ItemData, Verdict
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.signoffs.canonical import take_snapshot
 from collab_portal.signoffs.integrity import resealed
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import CollabRequest, KickoffMeeting, Milestone, Receiver, SyncRecord
+from requests_app.models import KickoffMeeting, Milestone, Receiver, SyncRecord
 from tasks_app import services as task_services
 from tasks_app.demo_data import _add_tree, _case_to_breakdown, _move
 from tasks_app.models import Task
@@ -58,7 +59,7 @@ def _rebased(items, shift: int) -> list:
     return rebased
 
 
-def _open(people, spec: _Spec) -> tuple[CollabRequest, _Timeline]:
+def _open(people, spec: _Spec) -> tuple[Case, _Timeline]:
     """Registered ``spec.started`` days ago, approved, synchronised, planned, signed by every
     side and its task breakdown published."""
     timeline = _Timeline(timezone.localdate() - datetime.timedelta(days=spec.started))
@@ -148,7 +149,7 @@ def _rate(people, case, ratings) -> None:
 def _reset_plan_dates(case, timeline: _Timeline, spec: _Spec) -> None:
     """The plan's dates as they were agreed then (the services only accept future dates)."""
     deadline = timeline.day(spec.planned_days)
-    CollabRequest.objects.filter(pk=case.pk).update(expected_deadline=deadline)
+    Case.objects.filter(pk=case.pk).update(expected_deadline=deadline)
     for milestone in Milestone.objects.filter(plan__request=case):
         due = timeline.day(spec.published + 12) if milestone.position == 0 else deadline
         Milestone.objects.filter(pk=milestone.pk).update(due_on=due)
@@ -158,7 +159,7 @@ def _reseal_signatures(case) -> None:
     """Demo data only: the story moved the sign-offs' times and the plan's dates after they
     were signed, so each signature of the case is taken again over its record as it now reads
     and sealed with its moved time — as if signed then (the portal never changes a sign-off)."""
-    case = CollabRequest.objects.get(pk=case.pk)  # as the story left it
+    case = Case.objects.get(pk=case.pk)  # as the story left it
     for record in [case, *case.plans.all(), *case.deliveries.all()]:
         for signoff in SignOff.objects.filter(
             target_type=ContentType.objects.get_for_model(record), target_id=str(record.pk)
@@ -188,7 +189,7 @@ def _finish_opening(case) -> None:
 
 def _refreeze_metrics(case, filed_on: datetime.date) -> None:
     """Filing froze the figures before the back-dating; freeze them again as of the filing."""
-    case = CollabRequest.objects.get(pk=case.pk)
+    case = Case.objects.get(pk=case.pk)
     Retrospective.objects.filter(request=case).update(
         metrics=retrospective_metrics(case, today=filed_on).as_json()
     )

@@ -20,8 +20,8 @@ from acceptance_app.demo_data.steps import (
 from acceptance_app.demo_data.timeline import _Timeline
 from acceptance_app.models import Retrospective
 from acceptance_app.services import WriteUp
+from cases.models import Case
 from collab_portal.org.seeding import DEMO_PASSWORD
-from requests_app.models import CollabRequest
 from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
@@ -181,7 +181,7 @@ def _supplier_steps(people, case, timeline: _Timeline):
     ]
 
 
-def _seed_suppliers(people) -> CollabRequest:
+def _seed_suppliers(people) -> Case:
     spec = SUPPLIERS
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec, extra=_supplier_steps(people, case, timeline))

@@ -20,10 +20,11 @@ from acceptance_app.models import (
     Retrospective,
     SatisfactionRating,
 )
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.notifications.models import Notification
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting, Review, SyncRecord
+from requests_app.models import CollabPlan, KickoffMeeting, Review, SyncRecord
 from risks_app.models import Instruction, Risk
 from tasks_app.models import ProgressUpdate, Task, TaskDateChange
 
@@ -41,7 +42,7 @@ READ_AFTER = datetime.timedelta(days=7)  # older notifications were read long ag
 STAMPED = [
     Activity,
     Notification,
-    CollabRequest,
+    Case,
     Review,
     SyncRecord,
     KickoffMeeting,
@@ -133,10 +134,10 @@ class _Timeline:
         every mark so far)."""
         self._anchors.append((real, moment))
 
-    def spread_opening(self, case: CollabRequest) -> None:
+    def spread_opening(self, case: Case) -> None:
         """Stages 1–2 ran in one call; spread them over the days after registration."""
         activities = Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest), subject_id=str(case.pk)
+            subject_type=ContentType.objects.get_for_model(Case), subject_id=str(case.pk)
         ).order_by("pk")
         for activity in activities:
             when = OPENING.get(activity.verb)

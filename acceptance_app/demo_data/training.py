@@ -19,7 +19,7 @@ from acceptance_app.demo_data.steps import (
 )
 from acceptance_app.models import Retrospective
 from acceptance_app.services import WriteUp
-from requests_app.models import CollabRequest
+from cases.models import Case
 
 TRAINING = _Spec(
     subject="远航物流调度员系统操作培训",
@@ -95,7 +95,7 @@ TRAINING = _Spec(
 )
 
 
-def _seed_training(people) -> CollabRequest:
+def _seed_training(people) -> Case:
     spec = TRAINING
     case, timeline = _open(people, spec)
     _work(people, case, timeline, spec)

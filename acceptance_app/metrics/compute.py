@@ -26,15 +26,16 @@ from acceptance_app.metrics.figures import (
     TaskFigures,
 )
 from acceptance_app.models import Delivery, ItemVerdict
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.calendar.workdays import WorkdayCalendar
-from requests_app.models import CollabPlan, CollabRequest, Milestone, Review
+from requests_app.models import CollabPlan, Milestone, Review
 from requests_app.pages import STEPPER
 from risks_app.models import Risk
 from tasks_app.models import Task, TaskDateChange
 
-Stage = CollabRequest.Stage
-Stage = CollabRequest.Stage
+Stage = Case.Stage
+Stage = Case.Stage
 
 # States after which no stage's clock runs.
 TERMINAL_STAGES = frozenset({Stage.ARCHIVED, Stage.CANCELLED})
@@ -48,7 +49,7 @@ EXECUTION_STAGE = STAGE_NUMBER_OF[Stage.EXECUTING]
 
 
 def retrospective_metrics(
-    request: CollabRequest, *, today: datetime.date | None = None
+    request: Case, *, today: datetime.date | None = None
 ) -> RetrospectiveMetrics:
     """The figures of the case ``request`` as of ``today`` (default: today), in a fixed number
     of queries."""
@@ -120,12 +121,12 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localdate(moment) if moment is not None else None
 
 
-def _stage_transitions(request: CollabRequest) -> list[tuple[str, str, datetime.datetime]]:
+def _stage_transitions(request: Case) -> list[tuple[str, str, datetime.datetime]]:
     """(from, to, when) of every change of the case's stage, oldest first. Other timeline rows
     (a task's or a risk's state) are told apart by both states being stages of the case."""
     return list(
         Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_type=ContentType.objects.get_for_model(Case),
             subject_id=str(request.pk),
             from_state__in=CASE_STAGES,
             to_state__in=CASE_STAGES,
@@ -140,7 +141,7 @@ def _last_date_into(transitions, stage: str) -> datetime.date | None:
     return _local_date(moments[-1]) if moments else None
 
 
-def _approval_date(request: CollabRequest, transitions) -> datetime.date | None:
+def _approval_date(request: Case, transitions) -> datetime.date | None:
     if request.approved_at is not None:
         return _local_date(request.approved_at)
     return _last_date_into(transitions, Stage.SYNCING)
@@ -154,7 +155,7 @@ def _acceptance_date(transitions, deliveries: list[dict]) -> datetime.date | Non
     return _local_date(accepted[-1]["decided_at"]) if accepted else None
 
 
-def _planned_end(request: CollabRequest) -> datetime.date | None:
+def _planned_end(request: Case) -> datetime.date | None:
     """The later of the expected deadline and the confirmed plan's last milestone."""
     last_milestone = (
         Milestone.objects.filter(plan__request=request, plan__state=CollabPlan.State.CONFIRMED)
@@ -176,7 +177,7 @@ def _planned_window(tasks: list[dict]) -> tuple[datetime.date, datetime.date] | 
 
 
 def _stage_visits(
-    request: CollabRequest, transitions
+    request: Case, transitions
 ) -> list[tuple[str, datetime.date, datetime.date | None]]:
     """(stage number, entered on, left on or None while in it) of every visit to a stage; moves
     between the states of one stage (returned → pending review) stay one visit."""
@@ -266,7 +267,7 @@ def _stages(calendar, visits, *, execution_window, today) -> tuple[StageDuration
     return tuple(stages)
 
 
-def _review_figures(request: CollabRequest) -> ReviewFigures:
+def _review_figures(request: Case) -> ReviewFigures:
     reviews = list(Review.objects.filter(request=request).values_list("decision", "reason_code"))
     returned = [code for decision, code in reviews if decision == Review.Decision.RETURNED]
     order = {code: index for index, code in enumerate(Review.ReturnReason.values)}
@@ -337,7 +338,7 @@ def _wbs_sort_key(task: dict) -> tuple:
     return (tuple(int(p) if p.isdigit() else 0 for p in parts), task["position"], task["id"])
 
 
-def _delay_reasons(request: CollabRequest) -> dict[int, list[DelayReason]]:
+def _delay_reasons(request: Case) -> dict[int, list[DelayReason]]:
     """Every reported delay (from the tasks' history: each save while delayed keeps the
     reason and the new date) and every due-date change, by task, oldest first."""
     reasons: dict[int, list[tuple[datetime.datetime, DelayReason]]] = defaultdict(list)
@@ -383,7 +384,7 @@ def _delay_reasons(request: CollabRequest) -> dict[int, list[DelayReason]]:
     }
 
 
-def _delays(request: CollabRequest, tasks: list[dict], *, today: datetime.date):
+def _delays(request: Case, tasks: list[dict], *, today: datetime.date):
     reasons = _delay_reasons(request)
     leaf_ids = {task["id"] for task in _leaves(tasks)}
     delayed = [
@@ -405,7 +406,7 @@ def _delays(request: CollabRequest, tasks: list[dict], *, today: datetime.date):
     )
 
 
-def _risk_figures(request: CollabRequest, *, today: datetime.date) -> RiskFigures:
+def _risk_figures(request: Case, *, today: datetime.date) -> RiskFigures:
     risks = list(
         Risk.objects.filter(request=request).values_list(
             "state", "deadline", "escalated_at", "resolved_at"

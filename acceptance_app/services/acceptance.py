@@ -24,6 +24,7 @@ from acceptance_app.models import (
 )
 from acceptance_app.policies import _raters, may_accept
 from acceptance_app.services.guards import _acting_label, _lock_delivery, _refuse_wrong_stage
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -31,10 +32,9 @@ from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.signoffs.models import SignOff
 from collab_portal.signoffs.services import signing_password_check, signoff_record
-from requests_app.models import CollabRequest
 from tasks_app.models import Task
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 
@@ -77,7 +77,7 @@ def _validate_verdicts(delivery: Delivery, verdicts: dict[int, Verdict]) -> list
 
 def _decide(
     *,
-    request: CollabRequest,
+    request: Case,
     delivery: Delivery,
     items: list[DeliveryItem],
     verdicts: dict[int, Verdict],
@@ -152,7 +152,7 @@ def _decide(
     return review
 
 
-def _accepted(*, request: CollabRequest, delivery: Delivery, actor, actor_name: str) -> None:
+def _accepted(*, request: Case, delivery: Delivery, actor, actor_name: str) -> None:
     request.accept_delivery()
     request.save()
     Retrospective.objects.get_or_create(request=request, defaults={"author": request.coordinator})
@@ -181,7 +181,7 @@ def _accepted(*, request: CollabRequest, delivery: Delivery, actor, actor_name: 
 
 def _rejected(
     *,
-    request: CollabRequest,
+    request: Case,
     delivery: Delivery,
     items: list[DeliveryItem],
     verdicts: dict[int, Verdict],

@@ -13,14 +13,14 @@ from acceptance_app.bundle_outbox import archive_bundle_queue
 from acceptance_app.models import Retrospective
 from acceptance_app.policies import _raters, file_missing, is_coordinator
 from acceptance_app.services.guards import _lock_retrospective, _refuse_wrong_stage
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 @transaction.atomic

@@ -20,15 +20,15 @@ from acceptance_app.services.acceptance import (
     _validate_verdicts,
 )
 from acceptance_app.services.guards import _lock_delivery, _refuse_wrong_stage
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.org.models import User
 from collab_portal.signoffs.services import external_link_consume, external_link_create
-from requests_app.models import CollabRequest
 from requests_app.one_time_links import LinkKind, case_invitation
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 

@@ -15,15 +15,15 @@ from acceptance_app.models import Delivery, DeliveryFile, DeliveryItem
 from acceptance_app.policies import may_add_item_for, may_prepare_delivery
 from acceptance_app.selectors import latest_delivery
 from acceptance_app.services.guards import _refuse_wrong_stage
+from cases.archive_guard import lock_for_change
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.org.models import User
-from requests_app.archive_guard import lock_for_change
-from requests_app.models import CollabRequest
 from tasks_app.models import Task
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 
@@ -40,7 +40,7 @@ class ItemData:
     notes: str = ""
 
 
-def _draft_for_edit(*, actor: User, request: CollabRequest) -> Delivery:
+def _draft_for_edit(*, actor: User, request: Case) -> Delivery:
     """The draft being assembled, started when the first item is added. After a rejection the
     next version starts as a copy of the rejected one, each item pointing at its predecessor."""
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
@@ -90,7 +90,7 @@ def _draft_for_edit(*, actor: User, request: CollabRequest) -> Delivery:
 
 
 @transaction.atomic
-def delivery_new_version(*, actor: User, request: CollabRequest) -> Delivery:
+def delivery_new_version(*, actor: User, request: Case) -> Delivery:
     """After a rejection: start the next version as a copy of the rejected one, to rework."""
     request = lock_for_change(request, archived_ok=True)
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
@@ -106,7 +106,7 @@ def delivery_new_version(*, actor: User, request: CollabRequest) -> Delivery:
     return _draft_for_edit(actor=actor, request=request)
 
 
-def _validate_item(*, request: CollabRequest, data: ItemData) -> None:
+def _validate_item(*, request: Case, data: ItemData) -> None:
     errors = {}
     if data.task is None or data.task.request_id != request.pk:
         errors["task"] = _("Choose a task of this request.")
@@ -142,9 +142,7 @@ def _store_files(*, item: DeliveryItem, files, actor: User) -> None:
 
 
 @transaction.atomic
-def delivery_item_add(
-    *, actor: User, request: CollabRequest, data: ItemData, files=()
-) -> DeliveryItem:
+def delivery_item_add(*, actor: User, request: Case, data: ItemData, files=()) -> DeliveryItem:
     request = lock_for_change(request, archived_ok=True)
     _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
     _validate_item(request=request, data=data)

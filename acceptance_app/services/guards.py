@@ -9,18 +9,18 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from acceptance_app.models import Delivery, Retrospective
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import Case
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.org.models import User
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
-from requests_app.models import CollabRequest
 
 
-def _lock_delivery(delivery: Delivery) -> tuple[CollabRequest, Delivery]:
+def _lock_delivery(delivery: Delivery) -> tuple[Case, Delivery]:
     request = lock_for_change(delivery.request, archived_ok=True)
     return request, Delivery.objects.select_for_update().get(pk=delivery.pk)
 
 
-def _refuse_wrong_stage(request: CollabRequest, *, allowed: tuple) -> None:
+def _refuse_wrong_stage(request: Case, *, allowed: tuple) -> None:
     refuse_if_archived(request)
     if request.stage not in allowed:
         raise ActionRefused(
@@ -33,6 +33,6 @@ def _acting_label(actor: User, principal: User | None) -> User | None:
     return principal if principal is not None and actor != principal else None
 
 
-def _lock_retrospective(retrospective: Retrospective) -> tuple[CollabRequest, Retrospective]:
+def _lock_retrospective(retrospective: Retrospective) -> tuple[Case, Retrospective]:
     request = lock_for_change(retrospective.request, archived_ok=True)
     return request, Retrospective.objects.select_for_update().get(pk=retrospective.pk)

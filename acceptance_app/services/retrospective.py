@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from acceptance_app.models import Retrospective, SatisfactionRating
 from acceptance_app.policies import is_coordinator, receivers_rated_by
 from acceptance_app.services.guards import _acting_label, _lock_retrospective, _refuse_wrong_stage
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 @dataclass

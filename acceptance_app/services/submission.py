@@ -19,14 +19,14 @@ from acceptance_app.policies import (
     submit_missing,
 )
 from acceptance_app.services.guards import _acting_label, _lock_delivery, _refuse_wrong_stage
+from cases.models import Case
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 State = Delivery.State
 
 

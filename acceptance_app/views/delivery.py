@@ -1,7 +1,7 @@
 """The case's delivery list and its versions (stage 5): items and their files, submitting,
 withdrawing and urging, accepting in the portal, the acceptance link, the printed forms.
 
-The case is fetched through ``request_for`` (404 for whoever may not see it); every record
+The case is fetched through ``case_for`` (404 for whoever may not see it); every record
 below it is looked up within that case.
 """
 
@@ -18,13 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acceptance_app import pages, policies, printing, selectors, services
 from acceptance_app.forms import AcceptanceForm, ItemForm, SubmitForm
 from acceptance_app.models import Delivery
+from cases.selectors import case_for
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import StoredFileChanged, file_withheld, unchanged_file_response
 from collab_portal.lib.views import run_service
 from requests_app.one_time_links import new_link
-from requests_app.selectors import request_for
 
 
 def _refused(request, refused: ActionRefused, to):
@@ -46,7 +46,7 @@ def _first_error(error: ValidationError) -> str:
 
 @require_GET
 def delivery_overview(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     page = pages.delivery_page(user=request.user, request=case)
     current = page.current.delivery if page.current else None
     context = {
@@ -59,7 +59,7 @@ def delivery_overview(request, code):
 
 @require_GET
 def delivery_version(request, code, version):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     page = pages.delivery_page(user=request.user, request=case)
     shown = next((v for v in page.versions if v.delivery.version == version), None)
     if shown is None:
@@ -74,7 +74,7 @@ def delivery_version(request, code, version):
 
 @require_http_methods(["GET", "POST"])
 def item_add(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     refusal = policies.item_form_refusal(user=request.user, request=case)
     if refusal:
         messages.error(request, refusal)
@@ -105,7 +105,7 @@ def item_add(request, code):
 
 @require_http_methods(["GET", "POST"])
 def item_edit(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     item = selectors.item_for(request=case, pk=pk)
     refusal = policies.item_form_refusal(user=request.user, request=case, item=item)
     if refusal:
@@ -141,7 +141,7 @@ def item_edit(request, code, pk):
 
 @require_POST
 def delivery_new_version(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return run_service(
         request,
         lambda: services.delivery_new_version(actor=request.user, request=case),
@@ -155,7 +155,7 @@ def delivery_new_version(request, code):
 
 @require_POST
 def item_remove(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     item = selectors.item_for(request=case, pk=pk)
     return run_service(
         request,
@@ -167,7 +167,7 @@ def item_remove(request, code, pk):
 
 @require_POST
 def file_remove(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     file = selectors.file_for(request=case, pk=pk)
     return run_service(
         request,
@@ -179,7 +179,7 @@ def file_remove(request, code, pk):
 
 @require_GET
 def file_download(request, code, pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     file = selectors.file_for(request=case, pk=pk)
     try:
         return unchanged_file_response(file)
@@ -188,7 +188,7 @@ def file_download(request, code, pk):
 
 
 def _delivery_of(request, code, version) -> Delivery:
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return selectors.delivery_for(request=case, version=version)
 
 

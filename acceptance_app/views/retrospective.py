@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from acceptance_app import pages, policies, retrospective_printing, selectors, services
 from acceptance_app.bundle import bundle_filename
 from acceptance_app.forms import RatingForm, WriteUpForm
+from cases.selectors import case_for
 from collab_portal.documents.rendering import pdf_response
 from collab_portal.lib.views import run_service
-from requests_app.selectors import request_for
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _retrospective_context(request, case, retrospective, **forms):
 
 @require_GET
 def retrospective(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     context = _retrospective_context(request, case, retrospective)
     return render(request, "acceptance_app/retrospective.html", context)
@@ -54,7 +54,7 @@ def retrospective(request, code):
 
 @require_POST
 def retrospective_save(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     form = WriteUpForm(request.POST)
     if form.is_valid():
@@ -72,7 +72,7 @@ def retrospective_save(request, code):
 
 @require_POST
 def retrospective_rate(request, code, receiver_pk):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     receiver = next((r for r in case.receivers.all() if r.pk == receiver_pk), None)
     form = RatingForm(request.POST)
@@ -100,7 +100,7 @@ def retrospective_rate(request, code, receiver_pk):
 
 @require_POST
 def retrospective_file(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     return run_service(
         request,
@@ -112,7 +112,7 @@ def retrospective_file(request, code):
 
 @require_GET
 def retrospective_pdf(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     retrospective = selectors.retrospective_for(request=case)
     filename = _("Retrospective report") + f"-{case.code}.pdf"
     return pdf_response(
@@ -123,7 +123,7 @@ def retrospective_pdf(request, code):
 @require_GET
 def archive_bundle(request, code):
     """The stored bundle; a request never builds one (the worker does, once, at archiving)."""
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if not policies.may_download_bundle(case):
         messages.error(request, _("The archive bundle is ready once the request is archived."))
         return redirect(case)
@@ -160,7 +160,7 @@ def archive_bundle(request, code):
 @require_GET
 def archive_bundle_status(request, code):
     """How far the bundle is: polled by the retrospective page until it is ready."""
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     status = pages.bundle_status(case)
     if status is None:
         raise Http404

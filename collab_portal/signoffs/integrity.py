@@ -31,6 +31,11 @@ from collab_portal.signoffs.canonical import (
 
 SEAL_VERSION = 2
 
+# A seal names its record by the model's label when the seal was defined. A model that moved
+# app since keeps that name here, so the seals taken before the move still hold (and new ones
+# are taken the same way): the case moved from requests_app to the kernel (cases).
+SEALED_LABELS = {"cases.case": "requests_app.collabrequest"}
+
 # The columns a seal covers, with what the verification page calls them.
 SEALED_FIELDS = {
     "record": _("signed record"),
@@ -57,9 +62,10 @@ def seal_for(signoff) -> dict:
     """The seal of ``signoff`` as its columns say now (plain JSON data). Works on a historical
     model in a migration too: it reads attributes only."""
     target_type = signoff.target_type
+    label = f"{target_type.app_label}.{target_type.model}"
     values = {
         "v": SEAL_VERSION,
-        "record": f"{target_type.app_label}.{target_type.model}:{signoff.target_id}",
+        "record": f"{SEALED_LABELS.get(label, label)}:{signoff.target_id}",
         "title": signoff.title,
         "content_sha256": signoff.content_sha256,
         "signer": signoff.signer_id,

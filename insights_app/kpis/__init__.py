@@ -23,7 +23,7 @@ Every moment is read as a date in the portal's time zone (``timezone.localdate``
 ==============================  ====================================================
 KPI                             the event that places it in a period
 ==============================  ====================================================
-registration → approval          the approval (``CollabRequest.approved_at``)
+registration → approval          the approval (``Case.approved_at``)
 first-pass review rate           the approval; return reasons: the return's decision
 plan sign-off time               the last side's signature (``CollabPlan.confirmed_at``)
 on-time task rate                the task's completion (``Task.completed_at``)

@@ -8,24 +8,14 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    F,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, Count, Exists, F, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case as SqlCase
 from django.db.models.functions import Coalesce, Length, Trim, TruncDate
 from django.db.models.lookups import GreaterThan, Lookup
 from django.utils import timezone
 
 from acceptance_app.models import AcceptanceReview, Delivery
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.queries import id_in
@@ -42,11 +32,11 @@ from insights_app.kpis.facts import (
     _Returns,
     _SignOffs,
 )
-from requests_app.models import CollabPlan, CollabRequest, Receiver, Review
+from requests_app.models import CollabPlan, Receiver, Review
 from risks_app.models import Risk
 from tasks_app.models import Task
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 ONE_DAY = datetime.timedelta(days=1)
 CASE_STAGES = tuple(Stage.values)
 
@@ -82,7 +72,7 @@ def _cases_in(scope: frozenset[int] | None) -> list[int] | None:
         return None
     received = Receiver.objects.filter(department_id__in=scope).values("request_id")
     return list(
-        CollabRequest.objects.filter(_initiated_in(scope) | Q(pk__in=received))
+        Case.objects.filter(_initiated_in(scope) | Q(pk__in=received))
         .order_by()
         .values_list("pk", flat=True)
     )
@@ -147,7 +137,7 @@ def _on_time_task() -> Case:
     (``acceptance_app.metrics.compute._is_done_on_time``), here in SQL so that thousands of
     tasks are counted by the database; a test holds the two to the same answers."""
     limit = Coalesce("planned_due_on", "due_on")
-    return Case(
+    return SqlCase(
         When(Q(planned_due_on__isnull=True, due_on__isnull=True), then=Value(True)),
         When(GreaterThan(_day("completed_at"), limit), then=Value(False)),
         default=Value(True),
@@ -174,7 +164,7 @@ def _timelines(case_ids: set[int]) -> dict[int, _Timeline]:
 
     lines = (
         Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_type=ContentType.objects.get_for_model(Case),
             subject_id__in=sorted(str(pk) for pk in case_ids),
             from_state__in=CASE_STAGES,
             to_state__in=[Stage.PENDING_REVIEW, Stage.EXECUTING, *CLOSED_STAGES],
@@ -219,7 +209,7 @@ def _facts(
         )
 
     approval_rows = list(
-        CollabRequest.objects.filter(_case_scope(cases), during("approved_at"))
+        Case.objects.filter(_case_scope(cases), during("approved_at"))
         .annotate(
             approved_on=_day("approved_at"),
             last_submitted_on=_day("submitted_at"),
@@ -274,7 +264,7 @@ def _facts(
     # cases out of the timeline query. The timeline then says which of them really were. Only
     # cases with tasks the scope counts (``counted_in``) matter to the coverage asked of them.
     in_execution = set(
-        CollabRequest.objects.filter(stage__in=REACHED_EXECUTION, approved_at__lt=until)
+        Case.objects.filter(stage__in=REACHED_EXECUTION, approved_at__lt=until)
         .filter(~Q(stage__in=CLOSED_STAGES) | Q(updated_at__gte=since))
         .filter(_cases_with_tasks_of(scope))
         .order_by()
@@ -287,7 +277,7 @@ def _facts(
             state__in=[Risk.State.RESOLVED, Risk.State.CLOSED],
         ).annotate(
             resolved_on=_day("resolved_at"),
-            on_time=Case(
+            on_time=SqlCase(
                 When(GreaterThan(_day("resolved_at"), F("deadline")), then=Value(False)),
                 default=Value(True),
                 output_field=BooleanField(),

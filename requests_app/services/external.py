@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -24,20 +26,19 @@ from collab_portal.signoffs.services import (
     signoff_record,
     token_digest,
 )
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
-from requests_app.models import CollabPlan, CollabRequest, Receiver
+from requests_app.models import CollabPlan, Receiver
 from requests_app.one_time_links import LinkKind, case_invitation, kind_of
 from requests_app.policies import may_send_plan_link, plan_awaits_confirmation, plan_sides
 from requests_app.services.plan import _confirm_if_complete, _revision_requested
 from requests_app.services.shared_rules import _refuse_wrong_stage
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 PLAN_LINK_PURPOSE = "plan_confirmation"
 
 
-def receiver_of_contact(request: CollabRequest, contact: ExternalContact) -> Receiver | None:
+def receiver_of_contact(request: Case, contact: ExternalContact) -> Receiver | None:
     """The case's external receiver the contact speaks for."""
     return next((r for r in request.receivers.all() if r.party_id == contact.party_id), None)
 
@@ -145,7 +146,7 @@ def plan_external_decide(
     return plan
 
 
-def _link_kind_in_case(request: CollabRequest, link: ExternalLink) -> LinkKind:
+def _link_kind_in_case(request: Case, link: ExternalLink) -> LinkKind:
     """The kind of ``link``, refusing a link that is not one of this case's."""
     kind = kind_of(link.purpose)
     refuse_unless(
@@ -157,7 +158,7 @@ def _link_kind_in_case(request: CollabRequest, link: ExternalLink) -> LinkKind:
     return kind
 
 
-def _refuse_unless_may_send(actor: User, request: CollabRequest, kind, link) -> None:
+def _refuse_unless_may_send(actor: User, request: Case, kind, link) -> None:
     refuse_unless(
         kind.may_send(actor, request, link.contact),
         _("Only those who may send this link may revoke or e-mail it."),
@@ -165,7 +166,7 @@ def _refuse_unless_may_send(actor: User, request: CollabRequest, kind, link) -> 
 
 
 @transaction.atomic
-def case_link_revoke(*, actor: User, request: CollabRequest, link: ExternalLink) -> ExternalLink:
+def case_link_revoke(*, actor: User, request: Case, link: ExternalLink) -> ExternalLink:
     """Revoke an unused one-time link of the case: who may send it may revoke it. Whoever opens
     it afterwards is told it was revoked. Only the link's row is locked, as the customer's use
     of it locks it before the case: the two are serialised on it, never deadlocked."""
@@ -189,9 +190,7 @@ def case_link_revoke(*, actor: User, request: CollabRequest, link: ExternalLink)
 
 
 @transaction.atomic
-def case_link_email(
-    *, actor: User, request: CollabRequest, token: str, base_url: str
-) -> ExternalLink:
+def case_link_email(*, actor: User, request: Case, token: str, base_url: str) -> ExternalLink:
     """E-mail a one-time link of the case to its contact, once (``external_link_email``). The
     page that showed the new link posts its token; ``base_url`` is the portal's address as the
     sender reached it, so the e-mail carries the link they were shown. Two clicks at once are

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change
+from cases.models import Case
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
@@ -21,8 +23,7 @@ from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
 from collab_portal.signoffs.models import SignOff
 from collab_portal.signoffs.services import signing_password_check, signoff_record
-from requests_app.archive_guard import lock_for_change
-from requests_app.models import CollabPlan, CollabRequest, Milestone
+from requests_app.models import CollabPlan, Milestone
 from requests_app.policies import (
     Side,
     may_edit_plan,
@@ -36,10 +37,10 @@ from requests_app.policies import (
 from requests_app.selectors import current_plan
 from requests_app.services.shared_rules import _acting_label, _refuse_wrong_stage, _role_label
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
-def _side_deciders(request: CollabRequest) -> list[User]:
+def _side_deciders(request: Case) -> list[User]:
     return [
         decider.person
         for side in plan_sides(request)
@@ -58,7 +59,7 @@ class PlanData:
     milestones: list[tuple[str, datetime.date]] = field(default_factory=list)
 
 
-def _validate_plan(request: CollabRequest, data: PlanData) -> None:
+def _validate_plan(request: Case, data: PlanData) -> None:
     if not data.milestones:
         raise ValidationError({"milestones": _("Add at least one milestone with its date.")})
     outside = [name for name, due in data.milestones if not DEADLINE.holds(due)]
@@ -86,7 +87,7 @@ def _validate_plan(request: CollabRequest, data: PlanData) -> None:
 
 
 @transaction.atomic
-def plan_save(*, actor: User, request: CollabRequest, data: PlanData) -> CollabPlan:
+def plan_save(*, actor: User, request: Case, data: PlanData) -> CollabPlan:
     """Create the first version, or edit the current draft version."""
     request = lock_for_change(request)
     _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
@@ -148,9 +149,7 @@ def plan_propose(*, actor: User, plan: CollabPlan) -> CollabPlan:
     return plan
 
 
-def _confirm_if_complete(
-    *, request: CollabRequest, plan: CollabPlan, actor_name: str, actor=None
-) -> bool:
+def _confirm_if_complete(*, request: Case, plan: CollabPlan, actor_name: str, actor=None) -> bool:
     signed = signed_side_keys(plan)
     if any(side.key not in signed for side in plan_sides(request)):
         return False
@@ -227,7 +226,7 @@ def plan_sign(
 
 def _revision_requested(
     *,
-    request: CollabRequest,
+    request: Case,
     plan: CollabPlan,
     comment: str,
     actor,

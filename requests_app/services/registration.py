@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change
+from cases.models import OPEN_STAGES, Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
@@ -21,14 +23,7 @@ from collab_portal.lib.stored_text import Text
 from collab_portal.lib.uploads import check_upload, storage_name
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, ExternalContact, User
-from requests_app.archive_guard import lock_for_change
-from requests_app.models import (
-    OPEN_STAGES,
-    Attachment,
-    CodeSequence,
-    CollabRequest,
-    Receiver,
-)
+from requests_app.models import Attachment, CodeSequence, Receiver
 from requests_app.policies import is_initiator, may_cancel
 from requests_app.services.plan import _side_deciders
 from requests_app.services.review import _review_watchers, request_submit
@@ -80,7 +75,7 @@ def _validate_registration(data: RegistrationData) -> None:
         raise ValidationError(errors)
 
 
-def _store_files(*, request: CollabRequest, files, actor: User, sync_record=None) -> None:
+def _store_files(*, request: Case, files, actor: User, sync_record=None) -> None:
     existing = request.attachments.count()
     if existing + len(files) > MAX_ATTACHMENTS:
         raise ValidationError(
@@ -102,7 +97,7 @@ def _store_files(*, request: CollabRequest, files, actor: User, sync_record=None
         attachment.save()
 
 
-def _set_receivers(request: CollabRequest, data: RegistrationData) -> None:
+def _set_receivers(request: Case, data: RegistrationData) -> None:
     request.receivers.all().delete()
     position = 0
     for department in data.internal_departments:
@@ -126,14 +121,14 @@ def _set_receivers(request: CollabRequest, data: RegistrationData) -> None:
 
 
 @transaction.atomic
-def request_create(*, initiator: User, data: RegistrationData) -> CollabRequest:
+def request_create(*, initiator: User, data: RegistrationData) -> Case:
     """Save a new request as a draft."""
     refuse_unless(
         initiator.department_id is not None,
         _("Your account has no department yet; ask an administrator to set it."),
     )
     _validate_registration(data)
-    request = CollabRequest.objects.create(
+    request = Case.objects.create(
         code=next_request_code(year=timezone.localdate().year),
         subject=data.subject,
         goal=data.goal,
@@ -153,11 +148,11 @@ def request_create(*, initiator: User, data: RegistrationData) -> CollabRequest:
 
 
 @transaction.atomic
-def request_update(*, actor: User, request: CollabRequest, data: RegistrationData) -> CollabRequest:
+def request_update(*, actor: User, request: Case, data: RegistrationData) -> Case:
     """Edit a draft or a returned request; a signed form can no longer be edited."""
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can edit this request."))
-    _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
+    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     _validate_registration(data)
     for name in (
         "subject",
@@ -181,7 +176,7 @@ def request_update(*, actor: User, request: CollabRequest, data: RegistrationDat
 def attachment_delete(*, actor: User, attachment: Attachment) -> None:
     request = lock_for_change(attachment.request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can edit this request."))
-    _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
+    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     refuse_unless(attachment.sync_record_id is None, _("Sync materials cannot be removed."))
     attachment.file.delete(save=False)
     attachment.delete()
@@ -189,8 +184,8 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
 
 @transaction.atomic
 def request_save_and_submit(
-    *, actor: User, data: RegistrationData, request: CollabRequest | None = None
-) -> tuple[CollabRequest, ActionRefused | None]:
+    *, actor: User, data: RegistrationData, request: Case | None = None
+) -> tuple[Case, ActionRefused | None]:
     """保存并提交: save the form (a new draft, or the edits of a draft or returned request), then
     submit it. A refused submit (no reviewer, a deadline passed…) keeps what was saved: the
     request comes back as a draft with the refusal."""
@@ -206,7 +201,7 @@ def request_save_and_submit(
 
 
 @transaction.atomic
-def request_cancel(*, actor: User, request: CollabRequest, reason: str) -> CollabRequest:
+def request_cancel(*, actor: User, request: Case, reason: str) -> Case:
     request = lock_for_change(request)
     may_cancel(actor, request).or_refuse()
     refuse_unless(bool(reason.strip()), _("Say why the request is cancelled."))

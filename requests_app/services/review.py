@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change
+from cases.models import Case
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -16,8 +18,7 @@ from collab_portal.org.models import User
 from collab_portal.org.selectors import acting_for, leader_in_charge_of
 from collab_portal.signoffs.models import SignOff
 from collab_portal.signoffs.services import signing_password_check, signoff_record
-from requests_app.archive_guard import lock_for_change
-from requests_app.models import CarbonCopy, CollabRequest, Review
+from requests_app.models import CarbonCopy, Review
 from requests_app.policies import (
     is_initiator,
     may_copy_in,
@@ -27,10 +28,10 @@ from requests_app.policies import (
 )
 from requests_app.services.shared_rules import _acting_label, _refuse_wrong_stage, _role_label
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
-def reviewer_for(request: CollabRequest) -> User:
+def reviewer_for(request: Case) -> User:
     """The initiator's department head; a head's own request goes to the leader in charge.
     Nobody reviews their own request."""
     department = request.initiator_department
@@ -49,15 +50,15 @@ def reviewer_for(request: CollabRequest) -> User:
     )
 
 
-def _review_watchers(request: CollabRequest) -> list[User]:
+def _review_watchers(request: Case) -> list[User]:
     return [request.initiator, *[cc.user for cc in request.carbon_copies.select_related("user")]]
 
 
 @transaction.atomic
-def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
+def request_submit(*, actor: User, request: Case) -> Case:
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can submit this request."))
-    _refuse_wrong_stage(request, allowed=CollabRequest.EDITABLE_STAGES)
+    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     if request.expected_deadline < timezone.localdate():
         raise ActionRefused(_("The expected deadline is in the past; edit the request first."))
     refuse_unless(request.receivers.exists(), _("Name at least one receiver."))
@@ -89,7 +90,7 @@ def request_submit(*, actor: User, request: CollabRequest) -> CollabRequest:
 
 
 @transaction.atomic
-def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
+def request_withdraw(*, actor: User, request: Case) -> Case:
     """撤回: the initiator takes a pending request back to draft."""
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can withdraw this request."))
@@ -119,7 +120,7 @@ def request_withdraw(*, actor: User, request: CollabRequest) -> CollabRequest:
     return request
 
 
-def _check_reviewer(actor: User, request: CollabRequest) -> None:
+def _check_reviewer(actor: User, request: Case) -> None:
     _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     may_review(actor, request).or_refuse()
 
@@ -128,7 +129,7 @@ def _check_reviewer(actor: User, request: CollabRequest) -> None:
 def request_approve(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     goal_quantifiable: bool,
     receiver_clear: bool,
     deadline_reasonable: bool,
@@ -191,7 +192,7 @@ def request_approve(
 def request_return(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     reason_code: str,
     comment: str,
     goal_quantifiable: bool = False,
@@ -242,9 +243,7 @@ def request_return(
 
 
 @transaction.atomic
-def request_hand_over(
-    *, actor: User, request: CollabRequest, to: User, comment: str = ""
-) -> CollabRequest:
+def request_hand_over(*, actor: User, request: Case, to: User, comment: str = "") -> Case:
     """转交: the reviewer hands the pending review to another head or leader in charge."""
     request = lock_for_change(request)
     _check_reviewer(actor, request)
@@ -275,7 +274,7 @@ def request_hand_over(
 
 
 @transaction.atomic
-def request_urge(*, actor: User, request: CollabRequest) -> None:
+def request_urge(*, actor: User, request: Case) -> None:
     """催办: the initiator nudges the reviewer, at most once per 4 hours."""
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can urge this review."))
@@ -296,7 +295,7 @@ def request_urge(*, actor: User, request: CollabRequest) -> None:
 
 
 @transaction.atomic
-def request_copy_in(*, actor: User, request: CollabRequest, people: list[User]) -> int:
+def request_copy_in(*, actor: User, request: Case, people: list[User]) -> int:
     """抄送: the initiator or the reviewer copies people in; they can follow the case."""
     request = lock_for_change(request)
     may_copy_in(actor, request).or_refuse()

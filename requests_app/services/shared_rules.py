@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.stored_text import Text
 from collab_portal.org.models import Department, User
-from requests_app.models import CollabRequest
 
 
-def _refuse_wrong_stage(request: CollabRequest, *, allowed: tuple) -> None:
+def _refuse_wrong_stage(request: Case, *, allowed: tuple) -> None:
     if request.stage not in allowed:
         raise ActionRefused(
             _("This request is now “%(stage)s”; that cannot be done any more.")

@@ -11,26 +11,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import RECORDED
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
-from requests_app.archive_guard import lock_for_change
-from requests_app.models import CollabRequest, KickoffMeeting, Receiver, SyncRecord
+from requests_app.models import KickoffMeeting, Receiver, SyncRecord
 from requests_app.policies import is_initiator, may_acknowledge, side_decider, sync_missing
 from requests_app.services.registration import _store_files
 from requests_app.services.shared_rules import _refuse_wrong_stage
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 @transaction.atomic
 def sync_record_add(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     receiver: Receiver,
     channel: str,
     sent_at: datetime.datetime,
@@ -123,7 +124,7 @@ def sync_acknowledge(*, actor: User, record: SyncRecord) -> SyncRecord:
 def kickoff_record(
     *,
     actor: User,
-    request: CollabRequest,
+    request: Case,
     mode: str,
     held_at: datetime.datetime,
     location: str,
@@ -174,7 +175,7 @@ def kickoff_record(
 
 
 @transaction.atomic
-def request_finish_sync(*, actor: User, request: CollabRequest) -> CollabRequest:
+def request_finish_sync(*, actor: User, request: Case) -> Case:
     request = lock_for_change(request)
     refuse_unless(
         is_initiator(actor, request), _("Only the initiator can finish the information sync.")
@@ -207,7 +208,7 @@ def request_finish_sync(*, actor: User, request: CollabRequest) -> CollabRequest
     return request
 
 
-def _receiver_deciders(request: CollabRequest):
+def _receiver_deciders(request: Case):
     for receiver in request.receivers.all():
         if receiver.is_internal:
             decider = side_decider(request, receiver.department)
@@ -215,7 +216,7 @@ def _receiver_deciders(request: CollabRequest):
                 yield decider
 
 
-def _receiver_plan_authors(request: CollabRequest) -> list[User]:
+def _receiver_plan_authors(request: Case) -> list[User]:
     """For external receivers the party's internal owner drafts the plan with them."""
     return [
         r.party.internal_owner

@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.archive_guard import archived_message, is_archived
+from cases.selectors import case_for
 from collab_portal.lib.views import run_service
 from requests_app import forms, pages, policies, selectors, services
-from requests_app.archive_guard import archived_message, is_archived
 
 PAGE_SIZE = 25
 
@@ -26,7 +27,7 @@ def _case_action(service, success_message):
 
     @require_POST
     def view(request, code):
-        case = selectors.request_for(user=request.user, code=code)
+        case = case_for(user=request.user, code=code)
         return run_service(
             request,
             lambda: service(actor=request.user, request=case),
@@ -90,7 +91,7 @@ def _query_without_page(request) -> str:
 
 @require_GET
 def request_detail(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     page = pages.case_page(user=request.user, request=case)
     context = {"page": page, "case": case}
     if page.actions.review:
@@ -109,7 +110,7 @@ def request_detail(request, code):
 def request_copy_in(request, code):
     """The picker lists everyone in the company, so the case page asks for it (GET) only when
     the person opens 抄送, instead of rendering thousands of options on every visit."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if request.method == "GET":
         if not policies.may_copy_in(request.user, case):
             return redirect(case)
@@ -131,7 +132,7 @@ def request_copy_in(request, code):
 
 @require_POST
 def request_cancel(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     form = forms.CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the request is cancelled."))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.selectors import case_for
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import StoredFileChanged, unchanged_file_response, withheld_message
@@ -26,7 +27,7 @@ WITHHELD_HINT = gettext_lazy("Tell the person who sent you the link.")
 
 @require_POST
 def plan_link_create(request, code, receiver_pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.current_plan(case)
     receiver = get_object_or_404(case.receivers, pk=receiver_pk)
     if plan is None:
@@ -50,7 +51,7 @@ def plan_link_create(request, code, receiver_pk):
 @require_POST
 def link_revoke(request, code, pk):
     """Revoke one of the case's unused one-time links (the plan's or a delivery's)."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     link = selectors.case_link_for(request=case, pk=pk)
     return run_service(
         request,
@@ -64,7 +65,7 @@ def link_revoke(request, code, pk):
 def link_email(request, code):
     """E-mail the link just shown (its token posted by that page) to its contact, once. From
     the page itself (htmx) the answer replaces the button; otherwise back to the case."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     token = request.POST.get("token", "")[:200]
     try:
         link = services.case_link_email(

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.selectors import case_for
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.views import run_service
@@ -17,7 +18,7 @@ from requests_app.views.case import _form_closed
 
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.current_plan(case)
     if not (form_open := policies.plan_form_open(request.user, case, plan)):
         return _form_closed(request, case, form_open.reason)
@@ -63,7 +64,7 @@ def plan_detail(request, code, version):
 
 @require_POST
 def plan_propose(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.current_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))
@@ -78,7 +79,7 @@ def plan_propose(request, code):
 
 @require_POST
 def plan_urge(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.current_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))
@@ -93,7 +94,7 @@ def plan_urge(request, code):
 
 @require_POST
 def plan_sign(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.current_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))
@@ -127,7 +128,7 @@ def plan_sign(request, code):
 
 @require_POST
 def plan_new_version(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     plan = selectors.current_plan(case)
     if plan is None:
         messages.error(request, _("Draft the plan first."))

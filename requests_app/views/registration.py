@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.selectors import case_for
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import StoredFileChanged, file_withheld, unchanged_file_response
@@ -33,7 +34,7 @@ def request_create(request):
 
 @require_http_methods(["GET", "POST"])
 def request_edit(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if not (form_open := policies.registration_form_open(request.user, case)):
         return _form_closed(request, case, form_open.reason)
     form = forms.RegistrationForm(
@@ -90,7 +91,7 @@ def _save_registration(request, form, *, case):
 
 @require_GET
 def attachment_download(request, code, pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     attachment = get_object_or_404(case.attachments, pk=pk)
     try:
         return unchanged_file_response(attachment)
@@ -100,7 +101,7 @@ def attachment_download(request, code, pk):
 
 @require_POST
 def attachment_delete(request, code, pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     attachment = get_object_or_404(case.attachments, pk=pk)
     # Back to the form while it is open; to the case once it is signed or archived.
     back = reverse("requests_app:edit", args=[case.code]) if case.is_editable else case
@@ -122,7 +123,7 @@ request_urge = _case_action(services.request_urge, gettext_lazy("The reviewer ha
 @require_POST
 def request_review(request, code):
     """One form, two buttons: approve (all three checks) or return (reason and comment)."""
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     form = forms.ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -162,7 +163,7 @@ def request_review(request, code):
 
 @require_POST
 def request_hand_over(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     form = forms.HandOverForm(
         request.POST, targets=selectors.qualified_hand_over_targets(request=case)
     )

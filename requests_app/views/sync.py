@@ -8,17 +8,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases.selectors import case_for
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.views import run_service
-from requests_app import forms, policies, selectors, services
+from requests_app import forms, policies, services
 from requests_app.models import KickoffMeeting, SyncRecord
 from requests_app.views.case import _case_action, _form_closed
 
 
 @require_http_methods(["GET", "POST"])
 def sync_record_add(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if not (form_open := policies.sync_form_open(request.user, case)):
         return _form_closed(request, case, form_open.reason)
     form = forms.SyncRecordForm(request.POST or None, request.FILES or None, request=case)
@@ -48,7 +49,7 @@ def sync_record_add(request, code):
 
 @require_POST
 def sync_acknowledge(request, code, pk):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     record = get_object_or_404(SyncRecord, pk=pk, request=case)
     return run_service(
         request,
@@ -60,7 +61,7 @@ def sync_acknowledge(request, code, pk):
 
 @require_http_methods(["GET", "POST"])
 def kickoff_record(request, code):
-    case = selectors.request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     if not (form_open := policies.kickoff_form_open(request.user, case)):
         return _form_closed(request, case, form_open.reason)
     initial = {}

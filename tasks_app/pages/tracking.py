@@ -25,9 +25,9 @@ from dataclasses import dataclass, fields
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.models import Case
 from collab_portal.lib.dates import CHARTED
 from collab_portal.org.models import Department, User
-from requests_app.models import CollabRequest
 from tasks_app.models import Task, key_task_pks
 from tasks_app.selectors import (
     TaskRow,
@@ -263,7 +263,7 @@ class TrackingSummary:
 
 @dataclass
 class TrackingTable:
-    request: CollabRequest
+    request: Case
     lines: list[TrackingLine]
     owners: list[User]
     departments: list[Department]
@@ -299,7 +299,7 @@ def _rolled_up_status(children: list[str]) -> str:
     return Status.IN_PROGRESS
 
 
-def _read(request: CollabRequest) -> tuple[list[TaskFacts], _People]:
+def _read(request: Case) -> tuple[list[TaskFacts], _People]:
     tasks = [
         TaskFacts(*values)
         for values in Task.objects.filter(request=request).order_by().values_list(*FACT_COLUMNS)
@@ -375,7 +375,7 @@ def _summary(rows: list[TaskRow], lines: list[TrackingLine]) -> TrackingSummary:
     )
 
 
-def tracking_table(*, request: CollabRequest) -> TrackingTable:
+def tracking_table(*, request: Case) -> TrackingTable:
     """Every task of the case in WBS order, with the summary and the filter choices (the case's
     owners by name, its lead departments in the company's order); 5 queries."""
     tasks, people = _read(request)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest
 from tasks_app.models import Task, WbsTemplate, WbsTemplateItem
 from tasks_app.policies import (
     may_apply_template,
@@ -22,10 +22,10 @@ from tasks_app.policies import (
 )
 from tasks_app.selectors import plan_window_end, task_queryset, template_item_rows, tree_rows
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
-def wbs_editor_page(*, user: User, case: CollabRequest, error: str = "") -> dict:
+def wbs_editor_page(*, user: User, case: Case, error: str = "") -> dict:
     rows = tree_rows(list(task_queryset().filter(request=case)))
     return {
         "case": case,
@@ -51,7 +51,7 @@ class WbsIoPanel:
     apply_blocked_reason: str = ""
 
 
-def wbs_io_panel(*, user: User, request: CollabRequest) -> WbsIoPanel:
+def wbs_io_panel(*, user: User, request: Case) -> WbsIoPanel:
     """The toolbar's data for ``user`` on ``request`` (3 queries)."""
     has_tasks = Task.objects.filter(request=request).exists()
     templates = list(WbsTemplate.objects.annotate(item_count=Count("items")).order_by("name"))

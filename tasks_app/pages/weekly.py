@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy
 
+from cases.models import Case
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.policies import weekly_summary_may_draft, weekly_summary_may_edit
 from tasks_app.selectors import weekly_summary_list
@@ -19,7 +19,7 @@ Status = Task.Status
 Rag = WeeklySummary.Rag
 
 
-def weekly_list_page(*, user: User, case: CollabRequest) -> dict:
+def weekly_list_page(*, user: User, case: Case) -> dict:
     this_year, this_week = iso_week_of(today())
     return {
         "case": case,

@@ -17,14 +17,14 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.calendar.workdays import MAX_WORKDAYS_STEP, WorkdayCalendar
 from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.uploads import Kind, check_upload
 from collab_portal.org.models import User
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
-from requests_app.models import CollabRequest
 from tasks_app.models import MAX_DEPTH, Task, WbsTemplate, WbsTemplateItem
 from tasks_app.policies import (
     refuse_unless_template_deleter,
@@ -93,7 +93,7 @@ class _WorkdaySchedule:
 
 @transaction.atomic
 def wbs_template_save(
-    *, actor: User, request: CollabRequest, name: str, description: str = ""
+    *, actor: User, request: Case, name: str, description: str = ""
 ) -> WbsTemplate:
     """Keep the case's task tree as a named template: offsets in days from the earliest start,
     durations from start and due, deliverable standards and key flags. The case is only read:
@@ -144,7 +144,7 @@ def wbs_template_save(
 
 @transaction.atomic
 def wbs_template_apply(
-    *, actor: User, request: CollabRequest, template: WbsTemplate, start_on: datetime.date
+    *, actor: User, request: Case, template: WbsTemplate, start_on: datetime.date
 ) -> list[Task]:
     """Start the case's empty task breakdown from ``template``, its first day on ``start_on``.
     Refused (nothing clamped) when the last task would end after the plan."""
@@ -228,7 +228,7 @@ def wbs_template_delete(*, actor: User, template: WbsTemplate) -> None:
 
 
 @transaction.atomic
-def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> int:
+def wbs_import_xlsx(*, actor: User, request: Case, content: bytes) -> int:
     """Replace the case's task breakdown with the tasks of an exported (or filled-in) workbook;
     all or nothing. Task IDs in the file only link rows to their parents; the codes are
     recomputed. Returns how many tasks the breakdown now has."""
@@ -276,7 +276,7 @@ def wbs_import_xlsx(*, actor: User, request: CollabRequest, content: bytes) -> i
     return len(rows)
 
 
-def wbs_import_upload(*, actor: User, request: CollabRequest, uploaded_file: UploadedFile) -> int:
+def wbs_import_upload(*, actor: User, request: Case, uploaded_file: UploadedFile) -> int:
     """An uploaded workbook: checked by its content (an .xlsx and nothing else), then imported."""
     refuse_if_archived(request)
     # Before reading the file; checked again under the lock.

@@ -14,19 +14,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import lock_for_change, refuse_if_archived
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import SCHEDULE
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import Department, User
-from requests_app.archive_guard import lock_for_change, refuse_if_archived
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 from tasks_app.models import MAX_DEPTH, Task
 from tasks_app.policies import publish_missing, refuse_unless_wbs_editor
 from tasks_app.selectors import plan_window_end
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 def _lock_task(task: Task) -> Task:
@@ -44,7 +45,7 @@ def _lock_task(task: Task) -> Task:
 # The tree
 
 
-def renumber(request: CollabRequest) -> None:
+def renumber(request: Case) -> None:
     """Give every task its WBS code (1, 1.2, 1.2.3), depth and leaf flag from the tree order;
     2 queries."""
     tasks = list(
@@ -147,7 +148,7 @@ def _validate_dates(
 
 
 def _validate_task(
-    request: CollabRequest, parent: Task | None, data: TaskData, task: Task | None = None
+    request: Case, parent: Task | None, data: TaskData, task: Task | None = None
 ) -> None:
     errors = {}
     if not data.name.strip():
@@ -180,9 +181,7 @@ def _apply(task: Task, data: TaskData) -> None:
 
 
 @transaction.atomic
-def wbs_task_add(
-    *, actor: User, request: CollabRequest, data: TaskData, parent: Task | None = None
-) -> Task:
+def wbs_task_add(*, actor: User, request: Case, data: TaskData, parent: Task | None = None) -> Task:
     request = lock_for_change(request)
     refuse_unless_wbs_editor(actor, request)
     if parent is not None:
@@ -311,7 +310,7 @@ def wbs_task_shift(*, actor: User, task: Task, offset: int) -> Task:
 
 
 @transaction.atomic
-def wbs_publish(*, actor: User, request: CollabRequest) -> CollabRequest:
+def wbs_publish(*, actor: User, request: Case) -> Case:
     """Freeze the plan dates as the baseline, start execution, tell every owner and helper."""
     request = lock_for_change(request)
     refuse_unless_wbs_editor(actor, request)

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.archive_guard import refuse_if_archived
+from cases.models import Case
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
 from collab_portal.notifications.services import notify
 from collab_portal.org.models import User
-from requests_app.archive_guard import refuse_if_archived
-from requests_app.models import CollabRequest
 from tasks_app.models import WeeklySummary
 from tasks_app.policies import (
     refuse_unless_publishable,
@@ -32,7 +32,7 @@ from tasks_app.selectors import weekly_summary_recipients, weekly_summary_url
 from tasks_app.weekly_facts import weekly_summary_facts
 from tasks_app.weeks import iso_week_of, start_of_day, today, week_bounds, week_label_text
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 Rag = WeeklySummary.Rag
 
 COMMENTS_MAX_LENGTH = 10000
@@ -40,7 +40,7 @@ COMMENTS_MAX_LENGTH = 10000
 
 def _lock_summary(summary: WeeklySummary) -> WeeklySummary:
     locked = WeeklySummary.objects.select_for_update().get(pk=summary.pk)
-    locked.request = CollabRequest.objects.select_related(
+    locked.request = Case.objects.select_related(
         "coordinator", "initiator", "initiator_department__head"
     ).get(pk=locked.request_id)
     refuse_if_archived(locked.request)
@@ -48,11 +48,11 @@ def _lock_summary(summary: WeeklySummary) -> WeeklySummary:
 
 
 def _draft(
-    *, request: CollabRequest, iso_year: int, iso_week: int, actor: User | None
+    *, request: Case, iso_year: int, iso_week: int, actor: User | None
 ) -> tuple[WeeklySummary, bool]:
     """Create or refresh the draft; (summary, created). Runs inside a transaction."""
     request = (
-        CollabRequest.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",))
         .select_related("coordinator")
         .get(pk=request.pk)
     )
@@ -103,7 +103,7 @@ def _draft(
 
 @transaction.atomic
 def weekly_summary_draft(
-    *, request: CollabRequest, iso_year: int, iso_week: int, actor: User | None = None
+    *, request: Case, iso_year: int, iso_week: int, actor: User | None = None
 ) -> WeeklySummary:
     """Draft the summary of the case's ISO week from the data, or refresh its draft.
 
@@ -192,7 +192,7 @@ def weekly_summary_generate(*, day: datetime.date | None = None) -> GenerateResu
     iso_year, iso_week = iso_week_of(day)
     result = GenerateResult(iso_year=iso_year, iso_week=iso_week)
     _week_start, week_end = week_bounds(iso_year, iso_week)
-    cases = CollabRequest.objects.filter(
+    cases = Case.objects.filter(
         stage=Stage.EXECUTING, created_at__lt=start_of_day(week_end + datetime.timedelta(days=1))
     )
     for request in cases.order_by("pk"):

@@ -9,8 +9,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.selectors import case_for
 from collab_portal.lib.views import run_service
-from requests_app.selectors import request_for
 from tasks_app import services, wbs_io
 from tasks_app.forms import ImportForm, TemplateApplyForm, TemplateSaveForm
 from tasks_app.models import WbsTemplate
@@ -42,7 +42,7 @@ def wbs_template_delete(request, pk):
 
 @require_POST
 def wbs_template_save(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return run_service(
         request,
         with_valid_form(
@@ -63,7 +63,7 @@ def wbs_template_save(request, code):
 
 @require_POST
 def wbs_template_apply(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return run_service(
         request,
         with_valid_form(
@@ -84,7 +84,7 @@ def wbs_template_apply(request, code):
 
 @require_GET
 def wbs_export(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     content = wbs_io.wbs_export_xlsx(request=case)
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
@@ -98,7 +98,7 @@ def wbs_export(request, code):
 
 @require_POST
 def wbs_import(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return run_service(
         request,
         with_valid_form(

@@ -1,6 +1,6 @@
 """《任务分配与跟踪表》 (page, Excel, PDF) and the Gantt view of a case's WBS.
 
-Whoever may see the case may see these; anyone else gets 404 (``request_for``)."""
+Whoever may see the case may see these; anyone else gets 404 (``case_for``)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from cases.selectors import case_for
 from collab_portal.calendar.workdays import LOOKED_AHEAD, years_counted_monday_to_friday_over
 from collab_portal.documents.rendering import pdf_response
-from requests_app.selectors import request_for
 from tasks_app import exports
 from tasks_app.forms import TrackingFilterForm
 from tasks_app.models import Task
@@ -26,7 +26,7 @@ TITLE = exports.TITLE
 
 
 def _table(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     table = tracking_table(request=case)
     form = TrackingFilterForm(request.GET, table=table)
     filters = form.filters()
@@ -80,14 +80,14 @@ def tracking_pdf(request, code):
 
 @require_GET
 def gantt(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     labels = dict(Task.Status.choices)
     return render(request, "tasks_app/gantt.html", {"case": case, "labels": labels})
 
 
 @require_GET
 def gantt_json(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return JsonResponse(gantt_items(tracking_table(request=case).lines), safe=False)
 
 

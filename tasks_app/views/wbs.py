@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from cases.selectors import case_for
 from collab_portal.lib.forms import apply_validation_error
 from collab_portal.lib.refusals import ActionRefused
-from requests_app.selectors import request_for
 from tasks_app import services
 from tasks_app.forms import TaskForm
 from tasks_app.models import Task
@@ -35,7 +35,7 @@ def _tree_response(request, case, *, error="", reset_panel=False):
 
 @require_GET
 def wbs_editor(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return render(request, "tasks_app/wbs.html", wbs_editor_page(user=request.user, case=case))
 
 
@@ -48,7 +48,7 @@ def _task_of(case, pk) -> Task:
 @require_http_methods(["GET", "POST"])
 def wbs_task_form(request, code, pk=None):
     """Add (under ?parent=<pk> or at the top) or edit a task in the side panel."""
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     task = _task_of(case, pk) if pk else None
     parent_pk = request.POST.get("parent") or request.GET.get("parent")
     parent = _task_of(case, parent_pk) if parent_pk and not task else None
@@ -78,7 +78,7 @@ def wbs_task_form(request, code, pk=None):
 
 
 def _tree_action(request, code, pk, action, success):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     task = _task_of(case, pk)
     try:
         action(task)
@@ -148,7 +148,7 @@ def wbs_task_down(request, code, pk):
 
 @require_POST
 def wbs_publish(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     try:
         services.wbs_publish(actor=request.user, request=case)
     except ActionRefused as refused:

@@ -7,10 +7,10 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.selectors import case_for
 from collab_portal.documents.rendering import pdf_response, render_pdf
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.lib.views import run_service
-from requests_app.selectors import request_for
 from tasks_app import services
 from tasks_app.forms import WeeklySummaryForm
 from tasks_app.pages.weekly import weekly_list_page, weekly_summary_page
@@ -30,7 +30,7 @@ def _back(request, summary):
 
 @require_GET
 def weekly_list(request, code):
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     return render(
         request, "tasks_app/weekly_list.html", weekly_list_page(user=request.user, case=case)
     )
@@ -39,7 +39,7 @@ def weekly_list(request, code):
 @require_POST
 def weekly_draft(request, code):
     """Draft (or refresh) this week's summary, or the week named by ``year`` and ``week``."""
-    case = request_for(user=request.user, code=code)
+    case = case_for(user=request.user, code=code)
     year, week = iso_week_of(today())
     try:
         year = int(request.POST.get("year") or year)

@@ -24,7 +24,8 @@ from acceptance_app.bundle import (
     safe_component,
 )
 from acceptance_app.models import Delivery, Retrospective
-from requests_app.models import Attachment, CollabRequest
+from cases.models import Case
+from requests_app.models import Attachment
 from risks_app.printing import TITLE as RISK_TITLE
 from tasks_app.exports import TITLE as TRACKING_TITLE
 from tasks_app.services import weekly_summary_draft, weekly_summary_publish
@@ -121,11 +122,11 @@ def bundled(company, executing, retrospective_stand_in):
     published = weekly_summary_draft(request=case, iso_year=year, iso_week=week)
     weekly_summary_publish(actor=company.tech_staff, summary=published)
     last_week = timezone.now() - datetime.timedelta(weeks=1)
-    CollabRequest.objects.filter(pk=case.pk).update(created_at=last_week)
+    Case.objects.filter(pk=case.pk).update(created_at=last_week)
     last_year, last_week_number, _day = timezone.localtime(last_week).isocalendar()
     weekly_summary_draft(request=case, iso_year=last_year, iso_week=last_week_number)  # a draft
     Retrospective.objects.create(request=case, went_well="按期交付", filed_at=timezone.now())
-    CollabRequest.objects.filter(pk=case.pk).update(stage=CollabRequest.Stage.ARCHIVED)
+    Case.objects.filter(pk=case.pk).update(stage=Case.Stage.ARCHIVED)
     case.refresh_from_db()
     return case
 

@@ -19,14 +19,14 @@ from acceptance_app.models import (
     SatisfactionRating,
 )
 from acceptance_app.policies import rating_receivers
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.dashboard.inbox import InboxContext
 from collab_portal.org.models import User
 from collab_portal.signoffs.models import ExternalLink
-from requests_app.models import CollabRequest
 from tasks_app.models import Task
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 @pytest.fixture
@@ -34,8 +34,8 @@ def seeded(db):
     call_command("seed_demo", quiet_logins=True)
 
 
-def _case(subject) -> CollabRequest:
-    return CollabRequest.objects.get(subject=subject)
+def _case(subject) -> Case:
+    return Case.objects.get(subject=subject)
 
 
 def _waiting_case_ids(user) -> set[int]:
@@ -44,7 +44,7 @@ def _waiting_case_ids(user) -> set[int]:
 
 
 def _one_case_waits_for_its_initiator_a_demo_login_to_accept():
-    waiting = CollabRequest.objects.filter(stage=Stage.ACCEPTING)
+    waiting = Case.objects.filter(stage=Stage.ACCEPTING)
     assert waiting.count() == 1
     case = waiting.get()
     delivery = case.deliveries.get()
@@ -82,7 +82,7 @@ def _one_case_was_sent_back_once_and_accepted_on_version_2():
 
 
 def _two_archived_cases_have_filed_retrospectives_with_ratings_and_metrics():
-    archived = CollabRequest.objects.filter(stage=Stage.ARCHIVED)
+    archived = Case.objects.filter(stage=Stage.ARCHIVED)
     assert archived.count() == 2
     for case in archived:
         retrospective = case.retrospective
@@ -129,7 +129,7 @@ def test_the_demo_has_two_archived_cases_one_accepted_by_the_customer(seeded):
 
 def test_seeding_again_changes_nothing(seeded):
     models = (
-        CollabRequest,
+        Case,
         Task,
         Delivery,
         DeliveryItem,
@@ -139,10 +139,10 @@ def test_seeding_again_changes_nothing(seeded):
         Activity,
     )
     before = {model.__name__: model.objects.count() for model in models}
-    stages = dict(CollabRequest.objects.values_list("subject", "stage"))
+    stages = dict(Case.objects.values_list("subject", "stage"))
     call_command("seed_demo", quiet_logins=True)
     assert {model.__name__: model.objects.count() for model in models} == before
-    assert dict(CollabRequest.objects.values_list("subject", "stage")) == stages
+    assert dict(Case.objects.values_list("subject", "stage")) == stages
     # The earlier stages' demo cases stay where the README and their tests expect them.
     assert stages["会员积分系统 V2 上线"] == stages["客户需求对接（手册示例）"] == Stage.EXECUTING
     assert stages["博达电子供应商门户对接"] == Stage.BREAKDOWN
@@ -155,7 +155,7 @@ def test_every_signed_record_of_the_demo_holds_what_was_signed(seeded):
     from collab_portal.signoffs.selectors import signoffs_for
 
     checked, problems = 0, {}
-    for case in CollabRequest.objects.order_by("code"):
+    for case in Case.objects.order_by("code"):
         for record in [case, *case.plans.all(), *case.deliveries.all()]:
             signoffs = signoffs_for(record)
             checked += len(signoffs)
@@ -170,7 +170,7 @@ def test_the_demo_stories_signatures_are_dated_in_their_past(seeded):
     from collab_portal.signoffs.selectors import signoffs_for
 
     a_day_ago = timezone.now() - datetime.timedelta(days=1)
-    for case in CollabRequest.objects.filter(stage__in=[Stage.ACCEPTING, Stage.ARCHIVED]):
+    for case in Case.objects.filter(stage__in=[Stage.ACCEPTING, Stage.ARCHIVED]):
         for record in [case, *case.plans.all(), *case.deliveries.all()]:
             for signoff in signoffs_for(record):
                 assert signoff.signed_at < a_day_ago, (str(record), signoff.signed_at)

@@ -32,9 +32,10 @@ from acceptance_app.metrics import (
     retrospective_metrics,
 )
 from acceptance_app.services import ItemData, Verdict
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from requests_app import services as request_services
-from requests_app.models import CollabRequest, Milestone
+from requests_app.models import Milestone
 from risks_app import services as risk_services
 from risks_app.models import Risk
 from risks_app.services import RiskData
@@ -182,14 +183,14 @@ def _accept_in_two_rounds(company, case, tasks: dict[str, Task]) -> None:
 
 def _pin_the_times(case, tasks: dict[str, Task], risks: dict[str, Risk]) -> None:
     """Every date and time on the case, set to the known story of March–April 2025."""
-    CollabRequest.objects.filter(pk=case.pk).update(
+    Case.objects.filter(pk=case.pk).update(
         created_at=at(3, 3, 9), approved_at=at(3, 7), expected_deadline=on(4, 4)
     )
     Milestone.objects.filter(plan__request=case).update(due_on=on(4, 3))
-    stages = CollabRequest.Stage.values
+    stages = Case.Stage.values
     changes = list(
         Activity.objects.filter(
-            subject_type=ContentType.objects.get_for_model(CollabRequest),
+            subject_type=ContentType.objects.get_for_model(Case),
             subject_id=str(case.pk),
             from_state__in=stages,
             to_state__in=stages,

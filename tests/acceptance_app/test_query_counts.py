@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acceptance_app.models import Delivery, DeliveryItem, Retrospective
-from requests_app.models import CollabRequest, Receiver
+from cases.models import Case
+from requests_app.models import Receiver
 from tasks_app.models import Task
 
 
@@ -20,7 +21,7 @@ def _count(client, url, params=None) -> int:
 
 def _make_cases(company, count: int, *, stage: str, start: int) -> None:
     for number in range(start, start + count):
-        case = CollabRequest.objects.create(
+        case = Case.objects.create(
             code=f"CR-2026-{number:04d}",
             subject=f"归档案例 {number}",
             goal="目标",

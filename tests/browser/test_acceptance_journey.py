@@ -17,8 +17,9 @@ import pytest
 
 from acceptance_app.bundle_outbox import archive_bundles_sweep
 from acceptance_app.models import AcceptanceReview, Delivery, SatisfactionRating
+from cases.models import Case
 from collab_portal.signoffs.models import ExternalLink
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from tasks_app.models import Task
 from tests.acceptance_app.fixtures import finish_all_tasks, leaf
 from tests.browser.steps import assert_read_only, confirm, pdf_payload
@@ -66,8 +67,8 @@ class Journey:
     def count(self, selector) -> int:
         return self.page.locator(selector).count()
 
-    def refreshed(self) -> CollabRequest:
-        return CollabRequest.objects.get(pk=self.case.pk)
+    def refreshed(self) -> Case:
+        return Case.objects.get(pk=self.case.pk)
 
     def sign_with_password_if_asked(self):
         if self.count("#id_password"):

@@ -4,12 +4,12 @@ changes nothing; confirming does the step; without JavaScript the form still pos
 import pytest
 from playwright.sync_api import expect
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 from tests.browser.steps import sign_in
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 def _stage(case) -> str:

@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
-from requests_app.models import CollabRequest
 from tests.browser.steps import sign_in
 from tests.dashboard.builders import executing_case, pending_case
 from tests.factories import TEST_PASSWORD
@@ -38,7 +38,7 @@ def test_urging_from_the_inbox_keeps_the_inbox_and_shows_the_answer(
     page.locator("#inbox-messages .alert-success").wait_for()
     assert page.url == f"{base}/?tab=initiated"
     urges = Activity.objects.filter(
-        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_type=ContentType.objects.get_for_model(Case),
         subject_id=str(case.pk),
         verb="urge",
     )

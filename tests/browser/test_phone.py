@@ -8,8 +8,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from acceptance_app.models import Delivery
+from cases.models import Case
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import CollabRequest
 from tests.browser.steps import sign_in
 from tests.factories import TEST_PASSWORD
 
@@ -54,7 +54,7 @@ def test_the_head_reviews_from_the_bar_on_the_first_screen(live_server, page, co
         page.click(f"{BAR} [data-testid=action-bar-submit]")
 
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.SYNCING
+    assert pending.stage == Case.Stage.SYNCING
     assert SignOff.objects.filter(signer=company.sales_head, meaning="approved").count() == 1
     assert page.locator(BAR).count() == 0  # nothing left to decide
 
@@ -89,7 +89,7 @@ def test_the_initiator_signs_the_acceptance_from_the_bar(live_server, page, comp
 
 def test_the_case_page_comes_in_tabs_far_shorter_than_one_column(live_server, page):
     call_command("seed_demo", quiet_logins=True)
-    case = CollabRequest.objects.filter(stage="archived").order_by("-code").first()
+    case = Case.objects.filter(stage="archived").order_by("-code").first()
     base, path = live_server.url, case.get_absolute_url()
     page.set_viewport_size(PHONE)
     sign_in(page, base, case.initiator.username)
@@ -150,4 +150,4 @@ def test_at_desktop_width_the_bar_stays_away_and_the_form_decides(
         page.click("[data-testid=approve]")
 
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.SYNCING
+    assert pending.stage == Case.Stage.SYNCING

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "requests"
@@ -170,7 +170,7 @@ def test_a_request_goes_from_registration_to_task_breakdown(live_server, page):
     journey.sign_in("zhengkai")
     journey.open_case(code)
     assert page.locator("[data-testid=stepper] .active").inner_text() == "任务拆解与责任分配"
-    assert CollabRequest.objects.get(code=code).stage == "breakdown"
+    assert Case.objects.get(code=code).stage == "breakdown"
     journey.shot("breakdown")
 
     # 12. Every PDF downloads with its Chinese text and signatures.

@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 from risks_app.models import Risk
 from tasks_app.models import Task
 from tests.browser.steps import sign_in
@@ -24,7 +24,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "risks"
 def test_a_blocker_becomes_a_major_risk_that_is_answered_resolved_and_closed(live_server, page):
     call_command("seed_demo", quiet_logins=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    case = CollabRequest.objects.get(subject="会员积分系统 V2 上线")
+    case = Case.objects.get(subject="会员积分系统 V2 上线")
     task = Task.objects.get(request=case, name="性能测试")
     base, code = live_server.url, case.code
 

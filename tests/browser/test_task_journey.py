@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 from tasks_app.models import Task, WeeklySummary
 from tests.browser.steps import confirm, sign_in
 
@@ -24,7 +24,7 @@ OWNER_LABEL = "韩雪 · 产品部 产品经理"
 def test_the_wbs_is_built_published_worked_on_and_reported(live_server, page):
     call_command("seed_demo", quiet_logins=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    case = CollabRequest.objects.get(subject="瑞丰零售门店数字化需求调研")
+    case = Case.objects.get(subject="瑞丰零售门店数字化需求调研")
     base, code = live_server.url, case.code
     start = timezone.localdate() + datetime.timedelta(days=1)
 
@@ -54,7 +54,7 @@ def test_the_wbs_is_built_published_worked_on_and_reported(live_server, page):
     page.click("[data-testid=publish]")
     confirm(page)
     page.wait_for_url(f"**/requests/{code}/tracking/")
-    assert CollabRequest.objects.get(pk=case.pk).stage == "executing"
+    assert Case.objects.get(pk=case.pk).stage == "executing"
 
     # 3. The owner reports progress on one task, a delay on another, and finishes a third.
     sign_in(page, base, "hanxue")

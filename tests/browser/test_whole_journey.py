@@ -28,8 +28,9 @@ from django.utils import timezone
 
 from acceptance_app.bundle_outbox import archive_bundles_sweep
 from acceptance_app.models import Delivery
+from cases.models import Case
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from risks_app.models import Risk
 from tasks_app.models import Task
 from tests.browser.steps import (
@@ -130,8 +131,8 @@ class Journey:
         for page in self.pages.values():
             page.context.close()
 
-    def stored(self) -> CollabRequest:
-        return CollabRequest.objects.get(code=self.code)
+    def stored(self) -> Case:
+        return Case.objects.get(code=self.code)
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from acceptance_app import services as acceptance_services
 from acceptance_app.services import ItemData
+from cases.models import Case
 from requests_app import services
-from requests_app.models import CollabPlan, CollabRequest
+from requests_app.models import CollabPlan
 from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
@@ -27,19 +28,19 @@ def day(offset: int) -> datetime.date:
     return TODAY + datetime.timedelta(days=offset)
 
 
-def draft_case(company, subject="草稿需求", initiator=None, receivers=None) -> CollabRequest:
+def draft_case(company, subject="草稿需求", initiator=None, receivers=None) -> Case:
     return services.request_create(
         initiator=initiator or company.sales_staff,
         data=registration(subject=subject, internal_departments=receivers or [company.tech]),
     )
 
 
-def pending_case(company, subject="待审需求", **kwargs) -> CollabRequest:
+def pending_case(company, subject="待审需求", **kwargs) -> Case:
     case = draft_case(company, subject, **kwargs)
     return services.request_submit(actor=case.initiator, request=case)
 
 
-def approve(company, case) -> CollabRequest:
+def approve(company, case) -> Case:
     services.request_approve(
         actor=company.sales_head,
         request=case,
@@ -52,7 +53,7 @@ def approve(company, case) -> CollabRequest:
     return case
 
 
-def planning_case(company, subject="方案中需求") -> CollabRequest:
+def planning_case(company, subject="方案中需求") -> Case:
     case = approve(company, pending_case(company, subject))
     receiver = case.receivers.get()
     record = services.sync_record_add(
@@ -80,7 +81,7 @@ def proposed_case(company, subject="待确认方案需求") -> CollabPlan:
     return services.plan_propose(actor=company.tech_staff, plan=plan)
 
 
-def breakdown_case(company, subject="拆解中需求") -> CollabRequest:
+def breakdown_case(company, subject="拆解中需求") -> Case:
     plan = proposed_case(company, subject)
     services.plan_sign(actor=company.tech_head, plan=plan)
     services.plan_sign(actor=company.sales_head, plan=plan)
@@ -103,7 +104,7 @@ def _task(company, case, name, parent=None, **fields) -> Task:
     )
 
 
-def executing_case(company, subject="执行中需求") -> CollabRequest:
+def executing_case(company, subject="执行中需求") -> Case:
     """Tasks: 1 需求调研 (1.1 问卷设计 by tech_head, 1.2 客户访谈 with sales_staff helping),
     2 方案反馈 (key); tech_staff coordinates and owns the rest."""
     case = breakdown_case(company, subject)
@@ -153,7 +154,7 @@ def add_delivery_item(company, case) -> None:
     )
 
 
-def delivered_case(company, subject="交付中需求") -> CollabRequest:
+def delivered_case(company, subject="交付中需求") -> Case:
     """Executing, every task done, the coordinator's delivery list still a draft."""
     case = executing_case(company, subject)
     finish_all_tasks(case)
@@ -161,7 +162,7 @@ def delivered_case(company, subject="交付中需求") -> CollabRequest:
     return case
 
 
-def accepting_case(company, subject="验收中需求") -> CollabRequest:
+def accepting_case(company, subject="验收中需求") -> Case:
     case = delivered_case(company, subject)
     acceptance_services.delivery_submit(
         actor=company.tech_staff, delivery=case.deliveries.get(), summary="请验收"
@@ -170,7 +171,7 @@ def accepting_case(company, subject="验收中需求") -> CollabRequest:
     return case
 
 
-def retrospective_case(company, subject="复盘中需求") -> CollabRequest:
+def retrospective_case(company, subject="复盘中需求") -> Case:
     case = accepting_case(company, subject)
     delivery = case.deliveries.get()
     acceptance_services.acceptance_decide(
@@ -186,7 +187,7 @@ class Unit:
     (reviewer), tech_head (receiving head), tech_staff (coordinator), the leader in charge (a
     review is handed over to them) and a person copied in."""
 
-    cases: dict[str, CollabRequest] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)
 
 
 def build_unit(company, copied_person, n: int = 0) -> Unit:

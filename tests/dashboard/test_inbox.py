@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.dashboard import inbox
 from collab_portal.org.models import User
 from requests_app import services
-from requests_app.models import CollabRequest
 from tests.dashboard.builders import (
     accepting_case,
     build_unit,
@@ -161,9 +161,9 @@ def test_each_role_sees_exactly_its_rows_and_each_count_equals_the_rows(
 
 
 def test_the_waiting_tab_shows_who_from_and_how_long_in_working_days(company, world, login):
-    case = CollabRequest.objects.get(code=world["P"])
+    case = Case.objects.get(code=world["P"])
     ten_days_ago = timezone.now() - datetime.timedelta(days=10)
-    CollabRequest.objects.filter(pk=case.pk).update(submitted_at=ten_days_ago)
+    Case.objects.filter(pk=case.pk).update(submitted_at=ten_days_ago)
     response = _page(login(company.sales_head), "waiting")
     first = response.context["inbox"].page.object_list[0]
     assert first.case.code == world["P"]
@@ -200,7 +200,7 @@ def test_the_initiator_sees_whom_each_case_waits_on(company, world, login):
 
 def test_no_row_is_about_a_case_the_person_may_not_see(company, hr, world, login, monkeypatch):
     """Whatever a source gives, the case loader leaves out the cases the person may not see."""
-    pending = CollabRequest.objects.get(code=world["P"])
+    pending = Case.objects.get(code=world["P"])
     stray = inbox.InboxRow(kind="review", case_id=pending.pk, url="/stray/")
     sources = {**inbox._inbox_sources, "waiting": [lambda *, context: [stray]]}
     monkeypatch.setattr(inbox, "_inbox_sources", sources)
@@ -249,7 +249,7 @@ def test_acceptance_waits_for_the_initiator_and_the_coordinator_may_urge_it(comp
 
 def _urges(case, verb) -> int:
     return Activity.objects.filter(
-        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_type=ContentType.objects.get_for_model(Case),
         subject_id=str(case.pk),
         verb=verb,
     ).count()
@@ -260,7 +260,7 @@ def test_urging_from_a_row_is_recorded_and_a_second_urge_within_4_hours_is_refus
 ):
     client = login(company.sales_staff)
     page = _page(client, "initiated")
-    case = CollabRequest.objects.get(code=world["P"])
+    case = Case.objects.get(code=world["P"])
     url = f"/requests/{case.code}/urge/"
     assert f'action="{url}"' in page.content.decode()  # the row's 催办 button posts here
     first = client.post(url, follow=True, HTTP_HX_REQUEST="true")
@@ -285,7 +285,7 @@ def test_urging_from_a_row_is_recorded_and_a_second_urge_within_4_hours_is_refus
 
 def test_urging_a_plan_from_its_row_reminds_the_sides_that_have_not_signed(company, world, login):
     client = login(company.sales_staff)
-    case = CollabRequest.objects.get(code=world["L"])
+    case = Case.objects.get(code=world["L"])
     response = client.post(f"/requests/{case.code}/plan/urge/", follow=True)
     assert len(list(response.context["messages"])) == 1
     assert _urges(case, "plan_urge") == 1

@@ -11,13 +11,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from acceptance_app.models import Delivery
+from cases.models import Case
 from collab_portal.activity.models import Activity
-from requests_app.models import CollabPlan, CollabRequest, Review
+from requests_app.models import CollabPlan, Review
 from risks_app.models import Risk
 from tasks_app.models import Task
 from tests.factories import UserFactory
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 
 def on(month: int, day: int, *, year: int = 2025) -> datetime.date:
@@ -40,7 +41,7 @@ def _pin(model, obj, **moments):
 
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = CollabRequest
+        model = Case
 
     code = factory.Sequence(lambda n: f"CR-2025-{n + 1:04d}")
     subject = factory.Sequence(lambda n: f"协作需求 {n + 1}")
@@ -48,7 +49,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     expected_deadline = on(12, 31)
     initiator = factory.SubFactory(UserFactory)
     initiator_department = factory.LazyAttribute(lambda case: case.initiator.department)
-    initiator_role = CollabRequest.InitiatorRole.PROJECT_LIAISON
+    initiator_role = Case.InitiatorRole.PROJECT_LIAISON
     stage = Stage.EXECUTING
 
 
@@ -127,10 +128,10 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     prepared_by = factory.LazyAttribute(lambda delivery: delivery.request.initiator)
 
 
-def stage_change(case: CollabRequest, from_state: str, to_state: str, when) -> Activity:
+def stage_change(case: Case, from_state: str, to_state: str, when) -> Activity:
     """A line of the case's timeline: its stage changed at ``when``."""
     line = Activity.objects.create(
-        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_type=ContentType.objects.get_for_model(Case),
         subject_id=str(case.pk),
         verb="test",
         from_state=from_state,
@@ -140,12 +141,12 @@ def stage_change(case: CollabRequest, from_state: str, to_state: str, when) -> A
 
 
 def registered(
-    case: CollabRequest,
+    case: Case,
     *,
     submitted,
     approved=None,
     returns: tuple[tuple[datetime.datetime, str, datetime.datetime | None], ...] = (),
-) -> CollabRequest:
+) -> Case:
     """Stage 1 as the services record it: the first submission on the timeline, each return
     (a review round with its reason, then the resubmission, if any), the approval. Like the
     services, ``submitted_at`` keeps only the last submission."""
@@ -168,14 +169,12 @@ def registered(
     if approved is not None:
         ReviewFactory(request=case, round=round_number + 1, decided_at=approved)
         stage_change(case, Stage.PENDING_REVIEW, Stage.SYNCING, approved)
-    CollabRequest.objects.filter(pk=case.pk).update(
-        submitted_at=last_submission, approved_at=approved
-    )
+    Case.objects.filter(pk=case.pk).update(submitted_at=last_submission, approved_at=approved)
     case.submitted_at, case.approved_at = last_submission, approved
     return case
 
 
-def case_of(initiator, *, stage=Stage.EXECUTING, **registration) -> CollabRequest:
+def case_of(initiator, *, stage=Stage.EXECUTING, **registration) -> Case:
     """A case of ``initiator``'s department, registered on 2025-08-01 unless told otherwise."""
     registration.setdefault("submitted", at(8, 1, 9))
     registration.setdefault("approved", at(8, 1, 10))

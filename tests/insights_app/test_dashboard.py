@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from acceptance_app.models import Delivery
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.refusals import ActionRefused
 from insights_app.scope import this_week
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from risks_app.models import Level, Risk
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.services import task_urge
@@ -39,7 +40,7 @@ from tests.insights_app.factories import (
     registered,
 )
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 LAST_WEEK = this_week().shifted(-1)
 M = LAST_WEEK.monday
 SUNDAY = LAST_WEEK.sunday

@@ -19,6 +19,7 @@ from acceptance_app import services as acceptance
 from acceptance_app.metrics import ReasonCount, retrospective_metrics
 from acceptance_app.metrics.compute import _is_done_on_time
 from acceptance_app.services import ItemData
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from insights_app.kpis import (
     CUSTOMER_SATISFACTION,
@@ -39,7 +40,7 @@ from insights_app.kpis import (
     kpis_for,
 )
 from requests_app import services as request_services
-from requests_app.models import CollabPlan, CollabRequest, Review
+from requests_app.models import CollabPlan, Review
 from risks_app import services as risks
 from risks_app.models import Risk
 from risks_app.services import RiskData
@@ -59,7 +60,7 @@ from tests.insights_app.factories import (
 )
 from tests.tasks_app.fixtures import day
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 START, END = on(9, 22), on(10, 12)
 WEEK = datetime.timedelta(weeks=1)
 BASELINE = (on(9, 8), on(9, 21))
@@ -271,13 +272,13 @@ def data(org):
     # Z (sales): executing 09-01, archived Sun 09-21, before the period; z1 done 09-10, on time.
     case_z = executing_since(case_of(sales, stage=Stage.ARCHIVED), at(9, 1))
     stage_change(case_z, Stage.RETROSPECTIVE, Stage.ARCHIVED, at(9, 21, 18))
-    CollabRequest.objects.filter(pk=case_z.pk).update(updated_at=at(9, 21, 18))  # its last save
+    Case.objects.filter(pk=case_z.pk).update(updated_at=at(9, 21, 18))  # its last save
     done(case_z, planned_due=on(9, 12), completed=at(9, 10))
     # U (sales): executing 09-10, archived 09-22 09:00 (open on the period's first day);
     # u1 done Fri 09-19, a day late.
     case_u = executing_since(case_of(sales, stage=Stage.ARCHIVED), at(9, 10))
     stage_change(case_u, Stage.RETROSPECTIVE, Stage.ARCHIVED, at(9, 22, 9))
-    CollabRequest.objects.filter(pk=case_u.pk).update(updated_at=at(9, 22, 9))
+    Case.objects.filter(pk=case_u.pk).update(updated_at=at(9, 22, 9))
     done(case_u, planned_due=on(9, 18), completed=at(9, 19))
     # W (sales): still in breakdown, its task has no owner: not counted; nor is the task of
     # a case cancelled in breakdown on 09-25, before it ever executed.
@@ -773,9 +774,9 @@ def story_case(company, executing):
         actor=company.sales_staff, delivery=second, verdicts=all_pass(second)
     )
 
-    stages = CollabRequest.Stage.values
+    stages = Case.Stage.values
     changes = Activity.objects.filter(
-        subject_type=ContentType.objects.get_for_model(CollabRequest),
+        subject_type=ContentType.objects.get_for_model(Case),
         subject_id=str(case.pk),
         from_state__in=stages,
         to_state__in=stages,
@@ -783,9 +784,7 @@ def story_case(company, executing):
     assert [(a.from_state, a.to_state) for a in changes] == [(f, t) for f, t, _ in STORY]
     for activity, (_from, _to, when) in zip(changes, STORY, strict=True):
         Activity.objects.filter(pk=activity.pk).update(created_at=when)
-    CollabRequest.objects.filter(pk=case.pk).update(
-        submitted_at=at(9, 29, 9), approved_at=at(10, 9, 10)
-    )
+    Case.objects.filter(pk=case.pk).update(submitted_at=at(9, 29, 9), approved_at=at(10, 9, 10))
     Review.objects.filter(request=case, round=1).update(decided_at=at(9, 26, 15))
     Review.objects.filter(request=case, round=2).update(decided_at=at(10, 9, 10))
     CollabPlan.objects.filter(request=case).update(
@@ -806,7 +805,7 @@ def story_case(company, executing):
     Risk.objects.filter(pk=risk.pk).update(deadline=on(10, 15), resolved_at=at(10, 14))
     case.deliveries.filter(version=1).update(submitted_at=at(10, 20), decided_at=at(10, 21))
     case.deliveries.filter(version=2).update(submitted_at=at(10, 23), decided_at=at(10, 24))
-    return CollabRequest.objects.get(pk=case.pk)
+    return Case.objects.get(pk=case.pk)
 
 
 def test_it_reads_what_the_services_record(company, story_case):

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from django.contrib.messages import get_messages
 
+from cases.archive_guard import archived_message
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.notifications.models import Notification
 from collab_portal.signoffs.models import ExternalLink, SignOff
-from requests_app.archive_guard import archived_message
 from requests_app.models import (
     Attachment,
     CarbonCopy,
     CollabPlan,
-    CollabRequest,
     KickoffMeeting,
     Milestone,
     Receiver,
@@ -32,7 +32,7 @@ from tasks_app.models import (
 )
 
 RECORDS = [
-    CollabRequest,
+    Case,
     Receiver,
     Attachment,
     CarbonCopy,
@@ -75,14 +75,14 @@ def snapshot() -> dict[str, list[dict]]:
     }
 
 
-def archive(case: CollabRequest) -> CollabRequest:
-    CollabRequest.objects.filter(pk=case.pk).update(stage=CollabRequest.Stage.ARCHIVED)
-    return CollabRequest.objects.get(pk=case.pk)
+def archive(case: Case) -> Case:
+    Case.objects.filter(pk=case.pk).update(stage=Case.Stage.ARCHIVED)
+    return Case.objects.get(pk=case.pk)
 
 
-def set_stage(case: CollabRequest, stage: str) -> CollabRequest:
-    CollabRequest.objects.filter(pk=case.pk).update(stage=stage)
-    return CollabRequest.objects.get(pk=case.pk)
+def set_stage(case: Case, stage: str) -> Case:
+    Case.objects.filter(pk=case.pk).update(stage=stage)
+    return Case.objects.get(pk=case.pk)
 
 
 def fresh(obj):

@@ -5,9 +5,10 @@ are read-only anyway). Used with ``@pytest.mark.urls``; the portal's URLs stay m
 from django.contrib import admin
 from django.urls import path
 
-from collab_portal.lib.admin import ArchivedCaseAdminMixin, ArchivedCaseInlineMixin
+from cases.admin import ArchivedCaseAdminMixin, ArchivedCaseInlineMixin
+from cases.models import Case
 from collab_portal.urls import urlpatterns as portal_urlpatterns
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 from tasks_app.models import ProgressUpdate, Task
 
 site = admin.AdminSite(name="archive_test_admin")
@@ -42,6 +43,6 @@ class CaseAdmin(ArchivedCaseAdminMixin, admin.ModelAdmin):
 
 
 site.register(Task, TaskAdmin)
-site.register(CollabRequest, CaseAdmin)
+site.register(Case, CaseAdmin)
 
 urlpatterns = [path("test-admin/", site.urls), *portal_urlpatterns]

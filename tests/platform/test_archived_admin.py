@@ -13,8 +13,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from collab_portal.lib.admin import ArchivedCaseAdminMixin
-from requests_app.models import CollabPlan, CollabRequest, KickoffMeeting, SyncRecord
+from cases.admin import ArchivedCaseAdminMixin
+from cases.models import Case
+from requests_app.models import CollabPlan, KickoffMeeting, SyncRecord
 from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
@@ -25,7 +26,7 @@ from tests.risks_app.conftest import risk_data
 from tests.tasks_app.fixtures import day
 from tests.tasks_app.fixtures_io import case_in_breakdown
 
-CASE_ADMINS = [CollabRequest, CollabPlan, SyncRecord, KickoffMeeting, Risk]
+CASE_ADMINS = [Case, CollabPlan, SyncRecord, KickoffMeeting, Risk]
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def archived_records(company, executing):
     risk_services.risk_raise(actor=company.sales_staff, request=executing, data=risk_data(company))
     case = archive(executing)
     return {
-        CollabRequest: case,
+        Case: case,
         CollabPlan: case.plans.get(),
         SyncRecord: case.sync_records.get(),
         KickoffMeeting: KickoffMeeting.objects.get(request=case),
@@ -203,11 +204,8 @@ def test_the_mixin_refuses_change_delete_and_inline_rows_of_an_archived_case(
     assert client.post(_test_url(Task, "delete", task.pk), {"post": "yes"}).status_code == 403
 
     case = task.request
-    assert (
-        client.post(_test_url(CollabRequest, "change", case.pk), {"subject": "改"}).status_code
-        == 403
-    )
-    case_page = client.get(_test_url(CollabRequest, "change", case.pk))
+    assert client.post(_test_url(Case, "change", case.pk), {"subject": "改"}).status_code == 403
+    case_page = client.get(_test_url(Case, "change", case.pk))
     assert not case_page.context["inline_admin_formsets"][0].has_add_permission
     assert snapshot() == before
 

@@ -35,12 +35,13 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from acceptance_app.models import DeliveryFile, DeliveryItem
 from collab_portal.org.models import User
-from requests_app.models import Attachment, CollabRequest
+from cases.models import Case
+from requests_app.models import Attachment
 
 with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
     call_command("seed_demo", quiet_logins=True)
 admin = User.objects.get(username="admin")
-for number, case in enumerate(CollabRequest.objects.order_by("code")[:4]):
+for number, case in enumerate(Case.objects.order_by("code")[:4]):
     body = os.urandom(2000 + number * 400_000)
     Attachment.objects.create(
         request=case, file=ContentFile(body, name=f"需求说明 第{number}版.pdf"),
@@ -63,10 +64,10 @@ SELECT r.code, r.stage,
   (SELECT count(*) FROM risks_app_risk k WHERE k.request_id = r.id),
   (SELECT count(*) FROM activity_activity a
      JOIN django_content_type ct ON ct.id = a.subject_type_id
-    WHERE ct.app_label = 'requests_app' AND ct.model = 'collabrequest'
+    WHERE ct.app_label = 'cases' AND ct.model = 'case'
       AND a.subject_id = r.id::text),
   (SELECT count(*) FROM requests_app_attachment f WHERE f.request_id = r.id)
-FROM requests_app_collabrequest r ORDER BY r.code
+FROM cases_case r ORDER BY r.code
 """
 
 REFERENCED_FILES = """
@@ -203,14 +204,12 @@ def test_restore_drops_newer_tables_and_refuses_unconfirmed_or_damaged_backups(
     plan.parent.mkdir(parents=True)
     plan.write_bytes(b"%PDF plan")
     with _server_connection(dbname) as database:
-        database.execute("CREATE TABLE requests_app_collabrequest (id int PRIMARY KEY, code text)")
-        database.execute("INSERT INTO requests_app_collabrequest VALUES (1, 'CR-2025-0001')")
+        database.execute("CREATE TABLE cases_case (id int PRIMARY KEY, code text)")
+        database.execute("INSERT INTO cases_case VALUES (1, 'CR-2025-0001')")
     backup = _backup(operator_env, tmp_path)
     with _server_connection(dbname) as database:
-        database.execute("INSERT INTO requests_app_collabrequest VALUES (2, 'CR-2025-0002')")
-        database.execute(
-            "CREATE TABLE later_feature (case_id int REFERENCES requests_app_collabrequest)"
-        )
+        database.execute("INSERT INTO cases_case VALUES (2, 'CR-2025-0002')")
+        database.execute("CREATE TABLE later_feature (case_id int REFERENCES cases_case)")
         database.execute("INSERT INTO later_feature VALUES (2)")
     plan.write_bytes(b"%PDF newer plan")
 
@@ -223,7 +222,7 @@ def test_restore_drops_newer_tables_and_refuses_unconfirmed_or_damaged_backups(
     assert plan.read_bytes() == b"%PDF plan"
 
     with _server_connection(dbname) as database:
-        database.execute("INSERT INTO requests_app_collabrequest VALUES (3, 'CR-2025-0003')")
+        database.execute("INSERT INTO cases_case VALUES (3, 'CR-2025-0003')")
     archive = backup / "media.tar.gz"
     archive.write_bytes(archive.read_bytes()[:-10])
     damaged = _refused(operator_env, "scripts/restore.sh", "--yes", str(backup))
@@ -233,7 +232,7 @@ def test_restore_drops_newer_tables_and_refuses_unconfirmed_or_damaged_backups(
 
 def _codes(dbname):
     with _server_connection(dbname) as database:
-        rows = database.execute("SELECT code FROM requests_app_collabrequest ORDER BY code")
+        rows = database.execute("SELECT code FROM cases_case ORDER BY code")
         return [code for (code,) in rows]
 
 
@@ -264,9 +263,9 @@ def test_sqlite_backup_wipe_restore_gives_back_rows_and_files(tmp_path):
     environment = _operator_env(tmp_path, f"sqlite:///{database_path}")
     with sqlite3.connect(database_path) as database:
         database.execute("PRAGMA journal_mode=WAL")
-        database.execute("CREATE TABLE requests_app_collabrequest (code TEXT, stage TEXT)")
+        database.execute("CREATE TABLE cases_case (code TEXT, stage TEXT)")
         database.executemany(
-            "INSERT INTO requests_app_collabrequest VALUES (?, ?)",
+            "INSERT INTO cases_case VALUES (?, ?)",
             [(f"CR-2025-{number:04}", "executing") for number in range(1, 40)],
         )
     media_root = Path(environment["MEDIA_ROOT"])
@@ -288,4 +287,4 @@ def test_sqlite_backup_wipe_restore_gives_back_rows_and_files(tmp_path):
 
 def _sqlite_rows(path):
     with sqlite3.connect(path) as database:
-        return database.execute("SELECT * FROM requests_app_collabrequest ORDER BY code").fetchall()
+        return database.execute("SELECT * FROM cases_case ORDER BY code").fetchall()

@@ -63,14 +63,6 @@ RULE_WIRING = f"only {TOP} imports the project's wiring"
 RULE_TOOLS = "the code imports no tests or benchmarks"
 RULE_UNPLACED = "every package of ours has its layer in LAYERS"
 
-# requests_app.models' CollabRequest.visible_to reaches up by name to two later stages' models:
-# the case kernel (issue 19, point 1) has the stages register their part instead. Delete this set
-# when the kernel lands (test_every_known_exception_still_happens fails once they are gone).
-KNOWN_UNTIL_KERNEL = {
-    ("requests_app/models.py", "tasks_app.Task"),
-    ("requests_app/models.py", "risks_app.Risk"),
-}
-
 _MODEL_NAME = re.compile(r"(?P<label>[a-z][a-z0-9_]*)\.(?P<model>[A-Z][A-Za-z0-9]*)")
 _IMPORTING_BY_NAME = {"import_module", "import_string", "include"}
 
@@ -225,21 +217,9 @@ def project_violations() -> list[Violation]:
     ]
 
 
-def _known(violation: Violation) -> tuple[str, str] | None:
-    for path, target in KNOWN_UNTIL_KERNEL:
-        if violation.path == path and _within(violation.target, target):
-            return path, target
-    return None
-
-
 def test_the_code_keeps_the_import_contracts():
-    broken = [violation for violation in project_violations() if not _known(violation)]
+    broken = project_violations()
     assert not broken, "imports against the layers:\n" + "\n".join(map(str, broken))
-
-
-def test_every_known_exception_still_happens():
-    """An entry of KNOWN_UNTIL_KERNEL that no longer happens is to be deleted."""
-    assert {_known(violation) for violation in project_violations()} - {None} == KNOWN_UNTIL_KERNEL
 
 
 def test_every_package_of_ours_has_its_layer_or_is_a_tool():
@@ -305,7 +285,7 @@ STAGE_RULE = "a stage imports no later stage"
         ("collab_portal/org/admin.py", "apps.get_model('tasks_app', 'Task')", PLATFORM_RULE),
         (
             "collab_portal/org/admin.py",
-            "case = ForeignKey('requests_app.CollabRequest')",
+            "case = ForeignKey('cases.Case')",
             PLATFORM_RULE,
         ),
         ("collab_portal/dashboard/views.py", "import_module('tasks_app.views')", PLATFORM_RULE),

@@ -44,7 +44,7 @@ def test_the_catalogues_hold_every_string_in_the_code(tmp_path):
     """makemessages on a copy of the sources finds nothing the committed catalogue lacks."""
     copy = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", "vendor", "*.mo")
-    for name in ("collab_portal", "ops", "templates", "locale"):
+    for name in ("collab_portal", "cases", "ops", "templates", "locale"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
     for app in ROOT.glob("*_app"):
         shutil.copytree(app, copy / app.name, ignore=ignore)
@@ -72,6 +72,7 @@ def test_the_catalogues_hold_every_string_in_the_code(tmp_path):
 
 SOURCE_FOLDERS = [
     "collab_portal",
+    "cases",
     "requests_app",
     "tasks_app",
     "risks_app",

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases.models import Case
 from collab_portal.reminders import services as reminder_services
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.registry import Due, RuleSpec
 from collab_portal.reminders.sweeps import in_their_language
-from requests_app.models import CollabRequest, Receiver
+from requests_app.models import Receiver
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -75,7 +76,7 @@ def only(monkeypatch, spec: RuleSpec) -> None:
     monkeypatch.setattr(reminder_services, "rules", lambda: [spec])
 
 
-def copies_of(case: CollabRequest, count: int, *, tag: str, **fields) -> list[CollabRequest]:
+def copies_of(case: Case, count: int, *, tag: str, **fields) -> list[Case]:
     """``count`` copies of ``case`` with its receivers (written in bulk: no history, no
     timeline), numbered ``<code>-<tag><n>``, ``fields`` overriding the case's own."""
     values = {
@@ -94,8 +95,8 @@ def copies_of(case: CollabRequest, count: int, *, tag: str, **fields) -> list[Co
         )
     }
     values.update(fields)
-    copies = CollabRequest.objects.bulk_create(
-        [CollabRequest(code=f"{case.code}-{tag}{n:03d}", **values) for n in range(count)]
+    copies = Case.objects.bulk_create(
+        [Case(code=f"{case.code}-{tag}{n:03d}", **values) for n in range(count)]
     )
     receivers = list(case.receivers.all())
     Receiver.objects.bulk_create(

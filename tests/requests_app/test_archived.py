@@ -12,10 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.archive_guard import archived_message
+from cases.models import Case
 from collab_portal.lib.refusals import ActionRefused
 from requests_app import services
-from requests_app.archive_guard import archived_message
-from requests_app.models import Attachment, CollabPlan, CollabRequest
+from requests_app.models import Attachment, CollabPlan
 from tests.platform.archived import (
     archive,
     assert_refused_as_archived,
@@ -267,7 +268,7 @@ def test_a_case_cannot_be_cancelled_once_archived_nor_copied_in_even_by_an_admin
     ):
         with pytest.raises(ActionRefused, match=archived_message()):
             write()
-    assert fresh(executing).stage == CollabRequest.Stage.ARCHIVED
+    assert fresh(executing).stage == Case.Stage.ARCHIVED
     assert not executing.carbon_copies.exists()
 
 

@@ -4,8 +4,8 @@ the current stage) and the later stages' links each lists."""
 import pytest
 from django.urls import reverse
 
-from requests_app.case_links import ResolvedLink
-from requests_app.case_tabs import case_tabs
+from cases.case_links import ResolvedLink
+from cases.case_tabs import case_tabs
 from requests_app.pages import case_page
 
 WBS = ResolvedLink("任务分解", "/wbs/", "ti-sitemap", "tasks")

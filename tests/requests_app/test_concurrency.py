@@ -6,11 +6,12 @@ import threading
 import pytest
 from django.db import connection
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.signoffs.models import SignOff
 from requests_app import services
-from requests_app.models import CollabRequest, Review
+from requests_app.models import Review
 from tests.factories import DelegationFactory
 from tests.requests_app.fixtures import registration
 
@@ -55,7 +56,7 @@ def test_two_approvals_at_once_give_one_sign_off_and_one_transition(company, sal
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert "信息同步" in losers[0].message
     case.refresh_from_db()
-    assert case.stage == CollabRequest.Stage.SYNCING
+    assert case.stage == Case.Stage.SYNCING
     assert Review.objects.count() == 1 and SignOff.objects.count() == 1
     assert Activity.objects.filter(verb="approve").count() == 1
 
@@ -77,10 +78,10 @@ def test_an_approval_and_a_withdrawal_at_once_leave_one_consistent_outcome(compa
     )
     assert sum(isinstance(o, ActionRefused) for o in outcomes) == 1, outcomes
     case.refresh_from_db()
-    if case.stage == CollabRequest.Stage.SYNCING:
+    if case.stage == Case.Stage.SYNCING:
         assert SignOff.objects.count() == 1
     else:
-        assert case.stage == CollabRequest.Stage.DRAFT and not SignOff.objects.exists()
+        assert case.stage == Case.Stage.DRAFT and not SignOff.objects.exists()
 
 
 def test_codes_stay_unique_and_sequential_when_many_are_created_at_once(company):
@@ -93,7 +94,7 @@ def test_codes_stay_unique_and_sequential_when_many_are_created_at_once(company)
             for _ in range(8)
         ]
     )
-    codes = sorted(o.code for o in outcomes if isinstance(o, CollabRequest))
+    codes = sorted(o.code for o in outcomes if isinstance(o, Case))
     assert len(codes) == 8, outcomes
     assert [int(code[-4:]) for code in codes] == list(range(1, 9))
 

@@ -8,9 +8,10 @@ them; the stages after the plan's confirmation change nothing in stages 1–2 bu
 import pytest
 from django.utils import timezone, translation
 
+from cases.models import OPEN_STAGES, Case
 from collab_portal.org.models import Department
 from requests_app import policies, services
-from requests_app.models import OPEN_STAGES, CollabPlan, CollabRequest
+from requests_app.models import CollabPlan
 from tests.factories import (
     DelegationFactory,
     DepartmentFactory,
@@ -19,7 +20,7 @@ from tests.factories import (
 )
 from tests.requests_app.fixtures import plan_data, registration
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 ROLES = (
     "initiator",
     "initiator_head",
@@ -83,8 +84,8 @@ def nobody(**overrides):
 def at(case, stage):
     """``case`` as it reads at ``stage``, the stage written straight to its row: the case is
     the same, only its stage differs."""
-    CollabRequest.objects.filter(pk=case.pk).update(stage=stage)
-    return CollabRequest.objects.get(pk=case.pk)
+    Case.objects.filter(pk=case.pk).update(stage=stage)
+    return Case.objects.get(pk=case.pk)
 
 
 def in_state(plan, state):
@@ -123,7 +124,7 @@ def confirmed(company, proposed):
     """The plan signed by both sides: the case moves to task breakdown."""
     for head in (company.sales_head, company.tech_head):
         services.plan_sign(actor=head, plan=proposed)
-    case = CollabRequest.objects.get(pk=proposed.request_id)
+    case = Case.objects.get(pk=proposed.request_id)
     assert case.stage == Stage.BREAKDOWN
     return case
 
@@ -280,7 +281,7 @@ def test_a_proposed_plan_with_a_customer_offers_its_link_to_who_may_send_it(
     services.request_finish_sync(actor=company.sales_staff, request=case)
     plan = services.plan_save(actor=company.tech_staff, request=case, data=plan_data(company))
     services.plan_propose(actor=company.tech_staff, plan=plan)
-    case = CollabRequest.objects.get(pk=case.pk)
+    case = Case.objects.get(pk=case.pk)
     plan.refresh_from_db()
     table = flags({**people, "party_owner": party_owner}, case, plans=[plan])
     assert table == {

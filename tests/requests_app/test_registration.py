@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from requests_app import services
-from requests_app.models import CollabRequest
 from tests.factories import DelegationFactory, DepartmentFactory, UserFactory
 from tests.requests_app.fixtures import registration
 
@@ -22,7 +22,7 @@ def test_a_draft_gets_the_next_code_of_the_year_and_a_timeline(company, draft):
         initiator=company.sales_staff, data=registration(internal_departments=[company.tech])
     )
     assert draft.code == f"CR-{YEAR}-0001" and second.code == f"CR-{YEAR}-0002"
-    assert draft.stage == CollabRequest.Stage.DRAFT
+    assert draft.stage == Case.Stage.DRAFT
     assert draft.initiator_department == company.sales
     assert [r.label for r in draft.receivers.all()] == ["技术部"]
     assert Activity.objects.filter(subject_id=str(draft.pk), verb="create").count() == 1
@@ -50,11 +50,11 @@ def test_bad_registrations_are_refused_in_chinese_and_nothing_is_saved(
     with pytest.raises(ValidationError) as error:
         services.request_create(initiator=company.sales_staff, data=data)
     assert message in " ".join(error.value.message_dict[field])
-    assert not CollabRequest.objects.exists()
+    assert not Case.objects.exists()
 
 
 def test_submitting_routes_to_the_department_head_and_tells_them(company, pending):
-    assert pending.stage == CollabRequest.Stage.PENDING_REVIEW
+    assert pending.stage == Case.Stage.PENDING_REVIEW
     assert pending.reviewer == company.sales_head
     notice = Notification.objects.get(recipient=company.sales_head)
     assert pending.code in notice.title and "张三" in notice.title
@@ -90,7 +90,7 @@ def test_only_the_initiator_submits_and_only_from_draft_or_returned(company, dra
 def test_withdrawing_returns_a_pending_request_to_draft(company, pending):
     services.request_withdraw(actor=company.sales_staff, request=pending)
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.DRAFT and pending.reviewer is None
+    assert pending.stage == Case.Stage.DRAFT and pending.reviewer is None
     with pytest.raises(ActionRefused):
         services.request_withdraw(actor=company.sales_staff, request=pending)
 
@@ -99,7 +99,7 @@ def test_nobody_else_withdraws(company, pending):
     with pytest.raises(ActionRefused, match="只有发起人"):
         services.request_withdraw(actor=company.sales_head, request=pending)
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.PENDING_REVIEW
+    assert pending.stage == Case.Stage.PENDING_REVIEW
 
 
 def test_editing_is_for_the_initiator_of_a_draft_and_not_after_signing(company, syncing):
@@ -131,7 +131,7 @@ def test_editing_is_for_the_initiator_of_a_draft_and_not_after_signing(company, 
 
 def test_the_stage_cannot_be_assigned_directly(draft):
     with pytest.raises(AttributeError):
-        draft.stage = CollabRequest.Stage.ARCHIVED
+        draft.stage = Case.Stage.ARCHIVED
 
 
 def test_cancel_needs_a_reason_and_the_initiator_or_an_admin(company, pending):
@@ -141,9 +141,7 @@ def test_cancel_needs_a_reason_and_the_initiator_or_an_admin(company, pending):
         services.request_cancel(actor=company.sales_staff, request=pending, reason=" ")
     services.request_cancel(actor=company.admin, request=pending, reason="客户取消合作")
     pending.refresh_from_db()
-    assert (
-        pending.stage == CollabRequest.Stage.CANCELLED and pending.cancel_reason == "客户取消合作"
-    )
+    assert pending.stage == Case.Stage.CANCELLED and pending.cancel_reason == "客户取消合作"
     with pytest.raises(ActionRefused):
         services.request_cancel(actor=company.admin, request=pending, reason="再取消一次")
 
@@ -158,7 +156,7 @@ def test_saving_and_submitting_a_new_request_sends_it_to_the_head_at_once(compan
 
     case.refresh_from_db()
     assert refused is None
-    assert case.stage == CollabRequest.Stage.PENDING_REVIEW and case.reviewer == company.sales_head
+    assert case.stage == Case.Stage.PENDING_REVIEW and case.reviewer == company.sales_head
     assert list(
         Activity.objects.filter(subject_id=str(case.pk)).values_list("verb", flat=True)
     ) == ["create", "submit"]
@@ -180,7 +178,7 @@ def test_saving_and_submitting_a_returned_request_resubmits_the_edited_form(comp
 
     case.refresh_from_db()
     assert refused is None
-    assert (case.subject, case.stage) == ("量化后的主题", CollabRequest.Stage.PENDING_REVIEW)
+    assert (case.subject, case.stage) == ("量化后的主题", Case.Stage.PENDING_REVIEW)
     assert list(Activity.objects.filter(subject_id=str(case.pk)).values_list("verb", flat=True))[
         -2:
     ] == ["edit", "resubmit"]
@@ -196,7 +194,7 @@ def test_a_refused_submit_keeps_the_saved_draft_and_says_why(company):
 
     case.refresh_from_db()
     assert "新部门" in refused.message and "负责人" in refused.message
-    assert case.stage == CollabRequest.Stage.DRAFT and case.reviewer is None
+    assert case.stage == Case.Stage.DRAFT and case.reviewer is None
     assert case.subject == "Q3 产品上线客户需求对接"
     assert list(
         Activity.objects.filter(subject_id=str(case.pk)).values_list("verb", flat=True)
@@ -209,4 +207,4 @@ def test_saving_and_submitting_bad_input_saves_nothing(company):
         services.request_save_and_submit(
             actor=company.sales_staff, data=registration(internal_departments=[])
         )
-    assert not CollabRequest.objects.exists()
+    assert not Case.objects.exists()

@@ -7,10 +7,11 @@ import datetime
 
 import pytest
 
+from cases.models import Case
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.services import reminders_sweep
 from requests_app import policies, services
-from requests_app.models import CollabPlan, CollabRequest
+from requests_app.models import CollabPlan
 from requests_app.reminder_rules import PLAN_CONFIRMATION_WAITING, REVIEW_WAITING
 from tests.factories import DelegationFactory, UserFactory
 from tests.requests_app.reminder_helpers import (
@@ -28,8 +29,8 @@ from tests.requests_app.reminder_helpers import (
 MONDAY = "2025-09-22"
 
 
-def submitted_at(case: CollabRequest, when: datetime.datetime) -> CollabRequest:
-    CollabRequest.objects.filter(pk=case.pk).update(submitted_at=when)
+def submitted_at(case: Case, when: datetime.datetime) -> Case:
+    Case.objects.filter(pk=case.pk).update(submitted_at=when)
     case.refresh_from_db()
     return case
 
@@ -196,7 +197,7 @@ def test_requests_that_no_longer_wait_are_left_alone(company, pending, syncing):
     )
     services.request_submit(actor=company.sales_staff, request=draft)
     services.request_withdraw(actor=company.sales_staff, request=draft)
-    CollabRequest.objects.filter(pk=draft.pk).update(submitted_at=at(MONDAY))
+    Case.objects.filter(pk=draft.pk).update(submitted_at=at(MONDAY))
     assert sweep(REVIEW_WAITING, at("2025-10-13")) == []
 
 

@@ -6,13 +6,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from collab_portal.signoffs.canonical import snapshot_hash
 from collab_portal.signoffs.models import SigningPolicy, SignOff
 from requests_app import services
-from requests_app.models import CollabRequest, Review
+from requests_app.models import Review
 from tests.factories import TEST_PASSWORD, DelegationFactory, DepartmentFactory, UserFactory
 
 ALL_CHECKS = {"goal_quantifiable": True, "receiver_clear": True, "deadline_reasonable": True}
@@ -23,7 +24,7 @@ def test_approving_signs_the_form_and_moves_to_information_sync(company, pending
         actor=company.sales_head, request=pending, comment="同意推进", **ALL_CHECKS
     )
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.SYNCING and pending.approved_at
+    assert pending.stage == Case.Stage.SYNCING and pending.approved_at
     assert (review.round, review.decision, review.reviewer) == (1, "approved", company.sales_head)
     signoff = SignOff.objects.get()
     assert signoff.signer == company.sales_head and signoff.meaning == "approved"
@@ -48,7 +49,7 @@ def test_approval_needs_all_three_checks(company, pending):
             deadline_reasonable=False,
         )
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.PENDING_REVIEW
+    assert pending.stage == Case.Stage.PENDING_REVIEW
     assert not Review.objects.exists() and not SignOff.objects.exists()
 
 
@@ -61,7 +62,7 @@ def test_only_the_reviewer_or_their_delegate_decides(company, pending, who):
             actor=getattr(company, who), request=pending, reason_code="other", comment="不行"
         )
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.PENDING_REVIEW and not Review.objects.exists()
+    assert pending.stage == Case.Stage.PENDING_REVIEW and not Review.objects.exists()
 
 
 def test_a_delegate_approves_for_the_head_and_the_sign_off_says_so(company, pending, sales_deputy):
@@ -110,7 +111,7 @@ def test_returning_needs_a_reason_and_a_comment_then_a_second_round_follows(comp
         receiver_clear=True,
     )
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.RETURNED
+    assert pending.stage == Case.Stage.RETURNED
     assert Notification.objects.filter(
         recipient=company.sales_staff, body="目标请量化到客户数"
     ).exists()
@@ -197,12 +198,12 @@ def test_only_the_initiator_urges_a_pending_review(company, pending, draft):
 def test_people_copied_in_see_the_case_and_hear_of_the_decision(company, pending):
     finance = DepartmentFactory(code="FIN", name="财务部", parent=company.company)
     accountant = UserFactory(display_name="华健", department=finance)
-    assert not CollabRequest.objects.visible_to(accountant).filter(pk=pending.pk).exists()
+    assert not Case.objects.visible_to(accountant).filter(pk=pending.pk).exists()
     added = services.request_copy_in(
         actor=company.sales_staff, request=pending, people=[accountant, company.sales_staff]
     )
     assert added == 1
-    assert CollabRequest.objects.visible_to(accountant).filter(pk=pending.pk).exists()
+    assert Case.objects.visible_to(accountant).filter(pk=pending.pk).exists()
     services.request_approve(actor=company.sales_head, request=pending, **ALL_CHECKS)
     assert Notification.objects.filter(recipient=accountant, title__contains="审核").exists()
     with pytest.raises(ActionRefused):
@@ -218,7 +219,7 @@ def test_admins_can_require_the_password_to_sign(company, pending):
             actor=company.sales_head, request=pending, password="wrong", **ALL_CHECKS
         )
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.PENDING_REVIEW and not SignOff.objects.exists()
+    assert pending.stage == Case.Stage.PENDING_REVIEW and not SignOff.objects.exists()
     services.request_approve(
         actor=company.sales_head, request=pending, password=TEST_PASSWORD, **ALL_CHECKS
     )

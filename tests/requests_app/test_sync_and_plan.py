@@ -6,13 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from collab_portal.signoffs.models import ExternalLink, SignOff
 from collab_portal.signoffs.services import ExternalLinkInvalid
 from requests_app import services
-from requests_app.models import CollabPlan, CollabRequest
+from requests_app.models import CollabPlan
 from tests.factories import DelegationFactory
 from tests.requests_app.fixtures import plan_data
 
@@ -42,14 +43,14 @@ def test_the_sync_is_recorded_acknowledged_and_finished(company, syncing):
     assert record.acknowledged_by == company.tech_staff and record.acknowledged_at
     services.request_finish_sync(actor=company.sales_staff, request=syncing)
     syncing.refresh_from_db()
-    assert syncing.stage == CollabRequest.Stage.PLANNING
+    assert syncing.stage == Case.Stage.PLANNING
 
 
 def test_finishing_the_sync_lists_what_is_missing(company, syncing):
     with pytest.raises(ActionRefused, match="尚未记录向 技术部 的信息同步"):
         services.request_finish_sync(actor=company.sales_staff, request=syncing)
     syncing.refresh_from_db()
-    assert syncing.stage == CollabRequest.Stage.SYNCING
+    assert syncing.stage == Case.Stage.SYNCING
 
 
 def test_only_the_receiving_department_acknowledges_and_only_once(company, syncing):
@@ -123,7 +124,7 @@ def test_a_multi_party_case_needs_its_kickoff_meeting(company, external_contact)
     )
     services.request_finish_sync(actor=company.sales_staff, request=case)
     case.refresh_from_db()
-    assert case.stage == CollabRequest.Stage.PLANNING
+    assert case.stage == Case.Stage.PLANNING
     assert list(case.kickoff.attended.all()) == [company.tech_head]
 
 
@@ -182,7 +183,7 @@ def test_every_side_signs_and_the_last_signature_starts_the_breakdown(company, p
     proposed.refresh_from_db()
     case = proposed.request
     case.refresh_from_db()
-    assert proposed.state == "confirmed" and case.stage == CollabRequest.Stage.BREAKDOWN
+    assert proposed.state == "confirmed" and case.stage == Case.Stage.BREAKDOWN
     assert case.coordinator == company.tech_staff
     assert set(SignOff.objects.filter(meaning="confirmed").values_list("side_key", flat=True)) == {
         f"dept:{company.sales.pk}",
@@ -238,7 +239,7 @@ def test_an_external_contact_confirms_once_through_the_link(company, external_pl
     services.plan_external_decide(token=token, typed_name="高建华", ip="203.0.113.7", agree=True)
     plan.refresh_from_db()
     external_planning.refresh_from_db()
-    assert plan.state == "confirmed" and external_planning.stage == CollabRequest.Stage.BREAKDOWN
+    assert plan.state == "confirmed" and external_planning.stage == Case.Stage.BREAKDOWN
     signoff = SignOff.objects.get(external_contact__isnull=False)
     assert (signoff.signer_name, signoff.ip) == ("高建华", "203.0.113.7")
     with pytest.raises(ExternalLinkInvalid) as reused:

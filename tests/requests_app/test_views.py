@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.lib.dates import DEADLINE
 from collab_portal.org.models import Department
 from requests_app import services
-from requests_app.models import Attachment, CollabRequest
+from requests_app.models import Attachment
 from tests.factories import DepartmentFactory, UserFactory
 from tests.requests_app.fixtures import registration
 
@@ -124,7 +125,7 @@ def test_a_refused_outsider_cannot_act_on_the_case_either(company, outsiders, pe
     )
     assert response.status_code == 404
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.PENDING_REVIEW
+    assert pending.stage == Case.Stage.PENDING_REVIEW
 
 
 def test_registering_through_the_form_with_an_attachment(company, login):
@@ -143,7 +144,7 @@ def test_registering_through_the_form_with_an_attachment(company, login):
             "files": [SimpleUploadedFile("交期表.pdf", PDF_BYTES, content_type="application/pdf")],
         },
     )
-    case = CollabRequest.objects.get()
+    case = Case.objects.get()
     assert response["Location"] == case.get_absolute_url()
     attachment = case.attachments.get()
     assert attachment.name == "交期表.pdf" and "交期表" not in attachment.file.name
@@ -174,9 +175,9 @@ def test_one_click_saves_and_submits_a_new_request(company, login):
         reverse("requests_app:create"), _new_request(company, action="submit"), follow=True
     )
 
-    case = CollabRequest.objects.get()
+    case = Case.objects.get()
     assert response.redirect_chain[-1][0] == case.get_absolute_url()
-    assert case.stage == CollabRequest.Stage.PENDING_REVIEW and case.reviewer == company.sales_head
+    assert case.stage == Case.Stage.PENDING_REVIEW and case.reviewer == company.sales_head
     assert "已提交审核" in response.content.decode()
 
 
@@ -190,7 +191,7 @@ def test_one_click_saves_and_resubmits_a_returned_request(company, pending, logi
     )
 
     pending.refresh_from_db()
-    assert (pending.subject, pending.stage) == ("改后的主题", CollabRequest.Stage.PENDING_REVIEW)
+    assert (pending.subject, pending.stage) == ("改后的主题", Case.Stage.PENDING_REVIEW)
 
 
 def test_a_refused_submit_shows_why_and_keeps_the_draft(company, login):
@@ -201,8 +202,8 @@ def test_a_refused_submit_shows_why_and_keeps_the_draft(company, login):
         reverse("requests_app:create"), _new_request(company, action="submit"), follow=True
     )
 
-    case = CollabRequest.objects.get()
-    assert case.stage == CollabRequest.Stage.DRAFT and case.subject == "供应商交期协调"
+    case = Case.objects.get()
+    assert case.stage == Case.Stage.DRAFT and case.subject == "供应商交期协调"
     assert response.redirect_chain[-1][0] == case.get_absolute_url()
     body = response.content.decode()
     assert "已保存为草稿，但未能提交：新部门 暂无审核人" in body
@@ -212,7 +213,7 @@ def test_save_draft_still_only_saves(company, login):
     login(company.sales_staff).post(
         reverse("requests_app:create"), _new_request(company, action="save")
     )
-    assert CollabRequest.objects.get().stage == CollabRequest.Stage.DRAFT
+    assert Case.objects.get().stage == Case.Stage.DRAFT
 
 
 def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_saved(company, login):
@@ -230,7 +231,7 @@ def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_saved(company
     )
     assert response.status_code == 200
     assert "不接受可执行文件和脚本" in response.content.decode()
-    assert not CollabRequest.objects.exists()
+    assert not Case.objects.exists()
 
 
 def test_bad_form_input_gets_chinese_messages(company, login):
@@ -259,7 +260,7 @@ def test_bad_form_input_gets_chinese_messages(company, login):
     )
     first, last = DEADLINE.bounds()
     assert f"请选择 {first} 至 {last} 之间的日期" in past.content.decode()
-    assert not CollabRequest.objects.exists()
+    assert not Case.objects.exists()
 
 
 def test_the_review_form_approves_and_returns(company, pending, login):
@@ -271,7 +272,7 @@ def test_the_review_form_approves_and_returns(company, pending, login):
     )
     assert "已退回" in response.content.decode()
     pending.refresh_from_db()
-    assert pending.stage == CollabRequest.Stage.RETURNED
+    assert pending.stage == Case.Stage.RETURNED
 
 
 def test_a_wrong_state_post_shows_a_message_and_changes_nothing(company, syncing, login):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from cases.archive_guard import archived_message
 from collab_portal.lib.refusals import ActionRefused
-from requests_app.archive_guard import archived_message
 from risks_app import services
 from risks_app.models import Risk
 from risks_app.selectors import escalations_waiting

@@ -8,7 +8,7 @@ in charge of the division (钱总)."""
 import pytest
 from django.utils import translation
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 from risks_app import policies, services
 from risks_app.models import Risk
 from tasks_app.models import Task
@@ -154,13 +154,13 @@ def test_it_lets_the_coordinator_close_a_resolved_risk(people, company, risk):
 
 @pytest.mark.parametrize("stage", ["archived", "cancelled"])
 def test_it_offers_nothing_once_the_case_is_closed(people, risk, stage):
-    CollabRequest.objects.filter(pk=risk.request_id).update(stage=stage)
+    Case.objects.filter(pk=risk.request_id).update(stage=stage)
     assert offered(people, risk) == {action: set() for action in ACTIONS}
 
 
 def _at_stage(case, stage):
-    CollabRequest.objects.filter(pk=case.pk).update(stage=stage)
-    return CollabRequest.objects.get(pk=case.pk)
+    Case.objects.filter(pk=case.pk).update(stage=stage)
+    return Case.objects.get(pk=case.pk)
 
 
 def test_it_takes_risks_while_the_case_executes_or_is_being_accepted(executing, plain_task):

@@ -15,11 +15,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from cases.models import Case
 from collab_portal.notifications.models import Notification
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.registry import rule_spec
 from collab_portal.reminders.services import reminders_deliver, reminders_sweep
-from requests_app.models import CollabRequest
 from risks_app import services
 from risks_app.models import Risk
 from tests.factories import DelegationFactory, UserFactory
@@ -114,7 +114,7 @@ def test_only_open_risks_of_executing_or_accepting_cases_count(company, executin
     due_by(risk, "2025-09-30", state=Risk.State.ESCALATED)
     assert sweep(DEADLINE, at("2025-09-30")) != []
 
-    CollabRequest.objects.filter(pk=executing.pk).update(stage=CollabRequest.Stage.ACCEPTING)
+    Case.objects.filter(pk=executing.pk).update(stage=Case.Stage.ACCEPTING)
     assert sweep(DEADLINE, at("2025-09-30")) != []
 
     for state in (Risk.State.RESOLVED, Risk.State.CLOSED):
@@ -122,7 +122,7 @@ def test_only_open_risks_of_executing_or_accepting_cases_count(company, executin
         assert sweep(DEADLINE, at("2025-09-30")) == []
 
     due_by(risk, "2025-09-30", state=Risk.State.MITIGATING)
-    CollabRequest.objects.filter(pk=executing.pk).update(stage=CollabRequest.Stage.ARCHIVED)
+    Case.objects.filter(pk=executing.pk).update(stage=Case.Stage.ARCHIVED)
     assert sweep(DEADLINE, at("2025-09-30")) == []
 
 
@@ -145,7 +145,7 @@ def test_the_admins_settings_hold_through_the_sweep(company, risk, monkeypatch):
     ).exists()
 
 
-def _many_risks(case: CollabRequest, count: int, owners: list, raised_by) -> None:
+def _many_risks(case: Case, count: int, owners: list, raised_by) -> None:
     first = datetime.date(2025, 9, 15)
     Risk.objects.bulk_create(
         [

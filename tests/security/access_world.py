@@ -18,9 +18,10 @@ from django.utils import timezone
 from acceptance_app import services as acceptance_services
 from acceptance_app.bundle_outbox import archive_bundle_build
 from acceptance_app.services import ItemData
+from cases.models import Case
 from collab_portal.org.models import Delegation, Department, User
 from requests_app import services as request_services
-from requests_app.models import Attachment, CollabPlan, CollabRequest, Receiver
+from requests_app.models import Attachment, CollabPlan, Receiver
 from risks_app import services as risk_services
 from risks_app.services import RiskData
 from tasks_app import services as task_services
@@ -53,14 +54,14 @@ class Team:
 class World:
     users: dict[str, User]  # by role name; "anonymous" is not a user
     departments: dict[str, Department]
-    cases: dict[str, CollabRequest]  # the sales cases by state, and the finance ones ("fin_…")
+    cases: dict[str, Case]  # the sales cases by state, and the finance ones ("fin_…")
     plan_token: str = ""  # the external contact's link to the planning case's plan
     acceptance_token: str = ""  # and to the accepting case's delivery
     template: WbsTemplate | None = None
     delegation: Delegation | None = None
     extra: dict = field(default_factory=dict)
 
-    def case(self, state: str) -> CollabRequest:
+    def case(self, state: str) -> Case:
         return self.cases[state]
 
 
@@ -83,14 +84,14 @@ def _registration(team: Team, subject: str, *, contacts=()):
     )
 
 
-def _to_pending(team: Team, subject: str, *, contacts=()) -> CollabRequest:
+def _to_pending(team: Team, subject: str, *, contacts=()) -> Case:
     case = request_services.request_create(
         initiator=team.initiator, data=_registration(team, subject, contacts=contacts)
     )
     return request_services.request_submit(actor=team.initiator, request=case)
 
 
-def _to_syncing(team: Team, subject: str, *, contacts=()) -> CollabRequest:
+def _to_syncing(team: Team, subject: str, *, contacts=()) -> Case:
     case = _to_pending(team, subject, contacts=contacts)
     request_services.request_approve(
         actor=team.head,
@@ -104,7 +105,7 @@ def _to_syncing(team: Team, subject: str, *, contacts=()) -> CollabRequest:
     return case
 
 
-def _to_proposed(team: Team, subject: str, *, contacts=()) -> CollabRequest:
+def _to_proposed(team: Team, subject: str, *, contacts=()) -> Case:
     case = _to_syncing(team, subject, contacts=contacts)
     for receiver in case.receivers.all():
         record = request_services.sync_record_add(
@@ -146,7 +147,7 @@ def _to_proposed(team: Team, subject: str, *, contacts=()) -> CollabRequest:
     return case
 
 
-def _task(team: Team, case: CollabRequest, name: str, parent=None, **fields) -> Task:
+def _task(team: Team, case: Case, name: str, parent=None, **fields) -> Task:
     values = {
         "owner": team.coordinator,
         "lead_department": team.receiver,
@@ -160,17 +161,17 @@ def _task(team: Team, case: CollabRequest, name: str, parent=None, **fields) -> 
     )
 
 
-def _to_breakdown(team: Team, subject: str) -> CollabRequest:
+def _to_breakdown(team: Team, subject: str) -> Case:
     case = _to_proposed(team, subject)
     plan = case.plans.get()
     request_services.plan_sign(actor=team.receiver_head, plan=plan)
     request_services.plan_sign(actor=team.head, plan=plan)
     case.refresh_from_db()
-    assert case.stage == CollabRequest.Stage.BREAKDOWN, case.stage
+    assert case.stage == Case.Stage.BREAKDOWN, case.stage
     return case
 
 
-def _to_executing(team: Team, subject: str, *, risk=True) -> CollabRequest:
+def _to_executing(team: Team, subject: str, *, risk=True) -> Case:
     case = _to_breakdown(team, subject)
     research = _task(team, case, "需求调研", start_on=day(0), due_on=day(20))
     _task(team, case, "问卷设计", parent=research, due_on=day(4), owner=team.receiver_head)
@@ -195,7 +196,7 @@ def _to_executing(team: Team, subject: str, *, risk=True) -> CollabRequest:
     return case
 
 
-def _to_accepting(team: Team, subject: str) -> CollabRequest:
+def _to_accepting(team: Team, subject: str) -> Case:
     case = _to_executing(team, subject)
     finish_all_tasks(case)
     acceptance_services.delivery_item_add(
@@ -215,18 +216,18 @@ def _to_accepting(team: Team, subject: str) -> CollabRequest:
     return case
 
 
-def _to_retrospective(team: Team, subject: str) -> CollabRequest:
+def _to_retrospective(team: Team, subject: str) -> Case:
     case = _to_accepting(team, subject)
     delivery = case.deliveries.get(version=1)
     acceptance_services.acceptance_decide(
         actor=team.initiator, delivery=delivery, verdicts=all_pass(delivery)
     )
     case.refresh_from_db()
-    assert case.stage == CollabRequest.Stage.RETROSPECTIVE, case.stage
+    assert case.stage == Case.Stage.RETROSPECTIVE, case.stage
     return case
 
 
-def _to_archived(team: Team, subject: str) -> CollabRequest:
+def _to_archived(team: Team, subject: str) -> Case:
     case = _to_retrospective(team, subject)
     retrospective = case.retrospective
     acceptance_services.retrospective_save(
@@ -241,12 +242,12 @@ def _to_archived(team: Team, subject: str) -> CollabRequest:
     )
     acceptance_services.retrospective_file(actor=team.coordinator, retrospective=retrospective)
     case.refresh_from_db()
-    assert case.stage == CollabRequest.Stage.ARCHIVED, case.stage
+    assert case.stage == Case.Stage.ARCHIVED, case.stage
     archive_bundle_build(request_id=case.pk)  # as the worker does once the archiving commits
     return case
 
 
-def _publish_this_weeks_summary(team: Team, case: CollabRequest) -> None:
+def _publish_this_weeks_summary(team: Team, case: Case) -> None:
     iso_year, iso_week = weeks.iso_week_of(TODAY)
     summary = task_services.weekly_summary_draft(
         request=case, iso_year=iso_year, iso_week=iso_week, actor=team.coordinator

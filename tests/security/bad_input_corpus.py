@@ -35,7 +35,7 @@ CORPUS: dict[str, str] = {
         "需\u200b求\u200c对\u200d接\ufeff \u202etxt.exe\u202c 报告\u200f"
     ),
     "nul": "需求\x00对接",
-    "odd_but_storable": "a\x07b\x1bc\x7f '; DROP TABLE requests_app_collabrequest; -- 𠀀𝕏🧪",
+    "odd_but_storable": "a\x07b\x1bc\x7f '; DROP TABLE cases_case; -- 𠀀𝕏🧪",
     "only_spaces": "   \u3000 ",
 }
 
@@ -448,12 +448,12 @@ def store_payloads(company, case):
     """Put the markup and template payloads where the pages of ``case`` (executing) show them:
     the registration, a task's name and standard, a person's name, a risk, a progress note.
     Returns the raised risk."""
-    from requests_app.models import CollabRequest
+    from cases.models import Case
     from risks_app import services as risk_services
     from tasks_app import services as task_services
     from tasks_app.models import Task
 
-    CollabRequest.objects.filter(pk=case.pk).update(
+    Case.objects.filter(pk=case.pk).update(
         subject=SCRIPT,
         goal=IMG_ONERROR,
         background=f"{TEMPLATE_VAR} {SVG_ONLOAD}",

@@ -444,6 +444,7 @@ PORTAL_APPS = {
     "notifications",
     "reminders",
     "documents",
+    "cases",
     "requests_app",
     "tasks_app",
     "risks_app",

@@ -18,10 +18,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from acceptance_app.models import Delivery, DeliveryItem
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.notifications.models import Notification
 from collab_portal.signoffs.models import SignOff
-from requests_app.models import Attachment, CollabRequest
+from requests_app.models import Attachment
 from tasks_app.models import Task
 from tests.security.bad_input_corpus import (
     BAD_DATES,
@@ -70,7 +71,7 @@ def table_counts() -> dict[str, int]:
 
 def case_state(case) -> dict:
     """What an edit could change on the case, besides new rows."""
-    return CollabRequest.objects.filter(pk=case.pk).values().get()
+    return Case.objects.filter(pk=case.pk).values().get()
 
 
 def changed_tables(before: dict, after: dict) -> dict:
@@ -445,7 +446,7 @@ def test_a_file_over_the_size_limit_is_refused(company, client, media_root):
     response = client.post(reverse("requests_app:create"), data)
     errors, _ = feedback(response)
     assert any("20" in e and CHINESE.search(e) for e in errors), errors
-    assert not CollabRequest.objects.exists() and not Attachment.objects.exists()
+    assert not Case.objects.exists() and not Attachment.objects.exists()
     assert not any(path.is_file() for path in media_root.rglob("*"))
 
 

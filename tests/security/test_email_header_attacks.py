@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 from tests.security.bad_input_corpus import FORM_IDS, FORMS, case_of
 from tests.security.test_bad_input import case_state, changed_tables, feedback, table_counts
 
@@ -72,7 +72,7 @@ def test_the_registration_form_refuses_a_subject_with_control_characters(company
     assert response.status_code == 200
     assert response.context["form"].errors == {"subject": [ONE_LINE_MESSAGE]}
     assert ONE_LINE_MESSAGE in response.content.decode()
-    assert not CollabRequest.objects.exists()
+    assert not Case.objects.exists()
 
 
 @pytest.fixture

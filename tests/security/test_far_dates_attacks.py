@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import Workbook
 
+from cases.models import Case
 from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.lib.dates import DEADLINE, RECORDED, SCHEDULE, DateWindow
 from collab_portal.org import services as org_services
 from collab_portal.reminders.registry import rule_spec
 from collab_portal.reminders.services import rule_settings
 from requests_app import services as request_services
-from requests_app.models import CollabRequest
 from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
@@ -249,7 +249,7 @@ def test_the_services_refuse_a_far_date_too(far, company, executing):
             recipients="赵六",
         ),
     }
-    CollabRequest.objects.filter(pk=syncing.pk).update(stage=CollabRequest.Stage.SYNCING)
+    Case.objects.filter(pk=syncing.pk).update(stage=Case.Stage.SYNCING)
     if far == "0001-01-02":
         # Past dates meet the fields' own rules first (a deadline is not in the past).
         attempts = {k: v for k, v in attempts.items() if k in ("new_due", "sent_at")}
@@ -283,7 +283,7 @@ def test_the_wbs_service_refuses_a_far_task_date(far, company, breakdown, add_ta
 
 def test_the_plan_service_refuses_a_far_milestone(company, planning):
     far = datetime.date(9999, 12, 31)
-    CollabRequest.objects.filter(pk=planning.pk).update(expected_deadline=far)  # an old row
+    Case.objects.filter(pk=planning.pk).update(expected_deadline=far)  # an old row
     planning.refresh_from_db()
 
     assert_service_refuses(

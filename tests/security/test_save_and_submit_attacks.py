@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.models import CollabRequest
+from cases.models import Case
 
 
 def _form(company, **changes) -> dict:
@@ -26,9 +26,9 @@ def test_an_action_that_is_not_submit_only_saves_the_draft(company, login, actio
     response = login(company.sales_staff).post(
         reverse("requests_app:create"), _form(company, action=action)
     )
-    case = CollabRequest.objects.get()
+    case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
-    assert case.stage == CollabRequest.Stage.DRAFT and case.reviewer is None
+    assert case.stage == Case.Stage.DRAFT and case.reviewer is None
 
 
 @pytest.mark.parametrize("who", ["sales_head", "tech_staff", "admin"])
@@ -42,4 +42,4 @@ def test_someone_else_posting_submit_to_the_initiators_edit_form_changes_nothing
     )
     draft.refresh_from_db()
     assert response.status_code in (200, 404)
-    assert (draft.subject, draft.stage) == ("Q3 产品上线客户需求对接", CollabRequest.Stage.DRAFT)
+    assert (draft.subject, draft.stage) == ("Q3 产品上线客户需求对接", Case.Stage.DRAFT)

@@ -23,10 +23,10 @@ from pypdf import PdfReader
 
 from acceptance_app.bundle import MANIFEST_TXT, archive_bundle
 from acceptance_app.models import Delivery, DeliveryFile
+from cases.models import Case
 from collab_portal.org.models import User
 from collab_portal.signoffs.models import SignOff
 from requests_app import services
-from requests_app.models import CollabRequest
 
 MATCHES = "记录与签字时一致"
 CHANGED = "记录在签字后已被修改"
@@ -35,7 +35,7 @@ TAMPERED = "已被篡改"
 
 def registration_signoff(case) -> SignOff:
     return SignOff.objects.get(
-        target_type=ContentType.objects.get_for_model(CollabRequest), target_id=str(case.pk)
+        target_type=ContentType.objects.get_for_model(Case), target_id=str(case.pk)
     )
 
 
@@ -129,7 +129,7 @@ def test_renaming_the_departments_and_people_keeps_the_signed_form_as_signed(
 
 def test_a_real_change_of_the_signed_content_is_named(company, syncing, login):
     signoff = registration_signoff(syncing)
-    CollabRequest.objects.filter(pk=syncing.pk).update(subject="改过的主题", goal="改过的目标")
+    Case.objects.filter(pk=syncing.pk).update(subject="改过的主题", goal="改过的目标")
     client = login(company.sales_head)
 
     page = verify(client, signoff)

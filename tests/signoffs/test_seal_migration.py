@@ -9,11 +9,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from cases.models import Case
 from collab_portal.signoffs.canonical import snapshot_hash
 from collab_portal.signoffs.integrity import check_signature, names_only
 from collab_portal.signoffs.models import SignOff
 from requests_app import services
-from requests_app.models import CollabPlan, CollabRequest
+from requests_app.models import CollabPlan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +45,7 @@ def test_old_signoffs_are_sealed_and_their_printed_fingerprints_still_verify(
     case = proposed.request
     services.plan_sign(actor=company.sales_head, plan=proposed)
     kinds = {
-        "registration": ContentType.objects.get_for_model(CollabRequest),
+        "registration": ContentType.objects.get_for_model(Case),
         "plan": ContentType.objects.get_for_model(CollabPlan),
     }
     current = {

@@ -8,8 +8,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from cases.models import Case
 from requests_app import services as request_services
-from requests_app.models import CollabRequest
 from tasks_app import services
 from tasks_app.services import TaskData
 from tests.requests_app.fixtures import plan_data, registration
@@ -60,7 +60,7 @@ def case_in_breakdown(company, *, deadline_in_days: int = 30, **registration_ove
     request_services.plan_sign(actor=company.tech_head, plan=plan)
     request_services.plan_sign(actor=company.sales_head, plan=plan)
     case.refresh_from_db()
-    assert case.stage == CollabRequest.Stage.BREAKDOWN
+    assert case.stage == Case.Stage.BREAKDOWN
     assert case.coordinator == company.tech_staff
     return case
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
+from cases.models import Case
 from collab_portal.org.models import User
 from requests_app import services as request_services
-from requests_app.models import CollabRequest
 from tasks_app import services
 from tasks_app.models import Task
 from tasks_app.services import TaskData
@@ -42,7 +42,7 @@ class WeeklyCase:
     6 培训材料 not started, due in three weeks
     """
 
-    case: CollabRequest
+    case: Case
     tasks: dict[str, Task]
     member: User  # 孙七, tech staff: owns tasks and sees the case, is not the coordinator
     helper: User  # 周八, sales staff: collaborator on 1.2
@@ -54,12 +54,12 @@ class WeeklyCase:
 
     def created_weeks_ago(self, weeks: int) -> None:
         """Pretend the case was registered ``weeks`` weeks before this one."""
-        CollabRequest.objects.filter(pk=self.case.pk).update(
+        Case.objects.filter(pk=self.case.pk).update(
             created_at=at(self.week_start - datetime.timedelta(weeks=weeks))
         )
 
 
-def _to_breakdown(company) -> CollabRequest:
+def _to_breakdown(company) -> Case:
     case = request_services.request_create(
         initiator=company.sales_staff, data=registration(internal_departments=[company.tech])
     )

@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cases.archive_guard import archived_message
 from collab_portal.lib.refusals import ActionRefused
-from requests_app.archive_guard import archived_message
 from tasks_app import services, wbs_io, weeks
 from tasks_app.models import Task, WbsTemplate, WbsTemplateItem, WeeklySummary
 from tasks_app.services import TaskData

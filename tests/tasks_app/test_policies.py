@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import pytest
 from django.utils.translation import gettext
 
+from cases.models import Case
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.org.models import User
-from requests_app.models import CollabRequest
 from tasks_app import policies, services
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.weeks import iso_week_of, today
@@ -37,7 +37,7 @@ STAGES = ("planning", "breakdown", "executing", "accepting", "retrospective", "a
 
 @dataclass
 class World:
-    case: CollabRequest
+    case: Case
     task: Task  # a leaf owned by ``owner``, led by the technology department
     parent: Task  # a task with a subtask
     people: dict[str, User]
@@ -84,7 +84,7 @@ def world(company, breakdown, add_task) -> World:
     }
     assert set(people) == set(ROLES)
     return World(
-        case=CollabRequest.objects.get(pk=breakdown.pk),
+        case=Case.objects.get(pk=breakdown.pk),
         task=_task(task.pk),
         parent=_task(parent.pk),
         people=people,
@@ -369,7 +369,7 @@ def _summary(world: World, state: str) -> WeeklySummary:
     )
     WeeklySummary.objects.filter(pk=summary.pk).update(state=state)
     summary = WeeklySummary.objects.get(pk=summary.pk)
-    summary.request = CollabRequest.objects.select_related("coordinator").get(pk=world.case.pk)
+    summary.request = Case.objects.select_related("coordinator").get(pk=world.case.pk)
     return summary
 
 

@@ -15,12 +15,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases.models import Case
 from collab_portal.notifications.models import Notification
 from collab_portal.org.models import User, WorkdayOverride
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.registry import rule_spec
 from collab_portal.reminders.services import reminders_deliver, reminders_sweep
-from requests_app.models import CollabRequest
 from tasks_app.models import ProgressUpdate, Task
 from tests.factories import DelegationFactory, UserFactory
 from tests.org.holiday_years import MADE_UP_2027, enter_year
@@ -171,7 +171,7 @@ def test_only_open_leaves_of_executing_cases_with_an_active_owner_count(
     company.tech_head.is_active = True
     company.tech_head.save()
 
-    CollabRequest.objects.filter(pk=executing.pk).update(stage=CollabRequest.Stage.ACCEPTING)
+    Case.objects.filter(pk=executing.pk).update(stage=Case.Stage.ACCEPTING)
     assert sweep(DUE_SOON, at("2025-09-30")) == []
 
 
@@ -254,7 +254,7 @@ def test_the_coordinator_hears_once_a_day_per_case_of_the_others_overdue_tasks(
         ]
     )
     assert "客户访谈" in digest_of(dues, company.tech_staff).title
-    [digest] = [due for due in dues if isinstance(due.target, CollabRequest)]
+    [digest] = [due for due in dues if isinstance(due.target, Case)]
     assert executing.code in digest.title
     assert "问卷设计" in digest.body and "客户访谈" not in digest.body
     assert digest.url == f"/requests/{executing.code}/tracking/?overdue=on"
@@ -533,7 +533,7 @@ def test_the_rules_are_registered_with_their_defaults():
 # --- a bounded number of queries ------------------------------------------------------------
 
 
-def _many_tasks(case: CollabRequest, count: int, owners: list, departments: list) -> None:
+def _many_tasks(case: Case, count: int, owners: list, departments: list) -> None:
     """``count`` leaves of ``case`` spread over the weeks around the holiday: every rule finds
     some of them due."""
     first = datetime.date(2025, 9, 15)

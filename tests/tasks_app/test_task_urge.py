@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
-from requests_app.models import CollabRequest
 from tasks_app import services
 from tasks_app.models import Task
 from tests.tasks_app.fixtures import day
@@ -89,7 +89,7 @@ def test_only_the_coordinator_urges_and_only_an_overdue_open_leaf(company, execu
     with pytest.raises(ActionRefused, match=re.escape(_(NOT_OVERDUE))):
         services.task_urge(actor=company.tech_staff, task=survey)
     Task.objects.filter(pk=survey.pk).update(status=Task.Status.IN_PROGRESS)
-    CollabRequest.objects.filter(pk=executing.pk).update(stage=CollabRequest.Stage.ACCEPTING)
+    Case.objects.filter(pk=executing.pk).update(stage=Case.Stage.ACCEPTING)
     with pytest.raises(ActionRefused):
         services.task_urge(actor=company.tech_staff, task=survey)
 
@@ -100,7 +100,7 @@ def test_the_head_or_leader_in_charge_of_its_department_urges_too(company, execu
     assert survey.lead_department == company.tech
     Task.objects.filter(pk=survey.pk).update(owner=company.tech_staff)
     survey.refresh_from_db()
-    CollabRequest.objects.filter(pk=executing.pk).update(coordinator=company.sales_staff)
+    Case.objects.filter(pk=executing.pk).update(coordinator=company.sales_staff)
 
     services.task_urge(actor=company.tech_head, task=survey)
     services.task_urge(actor=company.leader, task=survey)  # leader in charge of the division
@@ -149,7 +149,7 @@ def test_task_and_risk_owners_from_other_departments_see_the_case(company, execu
     finance_head = UserFactory(department=finance)
     finance.head = finance_head
     finance.save()
-    visible = CollabRequest.objects.visible_to
+    visible = Case.objects.visible_to
     assert not any(
         visible(person).filter(pk=executing.pk).exists()
         for person in (owner, helper, risk_owner, stranger, finance_head)

@@ -4,11 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from requests_app import services as request_services
-from requests_app.models import CollabRequest
 from tasks_app import policies, services
 from tasks_app.models import Task
 from tasks_app.services import TaskData
@@ -189,7 +189,7 @@ def test_what_a_leaf_lacks_is_listed_in_the_readers_language(company, breakdown,
 
 
 def test_publishing_freezes_the_baseline_starts_execution_and_tells_everyone(company, executing):
-    assert executing.stage == CollabRequest.Stage.EXECUTING
+    assert executing.stage == Case.Stage.EXECUTING
     task = Task.objects.get(name="客户访谈")
     assert (task.planned_start_on, task.planned_due_on) == (task.start_on, task.due_on)
     notified = set(

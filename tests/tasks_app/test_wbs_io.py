@@ -19,12 +19,12 @@ from django.utils import translation
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook, load_workbook
 
+from cases.models import Case
 from collab_portal.activity.models import Activity
 from collab_portal.calendar.workdays import ONE_DAY, WorkdayCalendar, is_workday
 from collab_portal.lib.dates import DateWindow
 from collab_portal.lib.refusals import ActionRefused
 from requests_app import services as request_services
-from requests_app.models import CollabRequest
 from tasks_app import policies, services, wbs_io
 from tasks_app.models import Task, WbsTemplate
 from tasks_app.pages.wbs import wbs_io_panel
@@ -362,9 +362,7 @@ MANUAL_FROM_2026_12_08 = {
 def december_2026(breakdown, monkeypatch):
     """The case's plan runs to March 2027, and a start in December 2026 is one people may
     enter whatever day the test runs (the window is today's)."""
-    CollabRequest.objects.filter(pk=breakdown.pk).update(
-        expected_deadline=datetime.date(2027, 3, 31)
-    )
+    Case.objects.filter(pk=breakdown.pk).update(expected_deadline=datetime.date(2027, 3, 31))
     wide = DateWindow(years_back=100, years_ahead=100)
     monkeypatch.setattr(template_services, "SCHEDULE", wide)
     monkeypatch.setattr(wbs_io, "SCHEDULE", wide)

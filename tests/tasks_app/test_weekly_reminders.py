@@ -3,9 +3,9 @@ case is drafted from the data and its coordinator is told, once per case and ISO
 
 import pytest
 
+from cases.models import Case
 from collab_portal.reminders.models import Reminder
 from collab_portal.reminders.services import reminders_sweep
-from requests_app.models import CollabRequest
 from tasks_app import selectors, services, weekly_reminders
 from tasks_app.models import WeeklySummary
 from tasks_app.weekly_reminders import WEEKLY_SUMMARY
@@ -17,7 +17,7 @@ FRIDAY = "2025-10-10"  # ISO week 2025-W41; 10-11 is a make-up working Saturday
 @pytest.fixture
 def case(executing):
     """The executing case, registered well before 2025-W41 (coordinator: tech_staff)."""
-    CollabRequest.objects.filter(pk=executing.pk).update(created_at=at("2025-09-01"))
+    Case.objects.filter(pk=executing.pk).update(created_at=at("2025-09-01"))
     executing.refresh_from_db()
     return executing
 
@@ -109,7 +109,7 @@ def test_a_published_summary_needs_no_reminder(company, case, generated):
 
 
 def test_only_executing_cases_are_drafted(case, generated):
-    CollabRequest.objects.filter(pk=case.pk).update(stage=CollabRequest.Stage.ACCEPTING)
+    Case.objects.filter(pk=case.pk).update(stage=Case.Stage.ACCEPTING)
     assert sweep(WEEKLY_SUMMARY, at(FRIDAY, "16:00")) == []
     assert generated == []
 

@@ -32,7 +32,7 @@ CHUNK = 1024 * 1024
 
 # The figures an operator checks first.
 SUMMARY_MODELS = {
-    "cases": "requests_app.CollabRequest",
+    "cases": "cases.Case",
     "tasks": "tasks_app.Task",
     "risks": "risks_app.Risk",
     "activities": "activity.Activity",

@@ -1,6 +1,6 @@
-"""Links that later stages add to the case page (task breakdown, tracking table, …). Later
-stage apps register them at start-up, so this app never imports them; each names the case page's
-tab it belongs on (requests_app/case_tabs.py)."""
+"""Links that later stages add to the case page (task breakdown, tracking table, …). The stage
+apps register them at start-up, so the kernel never imports them; each names the case page's
+tab it belongs on (``cases.case_tabs``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class CaseLink:
     url_name: str
     icon: str
     stages: tuple[str, ...]
-    tab: str = ""  # a key of requests_app.case_tabs; none: beside the form
+    tab: str = ""  # a key of cases.case_tabs; none: beside the form
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ def register_case_link(link: CaseLink) -> None:
         _links.append(link)
 
 
-def links_for(request) -> list[ResolvedLink]:
+def links_for(case) -> list[ResolvedLink]:
     links = []
     for link in _links:
-        if request.stage not in link.stages:
+        if case.stage not in link.stages:
             continue
         try:
-            url = reverse(link.url_name, args=[request.code])
+            url = reverse(link.url_name, args=[case.code])
         except NoReverseMatch:  # a page still being built: no dead link
             continue
         links.append(ResolvedLink(str(link.label), url, link.icon, link.tab))

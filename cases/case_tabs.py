@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import pgettext_lazy
 
-from requests_app.case_links import ResolvedLink
-from requests_app.models import CollabRequest
+from cases.case_links import ResolvedLink
+from cases.models import Case
 
-Stage = CollabRequest.Stage
+Stage = Case.Stage
 
 FORM, PROCESS, TASKS, RISKS, DELIVERY, DISCUSSION = (
     "form",
