@@ -9,7 +9,7 @@ over, and the decision stays with the person they stand in for.
 
 **Answers.** The person rules (``may_review``, ``may_edit_plan``…) say who may act on the case
 as it is; a service asks them where it refuses, beside the stage gate all services share
-(``_refuse_wrong_stage``). The case page's buttons (``case_actions``) and the forms
+(``cases.policies.refuse_wrong_stage``). The case page's buttons (``case_actions``) and the forms
 (``…_form_open``) add the stage. An ``Answer`` is falsy when refused and carries the reason.
 """
 

@@ -23,8 +23,9 @@ from acceptance_app.models import (
     Retrospective,
 )
 from acceptance_app.policies import _raters, may_accept
-from acceptance_app.services.guards import _acting_label, _lock_delivery, _refuse_wrong_stage
+from acceptance_app.services.guards import _lock_delivery
 from cases.models import Case
+from cases.policies import decided_for, refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -255,7 +256,7 @@ def acceptance_decide(
 ) -> AcceptanceReview:
     """The initiator (or their delegate) judges every item; the decision is signed."""
     request, delivery = _lock_delivery(delivery)
-    _refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,))
+    refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,), archived_first=True)
     refuse_unless(delivery.state == State.SUBMITTED, _("This delivery is not awaiting acceptance."))
     refuse_unless(
         may_accept(actor, request),
@@ -263,7 +264,7 @@ def acceptance_decide(
     )
     items = _validate_verdicts(delivery, verdicts)
     signing_password_check(user=actor, password=password)
-    on_behalf_of = _acting_label(actor, request.initiator)
+    on_behalf_of = decided_for(actor, request.initiator)
     return _decide(
         request=request,
         delivery=delivery,

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy
 from acceptance_app.bundle_outbox import archive_bundle_queue
 from acceptance_app.models import Retrospective
 from acceptance_app.policies import _raters, file_missing, is_coordinator
-from acceptance_app.services.guards import _lock_retrospective, _refuse_wrong_stage
+from acceptance_app.services.guards import _lock_retrospective
 from cases.models import Case
+from cases.policies import refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -30,7 +31,7 @@ def retrospective_file(*, actor: User, retrospective: Retrospective) -> Retrospe
     from acceptance_app.metrics import retrospective_metrics
 
     request, retrospective = _lock_retrospective(retrospective)
-    _refuse_wrong_stage(request, allowed=(Stage.RETROSPECTIVE,))
+    refuse_wrong_stage(request, allowed=(Stage.RETROSPECTIVE,), archived_first=True)
     refuse_unless(
         is_coordinator(actor, request), _("Only the coordinator files the retrospective.")
     )

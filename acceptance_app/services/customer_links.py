@@ -19,8 +19,9 @@ from acceptance_app.services.acceptance import (
     _validate_satisfaction,
     _validate_verdicts,
 )
-from acceptance_app.services.guards import _lock_delivery, _refuse_wrong_stage
+from acceptance_app.services.guards import _lock_delivery
 from cases.models import Case
+from cases.policies import refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -40,7 +41,7 @@ def acceptance_link_create(*, actor: User, delivery: Delivery) -> str:
     """A one-time, expiring link for the external receiver's contact to accept the delivery.
     Returns the URL path with the raw token; only its hash is stored."""
     request, delivery = _lock_delivery(delivery)
-    _refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,))
+    refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,), archived_first=True)
     refuse_unless(delivery.state == State.SUBMITTED, _("This delivery is not awaiting acceptance."))
     receiver = acceptance_receiver(request)
     refuse_unless(receiver is not None, _("This delivery is accepted in the portal, not by link."))
@@ -94,7 +95,7 @@ def acceptance_external_decide(
     )
     delivery = Delivery.objects.select_related("request").get(pk=link.target_id)
     request, delivery = _lock_delivery(delivery)
-    _refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,))
+    refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,), archived_first=True)
     refuse_unless(delivery.state == State.SUBMITTED, _("This delivery is not awaiting acceptance."))
     items = _validate_verdicts(delivery, verdicts)
     name = " ".join(typed_name.split())

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from acceptance_app.models import Delivery, DeliveryFile, DeliveryItem
 from acceptance_app.policies import may_add_item_for, may_prepare_delivery
 from acceptance_app.selectors import latest_delivery
-from acceptance_app.services.guards import _refuse_wrong_stage
 from cases.archive_guard import lock_for_change
 from cases.models import Case
+from cases.policies import refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.uploads import check_upload, storage_name
@@ -43,7 +43,7 @@ class ItemData:
 def _draft_for_edit(*, actor: User, request: Case) -> Delivery:
     """The draft being assembled, started when the first item is added. After a rejection the
     next version starts as a copy of the rejected one, each item pointing at its predecessor."""
-    _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
+    refuse_wrong_stage(request, allowed=(Stage.EXECUTING,), archived_first=True)
     latest = latest_delivery(request)
     if latest is not None and latest.state == State.DRAFT:
         return Delivery.objects.select_for_update().get(pk=latest.pk)
@@ -93,7 +93,7 @@ def _draft_for_edit(*, actor: User, request: Case) -> Delivery:
 def delivery_new_version(*, actor: User, request: Case) -> Delivery:
     """After a rejection: start the next version as a copy of the rejected one, to rework."""
     request = lock_for_change(request, archived_ok=True)
-    _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
+    refuse_wrong_stage(request, allowed=(Stage.EXECUTING,), archived_first=True)
     refuse_unless(
         may_prepare_delivery(actor, request),
         _("Task owners and the coordinator prepare the delivery."),
@@ -144,7 +144,7 @@ def _store_files(*, item: DeliveryItem, files, actor: User) -> None:
 @transaction.atomic
 def delivery_item_add(*, actor: User, request: Case, data: ItemData, files=()) -> DeliveryItem:
     request = lock_for_change(request, archived_ok=True)
-    _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
+    refuse_wrong_stage(request, allowed=(Stage.EXECUTING,), archived_first=True)
     _validate_item(request=request, data=data)
     refuse_unless(
         may_add_item_for(actor, data.task),
@@ -174,7 +174,7 @@ def delivery_item_add(*, actor: User, request: Case, data: ItemData, files=()) -
 
 def _lock_draft_item(*, actor: User, item: DeliveryItem) -> DeliveryItem:
     request = lock_for_change(item.delivery.request, archived_ok=True)
-    _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
+    refuse_wrong_stage(request, allowed=(Stage.EXECUTING,), archived_first=True)
     item = DeliveryItem.objects.select_related("delivery", "task").get(pk=item.pk)
     refuse_unless(
         item.delivery.state == State.DRAFT, _("Only a draft delivery list can be changed.")

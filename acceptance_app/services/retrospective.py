@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from acceptance_app.models import Retrospective, SatisfactionRating
 from acceptance_app.policies import is_coordinator, receivers_rated_by
-from acceptance_app.services.guards import _acting_label, _lock_retrospective, _refuse_wrong_stage
+from acceptance_app.services.guards import _lock_retrospective
 from cases.models import Case
+from cases.policies import decided_for, refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.org.models import User
@@ -36,7 +37,7 @@ def retrospective_save(
 ) -> Retrospective:
     """The coordinator writes (and rewrites) the retrospective until it is filed."""
     request, retrospective = _lock_retrospective(retrospective)
-    _refuse_wrong_stage(request, allowed=(Stage.RETROSPECTIVE,))
+    refuse_wrong_stage(request, allowed=(Stage.RETROSPECTIVE,), archived_first=True)
     refuse_unless(
         is_coordinator(actor, request), _("Only the coordinator writes the retrospective.")
     )
@@ -59,7 +60,7 @@ def rating_save(
 ) -> SatisfactionRating:
     """A receiving department's head (or delegate) rates the collaboration, 1–5."""
     request, retrospective = _lock_retrospective(retrospective)
-    _refuse_wrong_stage(request, allowed=(Stage.RETROSPECTIVE,))
+    refuse_wrong_stage(request, allowed=(Stage.RETROSPECTIVE,), archived_first=True)
     refuse_unless(
         receiver.request_id == request.pk
         and receiver.pk in {r.pk for r in receivers_rated_by(actor, request)},
@@ -74,14 +75,14 @@ def rating_save(
             "score": score,
             "comment": comment.strip(),
             "rated_by": actor,
-            "on_behalf_of": _acting_label(actor, receiver.department.head),
+            "on_behalf_of": decided_for(actor, receiver.department.head),
         },
     )
     activity_record(
         subject=request,
         verb="retrospective_rate",
         actor=actor,
-        on_behalf_of=_acting_label(actor, receiver.department.head),
+        on_behalf_of=decided_for(actor, receiver.department.head),
         target=retrospective,
         comment=f"{receiver.label} · {score}/5"
         + (f"：{comment.strip()}" if comment.strip() else ""),

@@ -18,8 +18,9 @@ from acceptance_app.policies import (
     is_coordinator,
     submit_missing,
 )
-from acceptance_app.services.guards import _acting_label, _lock_delivery, _refuse_wrong_stage
+from acceptance_app.services.guards import _lock_delivery
 from cases.models import Case
+from cases.policies import decided_for, refuse_wrong_stage
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -36,7 +37,7 @@ def delivery_submit(
 ) -> Delivery:
     """验收申请: the coordinator submits the list; the case moves to acceptance."""
     request, delivery = _lock_delivery(delivery)
-    _refuse_wrong_stage(request, allowed=(Stage.EXECUTING,))
+    refuse_wrong_stage(request, allowed=(Stage.EXECUTING,), archived_first=True)
     refuse_unless(is_coordinator(actor, request), _("Only the coordinator submits the delivery."))
     refuse_unless(delivery.state == State.DRAFT, _("This delivery list is not a draft any more."))
     missing = submit_missing(delivery)
@@ -58,7 +59,7 @@ def delivery_submit(
         subject=request,
         verb="delivery_submit",
         actor=actor,
-        on_behalf_of=_acting_label(actor, request.coordinator),
+        on_behalf_of=decided_for(actor, request.coordinator),
         target=delivery,
         from_state=Stage.EXECUTING,
         to_state=request.stage,
@@ -89,7 +90,7 @@ def delivery_withdraw(*, actor: User, delivery: Delivery) -> Delivery:
     """撤回: the coordinator takes back a delivery not decided yet; it becomes a draft again."""
     request, delivery = _lock_delivery(delivery)
     refuse_unless(is_coordinator(actor, request), _("Only the coordinator withdraws the delivery."))
-    _refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,))
+    refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,), archived_first=True)
     refuse_unless(
         delivery.state == State.SUBMITTED, _("This delivery was decided; it cannot be withdrawn.")
     )
@@ -115,7 +116,7 @@ def delivery_urge(*, actor: User, delivery: Delivery) -> None:
     """催办: the coordinator nudges the acceptor, at most once per 4 hours."""
     request, delivery = _lock_delivery(delivery)
     refuse_unless(is_coordinator(actor, request), _("Only the coordinator urges the acceptance."))
-    _refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,))
+    refuse_wrong_stage(request, allowed=(Stage.ACCEPTING,), archived_first=True)
     refuse_unless(delivery.state == State.SUBMITTED, _("This delivery is not awaiting acceptance."))
     refuse_if_urged_recently(subject=request, verb="delivery_urge", actor=actor)
     recipients = acceptance_handlers(request)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.archive_guard import lock_for_change, refuse_if_archived
 from cases.models import Case
+from cases.policies import refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.refusals import refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -30,7 +31,6 @@ from requests_app.models import CollabPlan, Receiver
 from requests_app.one_time_links import LinkKind, case_invitation, kind_of
 from requests_app.policies import may_send_plan_link, plan_awaits_confirmation, plan_sides
 from requests_app.services.plan import _confirm_if_complete, _revision_requested
-from requests_app.services.shared_rules import _refuse_wrong_stage
 
 Stage = Case.Stage
 
@@ -49,7 +49,7 @@ def plan_external_link_create(*, actor: User, plan: CollabPlan, receiver: Receiv
     Returns the URL path with the raw token; only its hash is stored."""
     request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     plan_awaits_confirmation(plan).or_refuse()
     refuse_unless(
         receiver.request_id == request.pk and not receiver.is_internal and receiver.contact_id,
@@ -107,7 +107,7 @@ def plan_external_decide(
     )
     plan = CollabPlan.objects.select_for_update().get(pk=link.target_id)
     request = lock_for_change(plan.request)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     plan_awaits_confirmation(plan).or_refuse()
     side = next(
         (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.archive_guard import lock_for_change
 from cases.models import Case
+from cases.policies import decided_for, refuse_wrong_stage
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
@@ -35,7 +36,7 @@ from requests_app.policies import (
     signed_side_keys,
 )
 from requests_app.selectors import current_plan
-from requests_app.services.shared_rules import _acting_label, _refuse_wrong_stage, _role_label
+from requests_app.services.shared_rules import _role_label
 
 Stage = Case.Stage
 
@@ -90,7 +91,7 @@ def _validate_plan(request: Case, data: PlanData) -> None:
 def plan_save(*, actor: User, request: Case, data: PlanData) -> CollabPlan:
     """Create the first version, or edit the current draft version."""
     request = lock_for_change(request)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     may_edit_plan(actor, request).or_refuse()
     _validate_plan(request, data)
     plan = current_plan(request)
@@ -123,7 +124,7 @@ def plan_save(*, actor: User, request: Case, data: PlanData) -> CollabPlan:
 def plan_propose(*, actor: User, plan: CollabPlan) -> CollabPlan:
     request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     may_edit_plan(actor, request).or_refuse()
     refuse_unless(plan.state == CollabPlan.State.DRAFT, _("Only a draft can be proposed."))
     refuse_unless(
@@ -193,7 +194,7 @@ def plan_sign(
     for. The last signature confirms the plan and moves the case to task breakdown."""
     request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     plan_awaits_confirmation(plan).or_refuse()
     sides = sides_to_sign_for(actor, plan)
     refuse_unless(bool(sides), _("You do not sign this plan, or you have signed it already."))
@@ -205,7 +206,7 @@ def plan_sign(
             signoff_record(
                 target=plan,
                 signer=actor,
-                on_behalf_of=_acting_label(actor, head),
+                on_behalf_of=decided_for(actor, head),
                 role=_role_label(actor=head, department=side.department),
                 meaning=SignOff.Meaning.CONFIRMED,
                 comment=comment,
@@ -216,7 +217,7 @@ def plan_sign(
             subject=request,
             verb="plan_sign",
             actor=actor,
-            on_behalf_of=_acting_label(actor, head),
+            on_behalf_of=decided_for(actor, head),
             target=plan,
             comment=f"{side.label} · v{plan.version}" + (f"：{comment}" if comment else ""),
         )
@@ -263,7 +264,7 @@ def _revision_requested(
 def plan_request_revision(*, actor: User, plan: CollabPlan, comment: str) -> CollabPlan:
     request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     plan_awaits_confirmation(plan).or_refuse()
     sides = sides_to_sign_for(actor, plan)
     refuse_unless(bool(sides), _("You do not sign this plan, or you have signed it already."))
@@ -275,7 +276,7 @@ def plan_request_revision(*, actor: User, plan: CollabPlan, comment: str) -> Col
         comment=comment.strip(),
         actor=actor,
         actor_name=actor.name,
-        on_behalf_of=_acting_label(actor, head),
+        on_behalf_of=decided_for(actor, head),
     )
     return plan
 
@@ -288,7 +289,7 @@ def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
     per plan version and sender. Returns who was nudged."""
     request = lock_for_change(plan.request)
     plan = CollabPlan.objects.select_for_update().get(pk=plan.pk)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     may_urge_plan(actor, plan).or_refuse()
     refuse_if_urged_recently(subject=request, verb="plan_urge", actor=actor, target=plan)
     signed = signed_side_keys(plan)
@@ -359,7 +360,7 @@ def plan_urge(*, actor: User, plan: CollabPlan) -> list[User]:
 def plan_new_version(*, actor: User, plan: CollabPlan) -> CollabPlan:
     """Start the next version from a version that was sent back; the old one stays readable."""
     request = lock_for_change(plan.request)
-    _refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
+    refuse_wrong_stage(request, allowed=(Stage.PLANNING,))
     may_edit_plan(actor, request).or_refuse()
     latest = current_plan(request)
     refuse_unless(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.archive_guard import lock_for_change
 from cases.models import OPEN_STAGES, Case
+from cases.policies import refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import DEADLINE
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
@@ -27,7 +28,6 @@ from requests_app.models import Attachment, CodeSequence, Receiver
 from requests_app.policies import is_initiator, may_cancel
 from requests_app.services.plan import _side_deciders
 from requests_app.services.review import _review_watchers, request_submit
-from requests_app.services.shared_rules import _refuse_wrong_stage
 
 MAX_ATTACHMENTS = 20
 
@@ -152,7 +152,7 @@ def request_update(*, actor: User, request: Case, data: RegistrationData) -> Cas
     """Edit a draft or a returned request; a signed form can no longer be edited."""
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can edit this request."))
-    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
+    refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     _validate_registration(data)
     for name in (
         "subject",
@@ -176,7 +176,7 @@ def request_update(*, actor: User, request: Case, data: RegistrationData) -> Cas
 def attachment_delete(*, actor: User, attachment: Attachment) -> None:
     request = lock_for_change(attachment.request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can edit this request."))
-    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
+    refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     refuse_unless(attachment.sync_record_id is None, _("Sync materials cannot be removed."))
     attachment.file.delete(save=False)
     attachment.delete()
@@ -205,7 +205,7 @@ def request_cancel(*, actor: User, request: Case, reason: str) -> Case:
     request = lock_for_change(request)
     may_cancel(actor, request).or_refuse()
     refuse_unless(bool(reason.strip()), _("Say why the request is cancelled."))
-    _refuse_wrong_stage(request, allowed=tuple(OPEN_STAGES))
+    refuse_wrong_stage(request, allowed=tuple(OPEN_STAGES))
     from_state = request.stage
     request.cancel()
     request.cancel_reason = reason.strip()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.archive_guard import lock_for_change
 from cases.models import Case
+from cases.policies import decided_for, refuse_wrong_stage
 from collab_portal.activity.services import activity_record, refuse_if_urged_recently
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
 from collab_portal.lib.stored_text import Text
@@ -26,7 +27,7 @@ from requests_app.policies import (
     may_review,
     review_handler,
 )
-from requests_app.services.shared_rules import _acting_label, _refuse_wrong_stage, _role_label
+from requests_app.services.shared_rules import _role_label
 
 Stage = Case.Stage
 
@@ -58,7 +59,7 @@ def _review_watchers(request: Case) -> list[User]:
 def request_submit(*, actor: User, request: Case) -> Case:
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can submit this request."))
-    _refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
+    refuse_wrong_stage(request, allowed=Case.EDITABLE_STAGES)
     if request.expected_deadline < timezone.localdate():
         raise ActionRefused(_("The expected deadline is in the past; edit the request first."))
     refuse_unless(request.receivers.exists(), _("Name at least one receiver."))
@@ -94,7 +95,7 @@ def request_withdraw(*, actor: User, request: Case) -> Case:
     """撤回: the initiator takes a pending request back to draft."""
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can withdraw this request."))
-    _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
+    refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     reviewer = request.reviewer
     request.withdraw()
     request.reviewer = None
@@ -121,7 +122,7 @@ def request_withdraw(*, actor: User, request: Case) -> Case:
 
 
 def _check_reviewer(actor: User, request: Case) -> None:
-    _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
+    refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     may_review(actor, request).or_refuse()
 
 
@@ -147,7 +148,7 @@ def request_approve(
         request=request,
         round=request.reviews.count() + 1,
         reviewer=actor,
-        on_behalf_of=_acting_label(actor, principal),
+        on_behalf_of=decided_for(actor, principal),
         decision=Review.Decision.APPROVED,
         goal_quantifiable=True,
         receiver_clear=True,
@@ -157,7 +158,7 @@ def request_approve(
     signoff_record(
         target=request,
         signer=actor,
-        on_behalf_of=_acting_label(actor, principal),
+        on_behalf_of=decided_for(actor, principal),
         role=_role_label(actor=principal, department=request.initiator_department),
         meaning=SignOff.Meaning.APPROVED,
         comment=comment,
@@ -170,7 +171,7 @@ def request_approve(
         subject=request,
         verb="approve",
         actor=actor,
-        on_behalf_of=_acting_label(actor, principal),
+        on_behalf_of=decided_for(actor, principal),
         from_state=Stage.PENDING_REVIEW,
         to_state=request.stage,
         comment=comment,
@@ -209,7 +210,7 @@ def request_return(
         request=request,
         round=request.reviews.count() + 1,
         reviewer=actor,
-        on_behalf_of=_acting_label(actor, principal),
+        on_behalf_of=decided_for(actor, principal),
         decision=Review.Decision.RETURNED,
         goal_quantifiable=goal_quantifiable,
         receiver_clear=receiver_clear,
@@ -223,7 +224,7 @@ def request_return(
         subject=request,
         verb="return",
         actor=actor,
-        on_behalf_of=_acting_label(actor, principal),
+        on_behalf_of=decided_for(actor, principal),
         from_state=Stage.PENDING_REVIEW,
         to_state=request.stage,
         comment=f"{review.get_reason_code_display()}：{review.comment}",
@@ -255,7 +256,7 @@ def request_hand_over(*, actor: User, request: Case, to: User, comment: str = ""
         subject=request,
         verb="hand_over",
         actor=actor,
-        on_behalf_of=_acting_label(actor, previous),
+        on_behalf_of=decided_for(actor, previous),
         comment=_("to %(name)s") % {"name": to.name} + (f"：{comment}" if comment else ""),
     )
     notify(
@@ -278,7 +279,7 @@ def request_urge(*, actor: User, request: Case) -> None:
     """催办: the initiator nudges the reviewer, at most once per 4 hours."""
     request = lock_for_change(request)
     refuse_unless(is_initiator(actor, request), _("Only the initiator can urge this review."))
-    _refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
+    refuse_wrong_stage(request, allowed=(Stage.PENDING_REVIEW,))
     refuse_if_urged_recently(subject=request, verb="urge", actor=actor)
     handler = review_handler(request)
     activity_record(subject=request, verb="urge", actor=actor, comment=handler.name)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.archive_guard import lock_for_change
 from cases.models import Case
+from cases.policies import refuse_wrong_stage
 from collab_portal.activity.services import activity_record
 from collab_portal.lib.dates import RECORDED
 from collab_portal.lib.refusals import ActionRefused, refuse_unless
@@ -22,7 +23,6 @@ from collab_portal.org.models import User
 from requests_app.models import KickoffMeeting, Receiver, SyncRecord
 from requests_app.policies import is_initiator, may_acknowledge, side_decider, sync_missing
 from requests_app.services.registration import _store_files
-from requests_app.services.shared_rules import _refuse_wrong_stage
 
 Stage = Case.Stage
 
@@ -43,7 +43,7 @@ def sync_record_add(
     refuse_unless(
         is_initiator(actor, request), _("Only the initiator records the information sync.")
     )
-    _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
+    refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
     refuse_unless(
         receiver.request_id == request.pk, _("That receiver is not part of this request.")
     )
@@ -91,7 +91,7 @@ def sync_acknowledge(*, actor: User, record: SyncRecord) -> SyncRecord:
     """已确认收到: a member of the receiving department confirms the material arrived."""
     request = lock_for_change(record.request)
     record = SyncRecord.objects.select_for_update().get(pk=record.pk)
-    _refuse_wrong_stage(request, allowed=(Stage.SYNCING, Stage.PLANNING))
+    refuse_wrong_stage(request, allowed=(Stage.SYNCING, Stage.PLANNING))
     may_acknowledge(actor, record).or_refuse()
     if record.is_acknowledged:
         raise ActionRefused(
@@ -139,7 +139,7 @@ def kickoff_record(
     refuse_unless(
         is_initiator(actor, request), _("Only the initiator records the kickoff meeting.")
     )
-    _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
+    refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
     if errors := RECORDED.refusals(held_at=held_at):
         raise ValidationError(errors)
     stray = [person.name for person in attended if person not in invited]
@@ -180,7 +180,7 @@ def request_finish_sync(*, actor: User, request: Case) -> Case:
     refuse_unless(
         is_initiator(actor, request), _("Only the initiator can finish the information sync.")
     )
-    _refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
+    refuse_wrong_stage(request, allowed=(Stage.SYNCING,))
     missing = sync_missing(request)
     if missing:
         raise ActionRefused(" ".join(missing))
