@@ -15,9 +15,7 @@ from pypdf import PdfReader
 from risks_app import services as risks
 from risks_app.models import Risk
 from tasks_app.weekly import weekly_summary_draft, weekly_summary_publish, weekly_summary_url
-from tests.risks_app.conftest import risk_data
-
-pytest_plugins = ["tests.tasks_app.fixtures_weekly"]  # the weekly_case fixture
+from tests.fixtures.risks import risk_data
 
 
 def fresh(risk: Risk) -> Risk:

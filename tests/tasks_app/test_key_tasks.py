@@ -13,7 +13,7 @@ from tasks_app import services
 from tasks_app.models import Task, key_task_pks
 from tasks_app.tracking_selectors import gantt_items, tracking_table
 from tasks_app.weekly import SECTION_KEYS, iso_week_of, weekly_summary_facts
-from tests.tasks_app.fixtures import day
+from tests.fixtures.execution import day
 
 KEY_LEAVES = {"问卷设计", "访谈执行", "评审"}
 KEY_PARENTS = {"需求调研", "客户访谈"}

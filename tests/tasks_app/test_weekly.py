@@ -31,8 +31,6 @@ from tasks_app.weekly import (
     weekly_summary_url,
 )
 
-pytest_plugins = ["tests.tasks_app.fixtures_weekly"]  # the weekly_case fixture
-
 
 def fresh(summary: WeeklySummary) -> WeeklySummary:
     """Read again (refresh_from_db cannot set the protected state field)."""
