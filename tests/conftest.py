@@ -44,6 +44,21 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("browser"):
             # One worker takes them all (``--dist loadgroup``): Chromium starts once.
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif _uses_a_module_scoped_fixture(item):
+            # Likewise a module whose tests share a world built once (the access matrix's).
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+    if hasattr(config, "workerinput"):
+        # The slowest tests first, so that no worker starts one of them when the others are
+        # nearly done (xdist sends the groups, largest first, then the tests in this order).
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _uses_a_module_scoped_fixture(item) -> bool:
+    definitions = getattr(item, "_fixtureinfo", None)
+    return definitions is not None and any(
+        fixturedefs[-1].scope == "module" for fixturedefs in definitions.name2fixturedefs.values()
+    )
 
 
 @pytest.fixture(autouse=True)
