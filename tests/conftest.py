@@ -13,6 +13,7 @@ from django.conf import settings
 
 pytest_plugins = [
     "tests.fixtures.workers",  # each xdist worker's own Redis database and broker folder
+    "tests.fixtures.database",  # the migrations' rows back after each transaction=True test
     "tests.fixtures.company",  # the company and the people who play each part
     "tests.fixtures.registration",  # cases in stages 1–2, one fixture per state
     "tests.fixtures.execution",  # in stages 3–4
