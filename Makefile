@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 PORTAL_PORT ?= 8000
 # The address the e-mails' links point to: the port the portal runs on, unless told otherwise.
 PORTAL_BASE_URL ?= http://127.0.0.1:$(PORTAL_PORT)
+# The suite's pytest-xdist workers: the tests wait on PostgreSQL and Chromium as much as they
+# compute, so on 2 cores 3 workers finish first (tests/fixtures/workers.py: what each has of its own).
+TEST_WORKERS ?= 3
 
 .PHONY: run test setup setup-test check lint format messages compile-messages clean benchmark load-benchmark
 
@@ -18,8 +21,8 @@ run: setup ## Set up, migrate, seed the demo company, start the portal and its C
 	@echo ""
 	PORTAL_PORT=$(PORTAL_PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile.dev start
 
-test: setup-test check ## Set up, then run the whole suite
-	$(PY) -m pytest
+test: setup-test check ## Set up, then run the whole suite (on TEST_WORKERS processes; 0: in one)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 setup: $(STAMP)
 	@bash scripts/ensure_system_packages.sh

@@ -1,22 +1,29 @@
-"""Shared fixtures: a small company with the roles every test needs, and markers for the real
-services (PostgreSQL, Redis, Chromium) that skip with a reason when they are not configured."""
+"""The one conftest: registers the shared fixtures of tests/fixtures/ (tests/factories.py holds
+the factory_boy factories), gives every test a clean start (uploads, language, cache), and skips
+with a reason the tests of real services (PostgreSQL, Redis, Chromium) that are not configured.
+
+``make test`` runs the suite on several pytest-xdist workers (tests/fixtures/workers.py says
+what each has of its own); the browser tests go to one worker together, so Chromium starts once."""
 
 import os
 import shutil
-from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 
-from collab_portal.org.models import Department, User
-from tests.factories import DepartmentFactory, UserFactory
-
-# Cases at each stage of stages 1–2, shared by the later stages' tests.
 pytest_plugins = [
-    "tests.requests_app.fixtures",
-    "tests.tasks_app.fixtures",
-    "tests.acceptance_app.fixtures",
-    "tests.reminders.fixtures",
+    "tests.fixtures.workers",  # each xdist worker's own Redis database and broker folder
+    "tests.fixtures.database",  # the migrations' rows back after each transaction=True test
+    "tests.fixtures.company",  # the company and the people who play each part
+    "tests.fixtures.registration",  # cases in stages 1–2, one fixture per state
+    "tests.fixtures.execution",  # in stages 3–4
+    "tests.fixtures.acceptance",  # in stages 5–6
+    "tests.fixtures.tracking",  # an executing case with a task in every status
+    "tests.fixtures.weekly",  # an executing case around the current ISO week
+    "tests.fixtures.risks",  # the key and the plain task of an executing case
+    "tests.fixtures.signable",  # departments as signable records; the client in English
+    "tests.fixtures.robot",  # a group robot on loopback
+    "tests.fixtures.demo",  # the demo company of seed_demo, seeded once per run
 ]
 
 
@@ -35,78 +42,24 @@ def pytest_collection_modifyitems(config, items):
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
+        if item.get_closest_marker("browser"):
+            # One worker takes them all (``--dist loadgroup``): Chromium starts once.
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif _uses_a_module_scoped_fixture(item):
+            # Likewise a module whose tests share a world built once (the access matrix's).
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+    if hasattr(config, "workerinput"):
+        # The slowest tests first, so that no worker starts one of them when the others are
+        # nearly done (xdist sends the groups, largest first, then the tests in this order).
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-@dataclass
-class Company:
-    """Two departments under one division, each with a head and staff; a leader in charge of
-    the division; an administrator."""
-
-    company: Department
-    division: Department
-    sales: Department
-    tech: Department
-    leader: User
-    sales_head: User
-    sales_staff: User
-    tech_head: User
-    tech_staff: User
-    admin: User
-
-
-@pytest.fixture
-def company(db) -> Company:
-    root = DepartmentFactory(
-        code="TESTCO", name="测试公司", kind=Department.Kind.COMPANY, parent=None
+def _uses_a_module_scoped_fixture(item) -> bool:
+    definitions = getattr(item, "_fixtureinfo", None)
+    return definitions is not None and any(
+        fixturedefs[-1].scope == "module" for fixturedefs in definitions.name2fixturedefs.values()
     )
-    division = DepartmentFactory(
-        code="DIV", name="业务中心", kind=Department.Kind.DIVISION, parent=root
-    )
-    sales = DepartmentFactory(code="SALES", name="销售部", parent=division)
-    tech = DepartmentFactory(code="TECH", name="技术部", parent=division)
-    leader = UserFactory(username="leader", display_name="钱总", department=root)
-    sales_head = UserFactory(username="sales_head", display_name="李四", department=sales)
-    sales_staff = UserFactory(username="sales_staff", display_name="张三", department=sales)
-    tech_head = UserFactory(username="tech_head", display_name="赵六", department=tech)
-    tech_staff = UserFactory(username="tech_staff", display_name="王五", department=tech)
-    admin = UserFactory(
-        username="admin", display_name="管理员", department=root, is_staff=True, is_superuser=True
-    )
-    division.leader_in_charge = leader
-    division.save()
-    sales.head, tech.head = sales_head, tech_head
-    sales.save()
-    tech.save()
-    return Company(
-        root, division, sales, tech, leader, sales_head, sales_staff, tech_head, tech_staff, admin
-    )
-
-
-@pytest.fixture
-def sales_deputy(company) -> User:
-    """A second person of the sales department: on the initiator's side of the sales staff's
-    cases, so they may stand in for its head there."""
-    return UserFactory(username="sales_deputy", display_name="周九", department=company.sales)
-
-
-@pytest.fixture
-def finance_head(company) -> User:
-    """The head of a third department, on no side of the sales staff's cases."""
-    finance = DepartmentFactory(code="FIN", name="财务部", parent=company.division)
-    finance.head = UserFactory(username="finance_head", display_name="孙七", department=finance)
-    finance.save()
-    return finance.head
-
-
-@pytest.fixture
-def login(client):
-    """Sign ``user`` in on the test client and return the client."""
-
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture(autouse=True)

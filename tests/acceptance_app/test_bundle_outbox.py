@@ -26,8 +26,8 @@ from acceptance_app.bundle_outbox import (
 from acceptance_app.models import ArchiveBundle
 from acceptance_app.tasks import build_archive_bundle
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import WRITE_UP
 from tests.factories import DepartmentFactory, UserFactory
+from tests.fixtures.acceptance import WRITE_UP
 
 State = ArchiveBundle.State
 

@@ -11,7 +11,7 @@ from acceptance_app import services
 from acceptance_app.models import ArchiveBundle
 from collab_portal.celery import app as celery_app
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import WRITE_UP
+from tests.fixtures.acceptance import WRITE_UP
 from tests.platform.processes import child_env, free_port, kill_hard, start_celery, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,8 @@ from acceptance_app.models import AcceptanceReview, Delivery
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.signoffs.services import ExternalLinkInvalid
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import all_pass, signoffs_of
 from tests.factories import DelegationFactory
+from tests.fixtures.acceptance import all_pass, signoffs_of
 from tests.requests_app.test_concurrency import _race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -18,7 +18,7 @@ from acceptance_app.services import Satisfaction
 from collab_portal.signoffs.integrity import check_record, content_changes, live_snapshot
 from collab_portal.signoffs.models import ExternalLink, SignOff
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import WRITE_UP, all_pass, first_fails, rework_and_resubmit
+from tests.fixtures.acceptance import WRITE_UP, all_pass, first_fails, rework_and_resubmit
 
 
 def _token(path: str) -> str:

@@ -16,7 +16,8 @@ from collab_portal.signoffs.canonical import snapshot_hash
 from requests_app import services as request_services
 from tasks_app import services as task_services
 from tasks_app.models import Task
-from tests.acceptance_app.fixtures import (
+from tests.factories import DelegationFactory, UserFactory
+from tests.fixtures.acceptance import (
     all_pass,
     finish_all_tasks,
     first_fails,
@@ -24,8 +25,7 @@ from tests.acceptance_app.fixtures import (
     pdf_file,
     signoffs_of,
 )
-from tests.factories import DelegationFactory, UserFactory
-from tests.requests_app.fixtures import registration
+from tests.fixtures.registration import registration
 
 
 def _item(case, name="问卷设计", **fields):

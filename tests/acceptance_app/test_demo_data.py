@@ -30,8 +30,8 @@ Stage = Case.Stage
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", quiet_logins=True)
+def seeded(demo):
+    """The demo company as seed_demo leaves it (seeded once per run: tests/fixtures/demo.py)."""
 
 
 def _case(subject) -> Case:

@@ -11,7 +11,7 @@ from acceptance_app.models import AcceptanceReview, Delivery
 from collab_portal.lib.refusals import ActionRefused
 from collab_portal.signoffs.models import ExternalLink
 from collab_portal.signoffs.services import ExternalLinkInvalid
-from tests.acceptance_app.fixtures import all_pass, first_fails, signoffs_of
+from tests.fixtures.acceptance import all_pass, first_fails, signoffs_of
 
 
 def _token(path: str) -> str:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from acceptance_app import services
-from tests.acceptance_app.fixtures import first_fails, rework_and_resubmit
+from tests.fixtures.acceptance import first_fails, rework_and_resubmit
 
 
 def _token(path: str) -> str:

@@ -41,7 +41,7 @@ from risks_app.models import Risk
 from risks_app.services import RiskData
 from tasks_app import services as task_services
 from tasks_app.models import Task, TaskDateChange
-from tests.tasks_app.fixtures import day
+from tests.fixtures.execution import day
 
 TODAY = datetime.date(2025, 4, 15)
 RETURN_REASONS = ["goal_not_measurable", "goal_not_measurable", "information_missing"]

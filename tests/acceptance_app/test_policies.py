@@ -12,8 +12,8 @@ from acceptance_app import policies, services
 from acceptance_app.models import Delivery
 from acceptance_app.services import ItemData
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import WRITE_UP, first_fails
 from tests.factories import UserFactory
+from tests.fixtures.acceptance import WRITE_UP, first_fails
 
 NOBODY: set[str] = set()
 EVERYONE = {

@@ -10,9 +10,9 @@ from acceptance_app.models import Delivery
 from acceptance_app.reminder_rules import ACCEPTANCE_WAITING
 from collab_portal.reminders.services import reminders_sweep
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import all_pass
 from tests.factories import DelegationFactory, UserFactory
-from tests.requests_app.reminder_helpers import (
+from tests.fixtures.acceptance import all_pass
+from tests.fixtures.reminder_rules import (
     at,
     copies_of,
     only,

@@ -8,8 +8,8 @@ from acceptance_app.models import Retrospective, SatisfactionRating
 from collab_portal.activity.models import Activity
 from collab_portal.lib.refusals import ActionRefused
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import WRITE_UP, all_pass, pdf_file
 from tests.factories import DelegationFactory
+from tests.fixtures.acceptance import WRITE_UP, all_pass, pdf_file
 
 
 def _tech_receiver(company, retrospective):

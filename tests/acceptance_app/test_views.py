@@ -13,8 +13,8 @@ from acceptance_app.bundle_outbox import archive_bundle_build
 from acceptance_app.models import AcceptanceReview, Delivery, DeliveryItem, SatisfactionRating
 from collab_portal.signoffs.models import ExternalLink
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import WRITE_UP, leaf, pdf_file
 from tests.factories import DepartmentFactory, UserFactory
+from tests.fixtures.acceptance import WRITE_UP, leaf, pdf_file
 
 
 @pytest.fixture
@@ -255,7 +255,7 @@ def test_an_unknown_version_leads_back_to_the_overview(company, login, archived)
 
 def test_after_a_rejection_the_page_offers_the_next_version(company, login, submitted):
     from acceptance_app import services
-    from tests.acceptance_app.fixtures import first_fails
+    from tests.fixtures.acceptance import first_fails
 
     services.acceptance_decide(
         actor=company.sales_staff, delivery=submitted, verdicts=first_fails(submitted)
@@ -312,7 +312,7 @@ def reworked(company, submitted):
     """Version 1 failed on the questionnaire; version 2 changes its version and its file."""
     from acceptance_app import services
     from acceptance_app.services import ItemData
-    from tests.acceptance_app.fixtures import first_fails
+    from tests.fixtures.acceptance import first_fails
 
     services.acceptance_decide(
         actor=company.sales_staff, delivery=submitted, verdicts=first_fails(submitted)

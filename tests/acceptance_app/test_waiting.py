@@ -8,8 +8,8 @@ from acceptance_app import services
 from acceptance_app.inbox import waiting_rows
 from collab_portal.dashboard.inbox import InboxContext
 from requests_app.models import Receiver
-from tests.acceptance_app.fixtures import WRITE_UP
 from tests.factories import DelegationFactory
+from tests.fixtures.acceptance import WRITE_UP
 
 
 def _kinds(user) -> list[str]:

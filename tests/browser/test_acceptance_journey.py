@@ -21,9 +21,9 @@ from cases.models import Case
 from collab_portal.signoffs.models import ExternalLink
 from requests_app.models import Receiver
 from tasks_app.models import Task
-from tests.acceptance_app.fixtures import finish_all_tasks, leaf
 from tests.browser.steps import assert_read_only, confirm, pdf_payload
 from tests.factories import TEST_PASSWORD
+from tests.fixtures.acceptance import finish_all_tasks, leaf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "acceptance"

@@ -5,8 +5,8 @@ import pytest
 
 from requests_app.models import CarbonCopy
 from tests.browser.steps import sign_in, submit
-from tests.dashboard.builders import pending_case
 from tests.factories import TEST_PASSWORD
+from tests.fixtures.inbox_cases import pending_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,6 @@ departments they lead."""
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from collab_portal.activity.models import Activity
 from collab_portal.org.models import Department, User
@@ -21,8 +20,7 @@ def figure(page, name: str) -> int:
     return int(page.inner_text(f"[data-figure={name}]"))
 
 
-def test_a_head_reads_the_week_and_urges_an_overdue_owner(live_server, page):
-    call_command("seed_demo", quiet_logins=True)
+def test_a_head_reads_the_week_and_urges_an_overdue_owner(live_server, page, demo):
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
     errors = []
@@ -78,8 +76,7 @@ def test_a_head_reads_the_week_and_urges_an_overdue_owner(live_server, page):
     assert errors == []
 
 
-def test_a_leader_in_charge_chooses_among_the_departments_they_lead(live_server, page):
-    call_command("seed_demo", quiet_logins=True)
+def test_a_leader_in_charge_chooses_among_the_departments_they_lead(live_server, page, demo):
     base = live_server.url
     leader = User.objects.get(username="sunwei")
     led = Department.objects.filter(leader_in_charge=leader)
@@ -99,9 +96,8 @@ def test_a_leader_in_charge_chooses_among_the_departments_they_lead(live_server,
 
 
 def test_a_head_sees_their_cases_status_the_instructions_waiting_and_the_kpi_targets(
-    live_server, page
+    live_server, page, demo
 ):
-    call_command("seed_demo", quiet_logins=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
     errors = []

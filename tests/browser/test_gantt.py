@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tasks_app.models import Task
 from tests.factories import TEST_PASSWORD
-from tests.tasks_app.fixtures_tracking import *  # noqa: F403 (the fixtures)
+from tests.fixtures.tracking import day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "tasks"
@@ -78,7 +78,7 @@ def test_a_delayed_task_shows_its_new_date_as_an_extension_of_its_bar(
     """Issue 18, point 21: 需求评审 is due on day 8 and delayed to day 9."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     review = Task.objects.get(name="需求评审")
-    new_date = day(9).isoformat()  # noqa: F405 (fixtures_tracking's day)
+    new_date = day(9).isoformat()
     _sign_in(page, live_server.url, company.tech_staff.username)
     page.goto(live_server.url + reverse("tasks_app:gantt", args=[tracking_case.code]))
     page.wait_for_selector("#gantt[data-rendered]")

@@ -10,8 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from cases.models import Case
 from collab_portal.activity.models import Activity
 from tests.browser.steps import sign_in
-from tests.dashboard.builders import executing_case, pending_case
 from tests.factories import TEST_PASSWORD
+from tests.fixtures.inbox_cases import executing_case, pending_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "inbox"

@@ -4,7 +4,6 @@ current stage open, any tab reachable by its #hash, far shorter than the one lon
 timeline shows its last steps. At desktop width the bar stays away and the forms decide."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from acceptance_app.models import Delivery
@@ -87,8 +86,7 @@ def test_the_initiator_signs_the_acceptance_from_the_bar(live_server, page, comp
     assert submitted.state == Delivery.State.ACCEPTED
 
 
-def test_the_case_page_comes_in_tabs_far_shorter_than_one_column(live_server, page):
-    call_command("seed_demo", quiet_logins=True)
+def test_the_case_page_comes_in_tabs_far_shorter_than_one_column(live_server, page, demo):
     case = Case.objects.filter(stage="archived").order_by("-code").first()
     base, path = live_server.url, case.get_absolute_url()
     page.set_viewport_size(PHONE)

@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -42,8 +41,7 @@ class Journey:
         return self.page.locator(".alert").first.inner_text()
 
 
-def test_a_request_goes_from_registration_to_task_breakdown(live_server, page):
-    call_command("seed_demo", quiet_logins=True)
+def test_a_request_goes_from_registration_to_task_breakdown(live_server, page, demo):
     journey = Journey(page, live_server)
     deadline = (timezone.localdate() + datetime.timedelta(days=40)).isoformat()
 

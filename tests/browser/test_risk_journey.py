@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -21,8 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "risks"
 
 
-def test_a_blocker_becomes_a_major_risk_that_is_answered_resolved_and_closed(live_server, page):
-    call_command("seed_demo", quiet_logins=True)
+def test_a_blocker_becomes_a_major_risk_that_is_answered_resolved_and_closed(
+    live_server, page, demo
+):
     SHOTS.mkdir(parents=True, exist_ok=True)
     case = Case.objects.get(subject="会员积分系统 V2 上线")
     task = Task.objects.get(request=case, name="性能测试")

@@ -3,14 +3,12 @@
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-def test_a_head_signs_in_sees_the_workbench_and_switches_language(live_server, page):
-    call_command("seed_demo", quiet_logins=True)
+def test_a_head_signs_in_sees_the_workbench_and_switches_language(live_server, page, demo):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(live_server.url + "/")

@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -21,8 +20,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "tasks"
 OWNER_LABEL = "韩雪 · 产品部 产品经理"
 
 
-def test_the_wbs_is_built_published_worked_on_and_reported(live_server, page):
-    call_command("seed_demo", quiet_logins=True)
+def test_the_wbs_is_built_published_worked_on_and_reported(live_server, page, demo):
     SHOTS.mkdir(parents=True, exist_ok=True)
     case = Case.objects.get(subject="瑞丰零售门店数字化需求调研")
     base, code = live_server.url, case.code

@@ -11,7 +11,7 @@ from risks_app.models import Risk
 from tasks_app.models import Task
 from tests.browser.steps import sign_in, submit
 from tests.factories import TEST_PASSWORD
-from tests.tasks_app.fixtures_tracking import *  # noqa: F403 (the fixtures)
+from tests.fixtures.tracking import day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "tasks"
@@ -46,7 +46,7 @@ def test_any_open_task_offers_to_raise_a_risk(company, tracking_case, live_serve
     page.fill("#id_description", "访谈对象临时出差，纪要可能延后")
     page.select_option("#id_likelihood", "medium")
     page.fill("#id_measures", "改为线上访谈")
-    page.fill("#id_deadline", day(5).isoformat())  # noqa: F405 (fixtures_tracking's day)
+    page.fill("#id_deadline", day(5).isoformat())
     submit(page, "form button[type=submit].btn-primary")
     assert Risk.objects.get().task == interview
 

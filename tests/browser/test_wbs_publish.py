@@ -9,12 +9,12 @@ import pytest
 from tasks_app.models import Task
 from tests.browser.steps import sign_in
 from tests.factories import TEST_PASSWORD
-from tests.tasks_app import fixtures_io
-from tests.tasks_app.fixtures_io import build_wbs
+from tests.fixtures import wbs_cases
+from tests.fixtures.wbs_cases import build_wbs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "tasks"
-breakdown = fixtures_io.breakdown
+breakdown = wbs_cases.breakdown
 
 PUBLISH = "[data-testid=publish]"
 MISSING = "[data-testid=publish-missing]"

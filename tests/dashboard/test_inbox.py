@@ -19,7 +19,8 @@ from collab_portal.calendar.workdays import WorkdayCalendar
 from collab_portal.dashboard import inbox
 from collab_portal.org.models import User
 from requests_app import services
-from tests.dashboard.builders import (
+from tests.factories import DelegationFactory, DepartmentFactory, UserFactory
+from tests.fixtures.inbox_cases import (
     accepting_case,
     build_unit,
     draft_case,
@@ -28,7 +29,6 @@ from tests.dashboard.builders import (
     pending_case,
     proposed_case,
 )
-from tests.factories import DelegationFactory, DepartmentFactory, UserFactory
 
 TABS = inbox.TAB_KEYS
 

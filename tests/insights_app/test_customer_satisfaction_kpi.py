@@ -9,8 +9,15 @@ from django.utils import translation
 
 from acceptance_app.models import AcceptanceReview
 from insights_app.kpis import CUSTOMER_SATISFACTION, DEFINITION_OF, KpiValue, kpi_trend, kpis_for
-from tests.factories import DepartmentFactory, ExternalContactFactory, UserFactory
-from tests.insights_app.factories import DeliveryFactory, _pin, at, on
+from tests.factories import (
+    DeliveryFactory,
+    DepartmentFactory,
+    ExternalContactFactory,
+    UserFactory,
+    on,
+    pin_moments,
+)
+from tests.fixtures.kpi_history import at
 
 START, END = on(9, 22), on(10, 12)
 
@@ -26,7 +33,7 @@ def _customer_decision(initiator, *, decided_at, score, version=1, state="accept
         reviewer_name="客户",
         satisfaction_score=score,
     )
-    _pin(AcceptanceReview, review, decided_at=decided_at)
+    pin_moments(AcceptanceReview, review, decided_at=decided_at)
     return delivery
 
 

@@ -30,15 +30,15 @@ from risks_app.models import Level, Risk
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.services import task_urge
 from tests.browser.steps import pdf_text
-from tests.factories import DepartmentFactory
-from tests.insights_app.factories import (
+from tests.factories import (
     CaseFactory,
     DeliveryFactory,
+    DepartmentFactory,
     ReviewFactory,
     RiskFactory,
     TaskFactory,
-    registered,
 )
+from tests.fixtures.kpi_history import registered
 
 Stage = Case.Stage
 LAST_WEEK = this_week().shifted(-1)

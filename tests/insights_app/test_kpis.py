@@ -46,19 +46,18 @@ from risks_app.models import Risk
 from risks_app.services import RiskData
 from tasks_app import services as tasks
 from tasks_app.models import Task
-from tests.acceptance_app.fixtures import all_pass, finish_all_tasks, first_fails, leaf
-from tests.factories import DepartmentFactory, UserFactory
-from tests.insights_app.factories import (
+from tests.factories import (
     DeliveryFactory,
+    DepartmentFactory,
     PlanFactory,
     RiskFactory,
     TaskFactory,
-    at,
-    case_of,
+    UserFactory,
     on,
-    stage_change,
 )
-from tests.tasks_app.fixtures import day
+from tests.fixtures.acceptance import all_pass, finish_all_tasks, first_fails, leaf
+from tests.fixtures.execution import day
+from tests.fixtures.kpi_history import at, case_of, stage_change
 
 Stage = Case.Stage
 START, END = on(9, 22), on(10, 12)

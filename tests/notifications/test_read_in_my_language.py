@@ -10,7 +10,7 @@ from collab_portal.notifications.models import Notification
 from risks_app import services as risk_services
 from tasks_app.models import Task
 from tasks_app.services import weekly_summary_draft, weekly_summary_publish
-from tests.risks_app.conftest import risk_data
+from tests.fixtures.risks import risk_data
 
 
 def reading_in(client, language: str):

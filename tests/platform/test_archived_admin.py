@@ -20,11 +20,11 @@ from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
 from tasks_app.models import Task
+from tests.fixtures.execution import day
+from tests.fixtures.risks import risk_data
+from tests.fixtures.wbs_cases import case_in_breakdown
 from tests.platform import archived_admin_urls
 from tests.platform.archived import archive, fresh, snapshot
-from tests.risks_app.conftest import risk_data
-from tests.tasks_app.fixtures import day
-from tests.tasks_app.fixtures_io import case_in_breakdown
 
 CASE_ADMINS = [Case, CollabPlan, SyncRecord, KickoffMeeting, Risk]
 

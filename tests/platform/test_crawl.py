@@ -7,7 +7,6 @@ from collections import deque
 from html.parser import HTMLParser
 
 import pytest
-from django.core.management import call_command
 
 from acceptance_app.bundle_outbox import archive_bundles_sweep
 from collab_portal.org.models import User
@@ -97,8 +96,7 @@ def _crawl(client, downloaded: set, limit=400):
 
 
 @pytest.mark.slow
-def test_every_reachable_page_renders_for_every_role(db, client):
-    call_command("seed_demo", quiet_logins=True)
+def test_every_reachable_page_renders_for_every_role(demo, client):
     archive_bundles_sweep()  # as make run's worker does: the archived cases' bundles
     downloaded = set()
     for username in ROLES:

@@ -31,7 +31,7 @@ from collab_portal.reminders.services import (
     robots_deliver,
 )
 from collab_portal.reminders.webhooks import WebhookFailed, webhook_send
-from tests.reminders.fixtures import DINGTALK_OK, FEISHU_OK, TOKEN, Robot
+from tests.fixtures.robot import DINGTALK_OK, FEISHU_OK, TOKEN, Robot
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 

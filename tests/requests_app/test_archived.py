@@ -17,6 +17,7 @@ from cases.models import Case
 from collab_portal.lib.refusals import ActionRefused
 from requests_app import services
 from requests_app.models import Attachment, CollabPlan
+from tests.fixtures.registration import plan_data, registration
 from tests.platform.archived import (
     archive,
     assert_refused_as_archived,
@@ -24,7 +25,6 @@ from tests.platform.archived import (
     set_stage,
     snapshot,
 )
-from tests.requests_app.fixtures import plan_data, registration
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

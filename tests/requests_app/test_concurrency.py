@@ -13,7 +13,7 @@ from collab_portal.signoffs.models import SignOff
 from requests_app import services
 from requests_app.models import Review
 from tests.factories import DelegationFactory
-from tests.requests_app.fixtures import registration
+from tests.fixtures.registration import registration
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from requests_app.models import CarbonCopy
-from tests.dashboard.builders import pending_case
 from tests.factories import UserFactory
+from tests.fixtures.inbox_cases import pending_case
 
 
 def _case_page(client, case):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from requests_app import services
-from tests.requests_app.fixtures import registration
+from tests.fixtures.registration import registration
 
 
 def _pdf_text(response) -> str:

@@ -18,7 +18,7 @@ from tests.factories import (
     ExternalContactFactory,
     UserFactory,
 )
-from tests.requests_app.fixtures import plan_data, registration
+from tests.fixtures.registration import plan_data, registration
 
 Stage = Case.Stage
 ROLES = (

@@ -12,7 +12,7 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from requests_app import services
 from tests.factories import DelegationFactory, DepartmentFactory, UserFactory
-from tests.requests_app.fixtures import registration
+from tests.fixtures.registration import registration
 
 YEAR = timezone.localdate().year
 

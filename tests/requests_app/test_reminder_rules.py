@@ -14,7 +14,7 @@ from requests_app import policies, services
 from requests_app.models import CollabPlan
 from requests_app.reminder_rules import PLAN_CONFIRMATION_WAITING, REVIEW_WAITING
 from tests.factories import DelegationFactory, UserFactory
-from tests.requests_app.reminder_helpers import (
+from tests.fixtures.reminder_rules import (
     at,
     copies_of,
     only,

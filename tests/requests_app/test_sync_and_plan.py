@@ -15,7 +15,7 @@ from collab_portal.signoffs.services import ExternalLinkInvalid
 from requests_app import services
 from requests_app.models import CollabPlan
 from tests.factories import DelegationFactory
-from tests.requests_app.fixtures import plan_data
+from tests.fixtures.registration import plan_data
 
 
 def _record(company, case, **overrides):
@@ -78,7 +78,7 @@ def test_a_sync_cannot_be_recorded_before_approval(company, pending):
 
 
 def test_a_multi_party_case_needs_its_kickoff_meeting(company, external_contact):
-    from tests.requests_app.fixtures import registration
+    from tests.fixtures.registration import registration
 
     case = services.request_create(
         initiator=company.sales_staff,

@@ -17,7 +17,7 @@ from collab_portal.org.models import Department
 from requests_app import services
 from requests_app.models import Attachment
 from tests.factories import DepartmentFactory, UserFactory
-from tests.requests_app.fixtures import registration
+from tests.fixtures.registration import registration
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

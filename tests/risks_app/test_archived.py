@@ -15,6 +15,8 @@ from risks_app import services
 from risks_app.models import Risk
 from risks_app.selectors import escalations_waiting
 from tasks_app.models import Task
+from tests.fixtures.execution import day
+from tests.fixtures.risks import risk_data
 from tests.platform.archived import (
     archive,
     assert_refused_as_archived,
@@ -22,8 +24,6 @@ from tests.platform.archived import (
     set_stage,
     snapshot,
 )
-from tests.risks_app.conftest import risk_data
-from tests.tasks_app.fixtures import day
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACTIONS = [

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from risks_app import services
 from risks_app.models import Risk
-from tests.risks_app.conftest import risk_data
+from tests.fixtures.risks import risk_data
 
 COLUMNS_ZH = [
     "编号",

@@ -13,7 +13,7 @@ from risks_app import policies, services
 from risks_app.models import Risk
 from tasks_app.models import Task
 from tests.factories import UserFactory
-from tests.risks_app.conftest import risk_data
+from tests.fixtures.risks import risk_data
 
 ACTIONS = ("start", "escalate", "resolve", "close", "reopen", "instruct", "override", "urge")
 HANDLERS = {"owner", "coordinator", "admin"}  # the owner, the coordinator, an admin for them

@@ -23,8 +23,8 @@ from collab_portal.reminders.services import reminders_deliver, reminders_sweep
 from risks_app import services
 from risks_app.models import Risk
 from tests.factories import DelegationFactory, UserFactory
-from tests.requests_app.reminder_helpers import at, only, plan, sent, settings_of, sweep
-from tests.risks_app.conftest import risk_data
+from tests.fixtures.reminder_rules import at, only, plan, sent, settings_of, sweep
+from tests.fixtures.risks import risk_data
 
 DEADLINE = rule_spec("risk_deadline")
 ESCALATED = rule_spec("major_risk_raised")

@@ -16,7 +16,7 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from risks_app import services
 from tests.factories import DelegationFactory, UserFactory
-from tests.risks_app.conftest import risk_data
+from tests.fixtures.risks import risk_data
 
 NOT_ESCALATED = "Only an escalated risk waits for the leader's instruction."
 NOT_HANDLER = "Only the risk's owner or the coordinator can urge the instruction."

@@ -16,8 +16,8 @@ from risks_app import services
 from risks_app.models import Instruction, Risk
 from risks_app.selectors import escalations_waiting, matrix
 from tests.factories import DelegationFactory, DepartmentFactory, UserFactory
-from tests.requests_app.fixtures import registration
-from tests.risks_app.conftest import risk_data
+from tests.fixtures.registration import registration
+from tests.fixtures.risks import risk_data
 
 
 def test_any_participant_raises_a_risk_and_the_owner_and_coordinator_hear_of_it(

@@ -22,9 +22,9 @@ from risks_app import pages, services
 from risks_app.models import Instruction, Level, Risk
 from tasks_app import services as task_services
 from tasks_app.models import Task
-from tests.factories import DelegationFactory, DepartmentFactory, UserFactory
-from tests.requests_app.fixtures import registration
-from tests.risks_app.conftest import risk_data
+from tests.factories import DelegationFactory, UserFactory
+from tests.fixtures.registration import registration
+from tests.fixtures.risks import risk_data
 
 LEVELS = [Level.HIGH, Level.MEDIUM, Level.LOW]
 
@@ -64,13 +64,6 @@ def _codes(response) -> list[str]:
 
 def _cells(response) -> list:
     return [cell for _label, cells in response.context["register"].matrix.rows for cell in cells]
-
-
-@pytest.fixture
-def outsider(company):
-    """Staff of a department that has nothing to do with the case."""
-    finance = DepartmentFactory(code="FIN", name="财务部", parent=company.division)
-    return UserFactory(username="fin_staff", display_name="孙七", department=finance)
 
 
 @pytest.fixture

@@ -16,9 +16,7 @@ from risks_app import services as risks
 from risks_app.models import Risk
 from tasks_app.selectors import weekly_summary_url
 from tasks_app.services import weekly_summary_draft, weekly_summary_publish
-from tests.risks_app.conftest import risk_data
-
-pytest_plugins = ["tests.tasks_app.fixtures_weekly"]  # the weekly_case fixture
+from tests.fixtures.risks import risk_data
 
 
 def fresh(risk: Risk) -> Risk:

@@ -36,7 +36,7 @@ from collab_portal.documents import rendering
 from collab_portal.notifications.models import Notification
 from collab_portal.signoffs.models import ExternalLink, SignOff
 from tasks_app.models import Task, WbsTemplate, WeeklySummary
-from tests.security.access_world import World, build_world
+from tests.fixtures.access_world import World, build_world
 
 # --- roles ---------------------------------------------------------------------------------------
 

@@ -339,7 +339,7 @@ def test_garbage_in_urls_is_not_found_not_a_server_error(company, executing, cli
 def test_ids_from_another_case_or_of_nothing_are_refused(company, syncing, client):
     """The sync form's receiver of another department's case, and garbage ids."""
     from requests_app import services as request_services
-    from tests.requests_app.fixtures import registration
+    from tests.fixtures.registration import registration
 
     other = request_services.request_create(
         initiator=company.tech_staff, data=registration(internal_departments=[company.sales])

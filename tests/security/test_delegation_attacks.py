@@ -27,7 +27,7 @@ from requests_app import policies, services
 from requests_app.models import CollabPlan
 from requests_app.policies import side_decider
 from requests_app.selectors import acknowledgements_awaiting, plans_awaiting, reviews_awaiting
-from tests.acceptance_app.fixtures import all_pass
+from tests.fixtures.acceptance import all_pass
 
 TODAY = timezone.localdate()
 

@@ -32,9 +32,9 @@ from risks_app import services as risk_services
 from risks_app.models import Risk
 from tasks_app import services as task_services
 from tasks_app.models import Task, WbsTemplate, WbsTemplateItem
-from tests.requests_app.fixtures import plan_data, registration
-from tests.requests_app.reminder_helpers import at, sweep
-from tests.risks_app.conftest import risk_data
+from tests.fixtures.registration import plan_data, registration
+from tests.fixtures.reminder_rules import at, sweep
+from tests.fixtures.risks import risk_data
 from tests.security.bad_input_corpus import FORMS, case_of
 from tests.security.test_bad_input import changed_tables, feedback, table_counts
 

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from insights_app.scope import this_week
 from tasks_app.models import Task
-from tests.insights_app.factories import CaseFactory, RiskFactory, TaskFactory
+from tests.factories import CaseFactory, RiskFactory, TaskFactory
 from tests.security.formula_payloads import (
     FORMULA_PAYLOADS,
     UNWRITABLE,

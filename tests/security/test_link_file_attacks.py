@@ -24,15 +24,15 @@ from collab_portal.signoffs.models import ExternalLink
 from requests_app import services as request_services
 from requests_app.models import Attachment, Receiver
 from tasks_app.models import Task
-from tests.acceptance_app.fixtures import (
+from tests.acceptance_app.test_bundle import _attachment
+from tests.fixtures.acceptance import (
     all_pass,
     finish_all_tasks,
     first_fails,
     pdf_file,
     rework_and_resubmit,
 )
-from tests.acceptance_app.test_bundle import _attachment
-from tests.dashboard.builders import executing_case
+from tests.fixtures.inbox_cases import executing_case
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from collab_portal.activity.models import Activity
 from collab_portal.signoffs.models import ExternalLink
 from requests_app import services
-from tests.dashboard.builders import executing_case
+from tests.fixtures.inbox_cases import executing_case
 from tests.requests_app.test_one_time_links import _plan_link, _token
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ import pytest
 from collab_portal.org.models import User
 from collab_portal.reminders.models import Reminder, WebhookEndpoint
 from collab_portal.reminders.webhooks import webhook_send
-from tests.reminders.fixtures import FEISHU_OK, Robot
+from tests.fixtures.robot import FEISHU_OK, Robot
 
 pytestmark = pytest.mark.usefixtures("no_proxy")
 

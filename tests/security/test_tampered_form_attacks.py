@@ -139,7 +139,7 @@ def test_task_ids_tampered_in_the_action_urls_are_refused_and_write_nothing(
     """Someone else's task, a parent task, another case's code, ids of nothing: a refusal
     with its reason, or 404."""
     from requests_app import services as request_services
-    from tests.requests_app.fixtures import registration
+    from tests.fixtures.registration import registration
 
     other_case = request_services.request_create(
         initiator=company.sales_staff, data=registration(internal_departments=[company.tech])

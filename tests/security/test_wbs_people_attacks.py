@@ -15,12 +15,12 @@ from openpyxl import load_workbook
 from tasks_app import services, wbs_io
 from tasks_app.models import Task
 from tests.factories import DepartmentFactory, UserFactory
+from tests.fixtures import wbs_cases
+from tests.fixtures.wbs_cases import build_wbs
 from tests.security.formula_payloads import FORMULA_PAYLOADS
 from tests.security.test_formula_injection_attacks import assert_written_as_typed
-from tests.tasks_app import fixtures_io
-from tests.tasks_app.fixtures_io import build_wbs
 
-breakdown = fixtures_io.breakdown
+breakdown = wbs_cases.breakdown
 
 
 def _owners(case) -> dict[str, int]:

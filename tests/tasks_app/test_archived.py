@@ -15,6 +15,7 @@ from collab_portal.lib.refusals import ActionRefused
 from tasks_app import services, wbs_io, weeks
 from tasks_app.models import Task, WbsTemplate, WbsTemplateItem, WeeklySummary
 from tasks_app.services import TaskData
+from tests.fixtures.execution import day
 from tests.platform.archived import (
     archive,
     assert_refused_as_archived,
@@ -22,7 +23,6 @@ from tests.platform.archived import (
     set_stage,
     snapshot,
 )
-from tests.tasks_app.fixtures import day
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

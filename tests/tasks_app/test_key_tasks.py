@@ -14,7 +14,7 @@ from tasks_app.models import Task, key_task_pks
 from tasks_app.pages.tracking import gantt_items, tracking_table
 from tasks_app.weekly_facts import SECTION_KEYS, weekly_summary_facts
 from tasks_app.weeks import iso_week_of
-from tests.tasks_app.fixtures import day
+from tests.fixtures.execution import day
 
 KEY_LEAVES = {"问卷设计", "访谈执行", "评审"}
 KEY_PARENTS = {"需求调研", "客户访谈"}

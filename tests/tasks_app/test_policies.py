@@ -18,8 +18,8 @@ from tasks_app import policies, services
 from tasks_app.models import Task, WeeklySummary
 from tasks_app.weeks import iso_week_of, today
 from tests.factories import DepartmentFactory, UserFactory
+from tests.fixtures.execution import day
 from tests.platform.archived import set_stage
-from tests.tasks_app.fixtures import day
 
 ROLES = (
     "owner",

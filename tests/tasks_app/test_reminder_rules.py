@@ -23,8 +23,8 @@ from collab_portal.reminders.registry import rule_spec
 from collab_portal.reminders.services import reminders_deliver, reminders_sweep
 from tasks_app.models import ProgressUpdate, Task
 from tests.factories import DelegationFactory, UserFactory
+from tests.fixtures.reminder_rules import at, only, plan, sent, settings_of, sweep
 from tests.org.holiday_years import MADE_UP_2027, enter_year
-from tests.requests_app.reminder_helpers import at, only, plan, sent, settings_of, sweep
 
 DUE_SOON = rule_spec("task_due_soon")
 OVERDUE = rule_spec("task_overdue")

@@ -13,7 +13,7 @@ from collab_portal.notifications.models import Notification
 from tasks_app import services
 from tasks_app.models import ProgressUpdate, Task, TaskDateChange
 from tasks_app.selectors import my_tasks, overall_progress, tracking_rows
-from tests.tasks_app.fixtures import day
+from tests.fixtures.execution import day
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collab_portal.lib.refusals import ActionRefused
 from collab_portal.notifications.models import Notification
 from tasks_app import services
 from tasks_app.models import Task
-from tests.tasks_app.fixtures import day
+from tests.fixtures.execution import day
 
 NOT_OVERDUE = "Only an overdue task that is not done can be urged."
 NOT_THEIRS = (

@@ -9,7 +9,7 @@ from django.urls import reverse
 from tasks_app import policies, services
 from tasks_app.models import ProgressUpdate, Task
 from tests.factories import DepartmentFactory, UserFactory
-from tests.tasks_app.fixtures import day
+from tests.fixtures.execution import day
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

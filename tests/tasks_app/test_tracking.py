@@ -20,8 +20,7 @@ from pypdf import PdfReader
 from collab_portal.calendar.workdays import workdays_between
 from tasks_app import services
 from tasks_app.models import Task
-from tests.tasks_app.fixtures_tracking import *  # noqa: F403 (the fixtures)
-from tests.tasks_app.fixtures_tracking import day, grow_tree
+from tests.fixtures.tracking import day, grow_tree
 
 ALL_CODES = ["1", "1.1", "1.2", "1.3", "2", "3"]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)

@@ -12,8 +12,8 @@ from requests_app import services as request_services
 from tasks_app import policies, services
 from tasks_app.models import Task
 from tasks_app.services import TaskData
-from tests.requests_app.fixtures import registration
-from tests.tasks_app.fixtures import day
+from tests.fixtures.execution import day
+from tests.fixtures.registration import registration
 
 
 def codes(case):

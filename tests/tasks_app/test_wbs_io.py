@@ -31,13 +31,13 @@ from tasks_app.pages.wbs import wbs_io_panel
 from tasks_app.selectors import template_item_rows
 from tasks_app.services import templates as template_services
 from tests.factories import DepartmentFactory, UserFactory
+from tests.fixtures import wbs_cases
+from tests.fixtures.wbs_cases import build_wbs, day
 from tests.org.holiday_years import MADE_UP_2027, enter_year
-from tests.tasks_app import fixtures_io
-from tests.tasks_app.fixtures_io import build_wbs, day
 
-# The cases in task breakdown (see fixtures_io): plan ends in 30 and in 60 days.
-breakdown = fixtures_io.breakdown
-second_breakdown = fixtures_io.second_breakdown
+# The cases in task breakdown (see tests/fixtures/wbs_cases.py): plan ends in 30 and in 60 days.
+breakdown = wbs_cases.breakdown
+second_breakdown = wbs_cases.second_breakdown
 
 MANUAL = "客户需求对接（手册示例）"
 HEADER = [

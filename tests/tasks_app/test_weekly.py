@@ -30,8 +30,6 @@ from tasks_app.services import (
 from tasks_app.weekly_facts import weekly_summary_propose_rag
 from tasks_app.weeks import week_label
 
-pytest_plugins = ["tests.tasks_app.fixtures_weekly"]  # the weekly_case fixture
-
 
 def fresh(summary: WeeklySummary) -> WeeklySummary:
     """Read again (refresh_from_db cannot set the protected state field)."""

@@ -9,7 +9,7 @@ from collab_portal.reminders.services import reminders_sweep
 from tasks_app import selectors, services, weekly_reminders
 from tasks_app.models import WeeklySummary
 from tasks_app.weekly_reminders import WEEKLY_SUMMARY
-from tests.requests_app.reminder_helpers import at, only, sent, settings_of, sweep
+from tests.fixtures.reminder_rules import at, only, sent, settings_of, sweep
 
 FRIDAY = "2025-10-10"  # ISO week 2025-W41; 10-11 is a make-up working Saturday
 
