@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 PORTAL_PORT ?= 8000
 # The address the e-mails' links point to: the port the portal runs on, unless told otherwise.
 PORTAL_BASE_URL ?= http://127.0.0.1:$(PORTAL_PORT)
-# The suite's pytest-xdist workers: the tests wait on PostgreSQL and Chromium as much as they
-# compute, so on 2 cores 3 workers finish first (tests/fixtures/workers.py: what each has of its own).
-TEST_WORKERS ?= 3
+# The suite's pytest-xdist workers, one per core: PostgreSQL and Chromium compute on the same two
+# cores, and each worker first migrates a database of its own, so a third measured slower
+# (tests/fixtures/workers.py: what each worker has of its own).
+TEST_WORKERS ?= 2
 
 .PHONY: run test setup setup-test check lint format messages compile-messages clean benchmark load-benchmark
 
